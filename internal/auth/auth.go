@@ -1,0 +1,217 @@
+// Package auth keeps admins out or lets them in: bcrypt password hashes,
+// server-side sessions in Postgres (scs with its pgx store), a CSRF token
+// bound to each session, and a login rate limit per client and per account.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/stripeshop/stripeshop/internal/postgres"
+	"github.com/stripeshop/stripeshop/internal/shop"
+)
+
+// Session keys.
+const (
+	keyAdminID = "admin_id"
+	keyEmail   = "email"
+	keyCSRF    = "csrf"
+)
+
+// CookieName is the admin session cookie.
+const CookieName = "stripeshop_admin"
+
+// Config tunes authentication.
+type Config struct {
+	Pool         *pgxpool.Pool
+	SecureCookie bool
+	// BcryptCost defaults to 12; tests lower it.
+	BcryptCost int
+	// Lifetime is the absolute limit of a session, IdleTimeout the limit
+	// between two requests.
+	Lifetime    time.Duration
+	IdleTimeout time.Duration
+	Now         func() time.Time
+}
+
+// Service authenticates admins.
+type Service struct {
+	admins    *postgres.Admins
+	sessions  *scs.SessionManager
+	store     *pgxstore.PostgresStore
+	limiter   *limiter
+	cost      int
+	dummyHash []byte
+}
+
+// Identity is the signed-in admin.
+type Identity struct {
+	Email     string `json:"email"`
+	CSRFToken string `json:"csrf_token"`
+}
+
+// New returns the service. Close stops its session cleanup.
+func New(cfg Config) *Service {
+	if cfg.BcryptCost == 0 {
+		cfg.BcryptCost = 12
+	}
+	if cfg.Lifetime == 0 {
+		cfg.Lifetime = 12 * time.Hour
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = 2 * time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	store := pgxstore.NewWithCleanupInterval(cfg.Pool, 30*time.Minute)
+	sm := scs.New()
+	sm.Store = store
+	sm.Lifetime = cfg.Lifetime
+	sm.IdleTimeout = cfg.IdleTimeout
+	sm.Cookie.Name = CookieName
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = cfg.SecureCookie
+	sm.Cookie.Path = "/"
+	sm.Cookie.Persist = false
+	// Equalise the time of a login for an unknown email with a known one.
+	dummy, _ := bcrypt.GenerateFromPassword([]byte("stripeshop-timing-equaliser"), cfg.BcryptCost)
+	return &Service{
+		admins:    postgres.NewAdmins(cfg.Pool),
+		sessions:  sm,
+		store:     store,
+		limiter:   newLimiter(cfg.Now),
+		cost:      cfg.BcryptCost,
+		dummyHash: dummy,
+	}
+}
+
+// Close stops the background cleanup of expired sessions.
+func (s *Service) Close() { s.store.StopCleanup() }
+
+// Sessions is the session manager; its LoadAndSave middleware wraps admin routes.
+func (s *Service) Sessions() *scs.SessionManager { return s.sessions }
+
+// HashPassword hashes a password with bcrypt.
+func (s *Service) HashPassword(password string) (string, error) {
+	if err := checkPassword(password); err != nil {
+		return "", err
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), s.cost)
+	return string(h), err
+}
+
+func checkPassword(p string) error {
+	switch {
+	case len(p) < 12:
+		return shop.Invalid(map[string]string{"password": "must be at least 12 characters"})
+	case len(p) > 72: // bcrypt reads no further
+		return shop.Invalid(map[string]string{"password": "must be at most 72 bytes"})
+	}
+	return nil
+}
+
+// CreateAdmin adds an admin; conflict when the email is taken.
+func (s *Service) CreateAdmin(ctx context.Context, email, password string) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if !strings.Contains(email, "@") || len(email) > 254 {
+		return shop.Invalid(map[string]string{"email": "must be an email address"})
+	}
+	h, err := s.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	_, err = s.admins.Create(ctx, email, h)
+	if shop.ErrorCode(err) == shop.ErrConflict {
+		return shop.Errorf(shop.ErrConflict, "an admin with that email exists")
+	}
+	return err
+}
+
+// EnsureFirstAdmin creates the admin from ADMIN_EMAIL/ADMIN_PASSWORD when
+// there is no admin yet; it reports whether it did.
+func (s *Service) EnsureFirstAdmin(ctx context.Context, email, password string) (bool, error) {
+	h, err := s.HashPassword(password)
+	if err != nil {
+		return false, err
+	}
+	return s.admins.CreateFirst(ctx, email, h)
+}
+
+var errLogin = shop.Errorf(shop.ErrUnauthorized, "wrong email or password")
+
+// Login checks the credentials and, when they match, starts a fresh session
+// (a new token, so a token planted before login is worthless) with a new
+// CSRF token. ctx must come from a request under Sessions().LoadAndSave.
+// The same message and the same bcrypt work answer an unknown email and a
+// wrong password.
+func (s *Service) Login(ctx context.Context, email, password, clientIP string) (Identity, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if wait, ok := s.limiter.allow(clientIP, email); !ok {
+		return Identity{}, &shop.Error{Code: shop.ErrRateLimited, Message: "too many login attempts; try again later", RetryAfter: wait}
+	}
+	admin, err := s.admins.ByEmail(ctx, email)
+	if err != nil && shop.ErrorCode(err) != shop.ErrNotFound {
+		return Identity{}, err
+	}
+	hash := s.dummyHash
+	if err == nil {
+		hash = []byte(admin.PasswordHash)
+	}
+	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
+	if err != nil || !match {
+		return Identity{}, errLogin
+	}
+	s.limiter.reset(email)
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return Identity{}, err
+	}
+	csrf := randomToken()
+	s.sessions.Put(ctx, keyAdminID, admin.ID)
+	s.sessions.Put(ctx, keyEmail, admin.Email)
+	s.sessions.Put(ctx, keyCSRF, csrf)
+	return Identity{Email: admin.Email, CSRFToken: csrf}, nil
+}
+
+// Logout destroys the session on the server, not only the cookie.
+func (s *Service) Logout(ctx context.Context) error { return s.sessions.Destroy(ctx) }
+
+// Current returns the signed-in admin of the request's session.
+func (s *Service) Current(ctx context.Context) (Identity, bool) {
+	if s.sessions.GetString(ctx, keyAdminID) == "" {
+		return Identity{}, false
+	}
+	return Identity{Email: s.sessions.GetString(ctx, keyEmail), CSRFToken: s.sessions.GetString(ctx, keyCSRF)}, true
+}
+
+// CheckCSRF compares the header's token with the session's in constant time.
+func (s *Service) CheckCSRF(ctx context.Context, token string) bool {
+	want := s.sessions.GetString(ctx, keyCSRF)
+	return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(token)) == 1
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// IsRateLimited reports whether err is a rate-limit refusal.
+func IsRateLimited(err error) bool {
+	var e *shop.Error
+	return errors.As(err, &e) && e.Code == shop.ErrRateLimited
+}

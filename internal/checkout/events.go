@@ -1,0 +1,172 @@
+package checkout
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stripeshop/stripeshop/internal/payments"
+	"github.com/stripeshop/stripeshop/internal/postgres"
+	"github.com/stripeshop/stripeshop/internal/shop"
+)
+
+// Outcomes of a webhook event, as counted and logged.
+const (
+	OutcomeApplied   = "applied"
+	OutcomeDuplicate = "duplicate"
+	OutcomeIgnored   = "ignored"
+	OutcomeNoted     = "noted" // recorded with a note for the admin (unknown order, illegal move, flag)
+	OutcomeError     = "error"
+)
+
+// HandleEvent records a verified event in the inbox and applies it, in one
+// transaction. A duplicate changes nothing. An error means nothing was
+// recorded and Stripe should retry.
+func (s *Service) HandleEvent(ctx context.Context, ev payments.Event) (string, error) {
+	if ev.VersionMismatch() {
+		s.metrics.VersionMismatch.Inc()
+		s.log.Warn("webhook event of another API version; processing the fields we read",
+			"event_id", ev.ID, "event_version", ev.APIVersion, "expected", payments.APIVersion)
+	}
+	outcome := OutcomeError
+	err := postgres.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		events := postgres.NewEvents(tx)
+		fresh, err := events.Insert(ctx, shop.Event{ID: ev.ID, Type: ev.Type, APIVersion: ev.APIVersion, Payload: ev.Raw})
+		if err != nil {
+			return err
+		}
+		if !fresh {
+			outcome = OutcomeDuplicate
+			return nil
+		}
+		orderID, note, handled, err := s.apply(ctx, tx, ev)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !handled:
+			outcome = OutcomeIgnored
+		case note != "":
+			outcome = OutcomeNoted
+		default:
+			outcome = OutcomeApplied
+		}
+		return events.MarkProcessed(ctx, ev.ID, orderID, note)
+	})
+	if err != nil {
+		outcome = OutcomeError
+	}
+	s.metrics.Events.WithLabelValues(metricType(ev.Type), outcome).Inc()
+	return outcome, err
+}
+
+// apply dispatches an event to the transition it asks for. handled is false
+// for event types the shop does not act on.
+func (s *Service) apply(ctx context.Context, tx pgx.Tx, ev payments.Event) (orderID, note string, handled bool, err error) {
+	switch ev.Type {
+	case "checkout.session.completed", "checkout.session.async_payment_succeeded",
+		"checkout.session.async_payment_failed", "checkout.session.expired":
+		orderID, note, err = s.applySession(ctx, tx, *ev.Session, ev.Type)
+		return orderID, note, true, err
+	case "charge.refunded":
+		orderID, note, err = s.applyRefund(ctx, tx, *ev.Charge)
+		return orderID, note, true, err
+	}
+	return "", "", false, nil
+}
+
+func (s *Service) applyRefund(ctx context.Context, tx pgx.Tx, c payments.Charge) (string, string, error) {
+	if c.PaymentIntentID == "" {
+		return "", "charge has no payment intent", nil
+	}
+	o, err := postgres.NewOrders(tx).ByPaymentIntentForUpdate(ctx, c.PaymentIntentID)
+	if shop.ErrorCode(err) == shop.ErrNotFound {
+		return "", "no order for payment intent " + c.PaymentIntentID, nil
+	}
+	if err != nil {
+		return "", "", err
+	}
+	if !c.Refunded && c.AmountRefunded < c.Amount {
+		return o.ID, "partial refund: the order stays paid", nil
+	}
+	moved, err := s.transition(ctx, tx, o.ID, shop.StatusRefunded, postgres.Change{})
+	if err == nil && !moved && o.Status != shop.StatusRefunded {
+		return o.ID, "ignored: " + string(o.Status) + " → refunded is not allowed", nil
+	}
+	return o.ID, "", err
+}
+
+// Reprocess applies an inbox event again, for the admin after a fix. The
+// transitions are conditional, so applying an event twice changes nothing.
+func (s *Service) Reprocess(ctx context.Context, eventID string) (shop.Event, error) {
+	var out shop.Event
+	err := postgres.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		events := postgres.NewEvents(tx)
+		e, err := events.GetForUpdate(ctx, eventID)
+		if err != nil {
+			return err
+		}
+		ev, err := payments.ParseEvent(e.Payload)
+		if err != nil {
+			return shop.Errorf(shop.ErrConflict, "the stored event cannot be decoded")
+		}
+		orderID, note, _, err := s.apply(ctx, tx, ev)
+		if err != nil {
+			return err
+		}
+		if err := events.MarkProcessed(ctx, ev.ID, orderID, note); err != nil {
+			return err
+		}
+		out, err = events.GetForUpdate(ctx, eventID)
+		return err
+	})
+	return out, err
+}
+
+// Fulfil settles the order of a Checkout Session from what Stripe says of
+// it now. The success page calls it, so a customer sees "paid" even when
+// the webhook is late; it is safe to call any number of times.
+func (s *Service) Fulfil(ctx context.Context, sessionID string) (shop.Order, error) {
+	orders := postgres.NewOrders(s.pool)
+	o, err := orders.BySession(ctx, sessionID)
+	if err != nil {
+		return shop.Order{}, err
+	}
+	if o.Status != shop.StatusPending {
+		return o.Order, nil
+	}
+	sctx, cancel := context.WithTimeout(ctx, s.timeout)
+	sess, err := s.pay.GetSession(sctx, sessionID)
+	cancel()
+	if err != nil {
+		// The customer still sees the order; the webhook or the reconciler settles it.
+		s.log.Warn("could not read the session from Stripe", "session_id", sessionID, "err", err)
+		return o.Order, nil
+	}
+	if err := s.settle(ctx, sess); err != nil {
+		return shop.Order{}, err
+	}
+	o, err = orders.Get(ctx, o.ID)
+	return o.Order, err
+}
+
+// settle applies a session read from Stripe.
+func (s *Service) settle(ctx context.Context, sess payments.Session) error {
+	return postgres.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		_, _, err := s.applySession(ctx, tx, sess, "")
+		return err
+	})
+}
+
+// metricType keeps the label set small: unknown types share one label.
+func metricType(t string) string {
+	switch t {
+	case "checkout.session.completed", "checkout.session.async_payment_succeeded",
+		"checkout.session.async_payment_failed", "checkout.session.expired", "charge.refunded":
+		return t
+	}
+	return "other"
+}
+
+var errLocked = errors.New("another replica holds the reconciler lock")

@@ -1,0 +1,116 @@
+package checkout
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/stripeshop/stripeshop/internal/payments"
+	"github.com/stripeshop/stripeshop/internal/postgres"
+	"github.com/stripeshop/stripeshop/internal/shop"
+)
+
+// reconcileLockKey is the Postgres advisory lock that lets one replica sweep at a time.
+const reconcileLockKey = 0x5757_0001
+
+// ReconcileAge is how old an open order must be before the reconciler asks
+// Stripe about it: long enough that the webhook had its chance.
+const ReconcileAge = 5 * time.Minute
+
+// RunReconciler sweeps every interval until ctx ends.
+func (s *Service) RunReconciler(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.Reconcile(ctx, ReconcileAge); err != nil && !errors.Is(err, errLocked) && ctx.Err() == nil {
+				s.log.Error("reconciler sweep failed", "err", err)
+			}
+		}
+	}
+}
+
+// ReconcileResult counts what a sweep did.
+type ReconcileResult struct {
+	Checked int
+	Errors  int
+}
+
+// Reconcile heals missed webhooks: for each pending or processing order
+// older than minAge it reads the session from Stripe and applies it (paid
+// ones are fulfilled, expired ones released). Only one replica sweeps at a
+// time; the others return errLocked at once.
+func (s *Service) Reconcile(ctx context.Context, minAge time.Duration) (ReconcileResult, error) {
+	var res ReconcileResult
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		s.metrics.ReconcilerRuns.WithLabelValues("error").Inc()
+		return res, err
+	}
+	defer conn.Release()
+	var locked bool
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, reconcileLockKey).Scan(&locked); err != nil {
+		s.metrics.ReconcilerRuns.WithLabelValues("error").Inc()
+		return res, err
+	}
+	if !locked {
+		s.metrics.ReconcilerRuns.WithLabelValues("skipped").Inc()
+		return res, errLocked
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, reconcileLockKey) //nolint:errcheck // the session ends with the connection anyway
+
+	open, err := postgres.NewOrders(s.pool).Open(ctx, s.now().Add(-minAge), 500)
+	if err != nil {
+		s.metrics.ReconcilerRuns.WithLabelValues("error").Inc()
+		return res, err
+	}
+	for _, o := range open {
+		if ctx.Err() != nil {
+			break
+		}
+		res.Checked++
+		if err := s.reconcileOrder(ctx, o); err != nil {
+			res.Errors++
+			s.log.Warn("reconcile order", "order_id", o.ID, "err", err)
+		}
+	}
+	outcome := "ok"
+	if res.Errors > 0 {
+		outcome = "error"
+	}
+	s.metrics.ReconcilerRuns.WithLabelValues(outcome).Inc()
+	s.log.Info("reconciler sweep", "checked", res.Checked, "errors", res.Errors)
+	return res, nil
+}
+
+func (s *Service) reconcileOrder(ctx context.Context, o postgres.OrderRow) error {
+	sctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	sessionID := o.SessionID
+	if sessionID == "" {
+		if o.Status != shop.StatusPending {
+			return nil
+		}
+		// The session id was never saved. The same idempotency key and the
+		// same parameters return the session Stripe made, if it made one.
+		created, err := s.createSession(sctx, o)
+		var pe *payments.ProviderError
+		if errors.As(err, &pe) && pe.StatusCode >= 400 && pe.StatusCode < 500 && s.now().After(o.ExpiresAt) {
+			// Stripe refuses to make a session that expires in the past: none was
+			// ever made, so nobody could have paid. Give the units back.
+			return s.abandon(ctx, o)
+		}
+		if err != nil {
+			return err
+		}
+		sessionID = created.ID
+	}
+	sess, err := s.pay.GetSession(sctx, sessionID)
+	if err != nil {
+		return err
+	}
+	return s.settle(ctx, sess)
+}

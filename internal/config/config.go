@@ -1,0 +1,188 @@
+// Package config reads stripeshop's settings from the environment (API.md,
+// "Configuration"). main loads .env first; nothing else reads the process
+// environment.
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the server.
+type Config struct {
+	DatabaseURL         string
+	HTTPAddr            string
+	AppURL              string
+	StripeSecretKey     string
+	StripeWebhookSecret []string
+	StripeAPIURL        string
+	AdminEmail          string
+	AdminPassword       string
+	ReconcileInterval   time.Duration
+	LogLevel            string // debug, info, warn, error
+	LogFormat           string // json or text
+	TrustedProxies      []*net.IPNet
+	CORSOrigins         []string
+}
+
+// Defaults of API.md.
+const (
+	DefaultDatabaseURL = "postgres://postgres@localhost:5432/stripeshop?sslmode=disable"
+	DefaultHTTPAddr    = ":8080"
+	DefaultAppURL      = "http://localhost:8080"
+)
+
+// Variables lists every variable Load reads, for documentation and checks.
+var Variables = []string{
+	"DATABASE_URL", "HTTP_ADDR", "APP_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
+	"STRIPE_API_URL", "ADMIN_EMAIL", "ADMIN_PASSWORD", "RECONCILE_INTERVAL", "LOG_LEVEL",
+	"LOG_FORMAT", "TRUSTED_PROXIES", "CORS_ORIGINS",
+}
+
+// Error names the one setting that stops start-up.
+type Error struct {
+	Var    string
+	Reason string
+}
+
+func (e *Error) Error() string { return "config: " + e.Var + " " + e.Reason }
+
+// Load builds the configuration from getenv, with defaults; the first
+// missing or malformed setting is returned as an *Error naming it.
+func Load(getenv func(string) string) (Config, error) {
+	get := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		DatabaseURL:     get("DATABASE_URL", DefaultDatabaseURL),
+		HTTPAddr:        get("HTTP_ADDR", DefaultHTTPAddr),
+		AppURL:          strings.TrimRight(get("APP_URL", DefaultAppURL), "/"),
+		StripeSecretKey: get("STRIPE_SECRET_KEY", ""),
+		StripeAPIURL:    strings.TrimRight(get("STRIPE_API_URL", ""), "/"),
+		AdminEmail:      get("ADMIN_EMAIL", ""),
+		AdminPassword:   getenv("ADMIN_PASSWORD"),
+		LogLevel:        strings.ToLower(get("LOG_LEVEL", "info")),
+		LogFormat:       strings.ToLower(get("LOG_FORMAT", "text")),
+	}
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return c, &Error{"DATABASE_URL", "must be a postgres:// URL"}
+	}
+	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || port == "" {
+		return c, &Error{"HTTP_ADDR", "must be host:port or :port, e.g. :8080"}
+	}
+	if u, err := url.Parse(c.AppURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, &Error{"APP_URL", "must be an absolute http(s) URL, e.g. https://shop.example.com"}
+	}
+	if c.StripeSecretKey != "" && !strings.HasPrefix(c.StripeSecretKey, "sk_test_") && !strings.HasPrefix(c.StripeSecretKey, "sk_live_") &&
+		!strings.HasPrefix(c.StripeSecretKey, "rk_test_") && !strings.HasPrefix(c.StripeSecretKey, "rk_live_") {
+		return c, &Error{"STRIPE_SECRET_KEY", "must start with sk_test_ or sk_live_"}
+	}
+	for _, s := range strings.Split(getenv("STRIPE_WEBHOOK_SECRET"), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			if !strings.HasPrefix(s, "whsec_") {
+				return c, &Error{"STRIPE_WEBHOOK_SECRET", "must be whsec_… (several separated by commas during a rotation)"}
+			}
+			c.StripeWebhookSecret = append(c.StripeWebhookSecret, s)
+		}
+	}
+	if c.StripeAPIURL != "" {
+		if u, err := url.Parse(c.StripeAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, &Error{"STRIPE_API_URL", "must be an absolute http(s) URL"}
+		}
+	}
+	if (c.AdminEmail == "") != (c.AdminPassword == "") {
+		return c, &Error{"ADMIN_EMAIL", "and ADMIN_PASSWORD must be set together"}
+	}
+	if c.AdminEmail != "" && !strings.Contains(c.AdminEmail, "@") {
+		return c, &Error{"ADMIN_EMAIL", "must be an email address"}
+	}
+	if c.AdminPassword != "" && len(c.AdminPassword) < 12 {
+		return c, &Error{"ADMIN_PASSWORD", "must be at least 12 characters"}
+	}
+	d, err := time.ParseDuration(get("RECONCILE_INTERVAL", "5m"))
+	if err != nil || d < time.Second {
+		return c, &Error{"RECONCILE_INTERVAL", "must be a duration of at least 1s, e.g. 5m"}
+	}
+	c.ReconcileInterval = d
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return c, &Error{"LOG_LEVEL", "must be debug, info, warn or error"}
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return c, &Error{"LOG_FORMAT", "must be json or text"}
+	}
+	for _, p := range splitList(getenv("TRUSTED_PROXIES")) {
+		if !strings.Contains(p, "/") {
+			if strings.Contains(p, ":") {
+				p += "/128"
+			} else {
+				p += "/32"
+			}
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			return c, &Error{"TRUSTED_PROXIES", "must be IP addresses or CIDR ranges separated by commas"}
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+	for _, o := range splitList(getenv("CORS_ORIGINS")) {
+		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
+			return c, &Error{"CORS_ORIGINS", "must be origins like https://admin.example.com separated by commas"}
+		}
+		c.CORSOrigins = append(c.CORSOrigins, o)
+	}
+	return c, nil
+}
+
+// RequireStripe checks the settings that serving the shop needs beyond
+// those that migrations and admin commands need.
+func (c Config) RequireStripe() error {
+	if c.StripeSecretKey == "" {
+		return &Error{"STRIPE_SECRET_KEY", "is required (sk_test_… or sk_live_…); `make run` starts the simulator when it is unset"}
+	}
+	if len(c.StripeWebhookSecret) == 0 {
+		return &Error{"STRIPE_WEBHOOK_SECRET", "is required (whsec_…; `stripe listen` prints one)"}
+	}
+	return nil
+}
+
+// SecureCookies reports whether cookies must be marked Secure.
+func (c Config) SecureCookies() bool { return strings.HasPrefix(c.AppURL, "https://") }
+
+// Mode tells whether the key is for test or live payments.
+func (c Config) Mode() string {
+	if strings.Contains(c.StripeSecretKey, "_live_") {
+		return "live"
+	}
+	return "test"
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// String describes the configuration without secrets.
+func (c Config) String() string {
+	return fmt.Sprintf("addr=%s app_url=%s stripe_mode=%s stripe_api=%s webhook_secrets=%d",
+		c.HTTPAddr, c.AppURL, c.Mode(), orDefault(c.StripeAPIURL, "stripe"), len(c.StripeWebhookSecret))
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,201 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stripeshop/stripeshop/internal/auth"
+	"github.com/stripeshop/stripeshop/internal/checkout"
+	"github.com/stripeshop/stripeshop/internal/postgres"
+	"github.com/stripeshop/stripeshop/internal/shop"
+)
+
+func requireAdmin(a *auth.Service) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if _, ok := a.Current(r.Context()); !ok {
+				writeError(w, r, shop.Errorf(shop.ErrUnauthorized, "sign in as an admin first"))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// requireCSRF refuses a state-changing request whose X-CSRF-Token header is
+// not the session's token.
+func requireCSRF(a *auth.Service) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.Method {
+			case http.MethodGet, http.MethodHead, http.MethodOptions:
+			default:
+				if !a.CheckCSRF(r.Context(), r.Header.Get("X-CSRF-Token")) {
+					writeError(w, r, shop.Errorf(shop.ErrForbidden, "missing or wrong X-CSRF-Token"))
+					return
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+type loginBody struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+func handleLogin(a *auth.Service) http.Handler {
+	return handler(func(w http.ResponseWriter, r *http.Request) error {
+		body, err := decode[loginBody](w, r, maxJSONBody)
+		if err != nil {
+			return err
+		}
+		fields := map[string]string{}
+		if body.Email == "" {
+			fields["email"] = "is required"
+		}
+		if body.Password == "" {
+			fields["password"] = "is required"
+		}
+		if len(fields) > 0 {
+			return shop.Invalid(fields)
+		}
+		id, err := a.Login(r.Context(), body.Email, body.Password, clientIP(r))
+		if err != nil {
+			if auth.IsRateLimited(err) {
+				logger(r).Warn("login rate limited", "client", clientIP(r))
+			} else if shop.ErrorCode(err) == shop.ErrUnauthorized {
+				logger(r).Warn("login failed", "client", clientIP(r))
+			}
+			return err
+		}
+		logger(r).Info("admin signed in", "client", clientIP(r))
+		w.Header().Set("Cache-Control", "no-store")
+		return encode(w, http.StatusOK, id)
+	})
+}
+
+func handleMe(a *auth.Service) http.Handler {
+	return handler(func(w http.ResponseWriter, r *http.Request) error {
+		id, _ := a.Current(r.Context())
+		w.Header().Set("Cache-Control", "no-store")
+		return encode(w, http.StatusOK, id)
+	})
+}
+
+func handleLogout(a *auth.Service) http.Handler {
+	return handler(func(w http.ResponseWriter, r *http.Request) error {
+		if err := a.Logout(r.Context()); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
+}
+
+// adminOrder is an order with its webhook events.
+type adminOrder struct {
+	shop.Order
+	Events []shop.Event `json:"events"`
+}
+
+func handleListOrders(pool *pgxpool.Pool) http.Handler {
+	return handler(func(w http.ResponseWriter, r *http.Request) error {
+		q := r.URL.Query()
+		status := shop.Status(q.Get("status"))
+		if status != "" && !status.Valid() {
+			return shop.Invalid(map[string]string{"status": "must be one of pending, processing, paid, failed, expired, refunded"})
+		}
+		limit, err := queryInt(r, "limit", 20, 1, 100)
+		if err != nil {
+			return err
+		}
+		rows, next, err := postgres.NewOrders(pool).List(r.Context(), postgres.ListFilter{Status: status, Limit: limit, Cursor: q.Get("cursor")})
+		if err != nil {
+			return err
+		}
+		orders := make([]shop.Order, len(rows))
+		for i, o := range rows {
+			orders[i] = o.Order
+		}
+		return encode(w, http.StatusOK, map[string]any{"orders": orders, "next_cursor": nullable(next)})
+	})
+}
+
+func handleGetOrder(svc *checkout.Service) http.Handler {
+	return handler(func(w http.ResponseWriter, r *http.Request) error {
+		o, events, err := svc.Order(r.Context(), chi.URLParam(r, "id"))
+		if err != nil {
+			return err
+		}
+		return encode(w, http.StatusOK, adminOrder{o, events})
+	})
+}
+
+func handleRefund(svc *checkout.Service) http.Handler {
+	return handler(func(w http.ResponseWriter, r *http.Request) error {
+		o, err := svc.Refund(r.Context(), chi.URLParam(r, "id"))
+		if err != nil {
+			return err
+		}
+		logger(r).Info("order refunded by admin", "order_id", o.ID)
+		return encode(w, http.StatusOK, o)
+	})
+}
+
+func handleListEvents(pool *pgxpool.Pool) http.Handler {
+	return handler(func(w http.ResponseWriter, r *http.Request) error {
+		limit, err := queryInt(r, "limit", 50, 1, 200)
+		if err != nil {
+			return err
+		}
+		events, next, err := postgres.NewEvents(pool).List(r.Context(), limit, r.URL.Query().Get("cursor"))
+		if err != nil {
+			return err
+		}
+		return encode(w, http.StatusOK, map[string]any{"events": events, "next_cursor": nullable(next)})
+	})
+}
+
+func handleReprocess(svc *checkout.Service) http.Handler {
+	return handler(func(w http.ResponseWriter, r *http.Request) error {
+		id := chi.URLParam(r, "id")
+		if len(id) > 255 {
+			return shop.Errorf(shop.ErrNotFound, "event not found")
+		}
+		ev, err := svc.Reprocess(r.Context(), id)
+		if shop.ErrorCode(err) == shop.ErrNotFound {
+			return shop.Errorf(shop.ErrNotFound, "event not found")
+		}
+		if err != nil {
+			return err
+		}
+		logger(r).Info("event reprocessed by admin", "event_id", id)
+		return encode(w, http.StatusOK, ev)
+	})
+}
+
+func handleStats(pool *pgxpool.Pool, now func() time.Time) http.Handler {
+	return handler(func(w http.ResponseWriter, r *http.Request) error {
+		days, err := queryInt(r, "days", 30, 1, 366)
+		if err != nil {
+			return err
+		}
+		stats, byStatus, err := postgres.NewOrders(pool).Stats(r.Context(), days, now())
+		if err != nil {
+			return err
+		}
+		return encode(w, http.StatusOK, map[string]any{"days": stats, "by_status": byStatus})
+	})
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

@@ -1,0 +1,93 @@
+package httpapi
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/stripeshop/stripeshop/internal/checkout"
+	"github.com/stripeshop/stripeshop/internal/payments"
+	"github.com/stripeshop/stripeshop/internal/shop"
+)
+
+type checkoutBody struct {
+	ProductID string `json:"product_id"`
+	Quantity  *int64 `json:"quantity"`
+}
+
+func handleStartCheckout(svc *checkout.Service) http.Handler {
+	return handler(func(w http.ResponseWriter, r *http.Request) error {
+		body, err := decode[checkoutBody](w, r, maxJSONBody)
+		if err != nil {
+			return err
+		}
+		if body.ProductID == "" {
+			return shop.Invalid(map[string]string{"product_id": "is required"})
+		}
+		qty := int64(1)
+		if body.Quantity != nil {
+			qty = *body.Quantity
+		}
+		started, err := svc.Start(r.Context(), strings.ToLower(body.ProductID), qty)
+		if err != nil {
+			return err
+		}
+		logger(r).Info("checkout started", "order_id", started.OrderID)
+		return encode(w, http.StatusCreated, started)
+	})
+}
+
+func handleCheckoutStatus(svc *checkout.Service) http.Handler {
+	return handler(func(w http.ResponseWriter, r *http.Request) error {
+		id := r.URL.Query().Get("session_id")
+		switch {
+		case id == "":
+			return shop.Invalid(map[string]string{"session_id": "is required"})
+		case len(id) > 255 || !strings.HasPrefix(id, "cs_"):
+			return shop.Invalid(map[string]string{"session_id": "must be a Checkout Session id (cs_…)"})
+		}
+		o, err := svc.Fulfil(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		return encode(w, http.StatusOK, o.Public())
+	})
+}
+
+// handleWebhook verifies the raw body's signature before anything else, then
+// hands the event to the workflow. It answers 2xx only once the event is
+// committed, so Stripe retries whatever we could not record.
+func handleWebhook(svc *checkout.Service, secrets []string, now func() time.Time) http.Handler {
+	return handler(func(w http.ResponseWriter, r *http.Request) error {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return shop.Errorf(shop.ErrTooLarge, "the body is larger than %d bytes", mbe.Limit)
+			}
+			return shop.Errorf(shop.ErrInvalid, "could not read the body")
+		}
+		ev, err := payments.VerifyEvent(body, r.Header.Get("Stripe-Signature"), secrets, now())
+		switch {
+		case errors.Is(err, payments.ErrSignature):
+			logger(r).Warn("webhook refused: bad or stale signature")
+			return shop.Errorf(shop.ErrInvalid, "invalid or stale Stripe-Signature")
+		case err != nil:
+			logger(r).Warn("webhook refused: not a usable event", "err", err)
+			return shop.Errorf(shop.ErrInvalid, "the body is not a Stripe event we can read")
+		}
+		outcome, err := svc.HandleEvent(r.Context(), ev)
+		if err != nil {
+			if shop.ErrorCode(err) != shop.ErrUnavailable {
+				logger(r).Error("webhook event not recorded", "event_id", ev.ID, "err", err)
+				return shop.Errorf(shop.ErrUnavailable, "the event could not be recorded; retry later")
+			}
+			return err
+		}
+		logger(r).Info("webhook event", "event_id", ev.ID, "type", ev.Type, "outcome", outcome)
+		return encode(w, http.StatusOK, map[string]any{"received": true, "outcome": outcome})
+	})
+}

@@ -1,0 +1,141 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/stripeshop/stripeshop/internal/shop"
+)
+
+// contentSecurityPolicy lets the React app run (its own scripts and styles,
+// product images from any https host) and nothing else; no framing.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
+	"img-src 'self' https: data:; connect-src 'self'; font-src 'self'; object-src 'none'; " +
+	"base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody caps every request body; routes that read JSON cap it lower.
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxWebhookBody {
+			writeError(w, r, shop.Errorf(shop.ErrTooLarge, "the body is larger than %d bytes", maxWebhookBody))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxWebhookBody)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// clientIPs decides which address a request comes from: the peer's, unless
+// the peer is a trusted proxy, in which case the right-most untrusted
+// address of X-Forwarded-For.
+type clientIPs struct{ trusted []*net.IPNet }
+
+func (c clientIPs) isTrusted(ip net.IP) bool {
+	for _, n := range c.trusted {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c clientIPs) of(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !c.isTrusted(ip) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := net.ParseIP(strings.TrimSpace(hops[i]))
+		if hop == nil {
+			break
+		}
+		if !c.isTrusted(hop) {
+			return hop.String()
+		}
+	}
+	return host
+}
+
+type clientIPKey struct{}
+
+func clientIP(r *http.Request) string {
+	ip, _ := r.Context().Value(clientIPKey{}).(string)
+	return ip
+}
+
+// observe gives each request a logger carrying its request id and client
+// address, then logs and measures it by route pattern. Query strings are not
+// logged: they may carry a checkout session id.
+func observe(base *slog.Logger, ips clientIPs, latency *prometheus.HistogramVec) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			ip := ips.of(r)
+			l := base.With("request_id", middleware.GetReqID(r.Context()))
+			ctx := context.WithValue(context.WithValue(r.Context(), loggerKey{}, l), clientIPKey{}, ip)
+			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+			next.ServeHTTP(ww, r.WithContext(ctx))
+			route := "unmatched"
+			if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+				route = rc.RoutePattern()
+			}
+			status := ww.Status()
+			if status == 0 {
+				status = http.StatusOK
+			}
+			elapsed := time.Since(start)
+			latency.WithLabelValues(r.Method, route, strconv.Itoa(status)).Observe(elapsed.Seconds())
+			level := slog.LevelInfo
+			if status >= 500 {
+				level = slog.LevelError
+			} else if route == "/healthz" || route == "/readyz" || route == "/metrics" {
+				level = slog.LevelDebug
+			}
+			l.Log(r.Context(), level, "http request", "method", r.Method, "path", r.URL.Path, "route", route,
+				"status", status, "bytes", ww.BytesWritten(), "duration_ms", elapsed.Milliseconds(), "client", ip)
+		})
+	}
+}
+
+// recoverJSON turns a panic into the contract's 500 and logs the stack.
+func recoverJSON(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				logger(r).Error("panic", "panic", v, "stack", string(debug.Stack()))
+				writeError(w, r, shop.Errorf(shop.ErrInternal, "something went wrong on our side; it has been logged"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

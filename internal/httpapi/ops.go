@@ -1,0 +1,52 @@
+package httpapi
+
+import (
+	"context"
+	_ "embed"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stripeshop/stripeshop/internal/postgres"
+)
+
+func handleHealthz() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		_ = encode(w, http.StatusOK, map[string]string{"status": "ok"})
+	}
+}
+
+// handleReadyz answers 200 only when the database answers and carries the
+// schema this binary expects.
+func handleReadyz(pool *pgxpool.Pool) http.HandlerFunc {
+	latest, latestErr := postgres.Latest()
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		var (
+			version int64
+			dirty   bool
+		)
+		err := pool.QueryRow(ctx, `SELECT version, dirty FROM schema_migrations LIMIT 1`).Scan(&version, &dirty)
+		switch {
+		case err != nil:
+			logger(r).Warn("not ready: database", "err", err)
+			_ = encode(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database unreachable or not migrated"})
+		case latestErr != nil || dirty || version != int64(latest):
+			_ = encode(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database schema is not at this binary's version"})
+		default:
+			_ = encode(w, http.StatusOK, map[string]string{"status": "ready"})
+		}
+	}
+}
+
+//go:embed openapi.json
+var openapiDoc []byte
+
+func handleOpenAPI() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openapiDoc)
+	}
+}

@@ -1,0 +1,83 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/go-chi/cors"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/stripeshop/stripeshop/internal/shop"
+)
+
+// routes is the whole URL space of the shop, in one place.
+func routes(d Deps) *chi.Mux {
+	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "stripeshop_http_request_duration_seconds",
+		Help:    "HTTP request latency by method, route and status.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+	}, []string{"method", "route", "status"})
+	d.Registry.MustRegister(latency)
+	_ = d.Registry.Register(collectors.NewGoCollector())
+	_ = d.Registry.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID, observe(d.Logger, clientIPs{d.TrustedProxies}, latency), recoverJSON, securityHeaders, limitBody)
+	if len(d.CORSOrigins) > 0 {
+		r.Use(cors.Handler(cors.Options{
+			AllowedOrigins:   d.CORSOrigins,
+			AllowedMethods:   []string{"GET", "POST", "PATCH", "DELETE", "OPTIONS"},
+			AllowedHeaders:   []string{"Content-Type", "X-CSRF-Token"},
+			AllowCredentials: true,
+			MaxAge:           600,
+		}))
+	}
+
+	r.Get("/healthz", handleHealthz())
+	r.Get("/readyz", handleReadyz(d.Pool))
+	r.Handle("/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
+	r.Method(http.MethodPost, "/webhook/stripe", handleWebhook(d.Checkout, d.WebhookSecrets, d.Now))
+
+	r.Route("/api", func(r chi.Router) {
+		r.Get("/openapi.json", handleOpenAPI())
+		r.Method(http.MethodGet, "/products", handleListProducts(d.Pool, false))
+		r.Method(http.MethodGet, "/products/{id}", handleGetProduct(d.Pool, false))
+		r.Method(http.MethodPost, "/checkout", handleStartCheckout(d.Checkout))
+		r.Method(http.MethodGet, "/checkout/status", handleCheckoutStatus(d.Checkout))
+
+		r.Route("/admin", func(r chi.Router) {
+			r.Use(d.Auth.Sessions().LoadAndSave)
+			r.Method(http.MethodPost, "/login", handleLogin(d.Auth))
+			r.Group(func(r chi.Router) {
+				r.Use(requireAdmin(d.Auth), requireCSRF(d.Auth))
+				r.Method(http.MethodGet, "/me", handleMe(d.Auth))
+				r.Method(http.MethodPost, "/logout", handleLogout(d.Auth))
+				r.Method(http.MethodGet, "/products", handleListProducts(d.Pool, true))
+				r.Method(http.MethodPost, "/products", handleCreateProduct(d.Pool))
+				r.Method(http.MethodGet, "/products/{id}", handleGetProduct(d.Pool, true))
+				r.Method(http.MethodPatch, "/products/{id}", handleUpdateProduct(d.Pool))
+				r.Method(http.MethodDelete, "/products/{id}", handleDeleteProduct(d.Pool))
+				r.Method(http.MethodGet, "/orders", handleListOrders(d.Pool))
+				r.Method(http.MethodGet, "/orders/{id}", handleGetOrder(d.Checkout))
+				r.Method(http.MethodPost, "/orders/{id}/refund", handleRefund(d.Checkout))
+				r.Method(http.MethodGet, "/events", handleListEvents(d.Pool))
+				r.Method(http.MethodPost, "/events/{id}/reprocess", handleReprocess(d.Checkout))
+				r.Method(http.MethodGet, "/stats", handleStats(d.Pool, d.Now))
+			})
+		})
+		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+			writeError(w, r, shop.Errorf(shop.ErrNotFound, "no such API route"))
+		})
+		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+			writeError(w, r, shop.Errorf(shop.ErrMethodNotAllowed, "%s is not allowed on this route", r.Method))
+		})
+	})
+
+	spa := handleSPA(d.Web)
+	r.NotFound(spa.ServeHTTP)
+	r.MethodNotAllowed(spa.ServeHTTP)
+	return r
+}

@@ -1,0 +1,61 @@
+// Package httpapi is stripeshop's HTTP face: the routes of API.md, JSON
+// decoding and encoding, one error mapper, and the embedded React app.
+package httpapi
+
+import (
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/stripeshop/stripeshop/internal/auth"
+	"github.com/stripeshop/stripeshop/internal/checkout"
+)
+
+// Deps is everything the server needs; run builds it.
+type Deps struct {
+	Logger         *slog.Logger
+	Pool           *pgxpool.Pool
+	Checkout       *checkout.Service
+	Auth           *auth.Service
+	Registry       *prometheus.Registry
+	WebhookSecrets []string
+	// Web is the built React app (web.Dist()); it may lack index.html.
+	Web            fs.FS
+	TrustedProxies []*net.IPNet
+	CORSOrigins    []string
+	Now            func() time.Time
+}
+
+// NewServer returns the shop's handler. It is a chi router, so tests can
+// walk its routes.
+func NewServer(d Deps) http.Handler {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	return routes(d)
+}
+
+// NewHTTPServer wraps h with timeouts against slow clients.
+func NewHTTPServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}

@@ -1,0 +1,235 @@
+// Package payments is the one place that speaks to Stripe through stripe-go:
+// Checkout Sessions, refunds and webhook verification. Everything it returns
+// is a plain type of its own, so no other package sees stripe-go.
+package payments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/stripe/stripe-go/v76"
+	"github.com/stripe/stripe-go/v76/client"
+)
+
+// APIVersion is the Stripe API version stripe-go v76 speaks.
+const APIVersion = stripe.APIVersion
+
+// Config says how to reach Stripe.
+type Config struct {
+	SecretKey string
+	// APIURL overrides Stripe's own base URL (the simulator, stripe-mock).
+	APIURL string
+	// Timeout bounds one HTTP attempt; stripe-go retries network failures
+	// MaxNetworkRetries times with the same idempotency key.
+	Timeout           time.Duration
+	MaxNetworkRetries int64
+	Logger            *slog.Logger
+}
+
+// Client creates and reads Checkout Sessions and refunds.
+type Client struct {
+	api *client.API
+}
+
+// New returns a client for cfg.
+func New(cfg Config) *Client {
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	bc := &stripe.BackendConfig{
+		HTTPClient:        &http.Client{Timeout: cfg.Timeout},
+		MaxNetworkRetries: stripe.Int64(cfg.MaxNetworkRetries),
+		LeveledLogger:     slogLogger{cfg.Logger},
+		EnableTelemetry:   stripe.Bool(false),
+	}
+	if cfg.APIURL != "" {
+		bc.URL = stripe.String(cfg.APIURL)
+	}
+	backends := &stripe.Backends{
+		API:     stripe.GetBackendWithConfig(stripe.APIBackend, bc),
+		Connect: stripe.GetBackendWithConfig(stripe.ConnectBackend, bc),
+		Uploads: stripe.GetBackendWithConfig(stripe.UploadsBackend, bc),
+	}
+	return &Client{api: client.New(cfg.SecretKey, backends)}
+}
+
+// SessionParams describes the Checkout Session of one order. Every value
+// comes from our database, never from the browser.
+type SessionParams struct {
+	OrderID     string
+	ProductName string
+	Currency    string
+	UnitAmount  int64
+	Quantity    int64
+	SuccessURL  string
+	CancelURL   string
+	ExpiresAt   time.Time
+}
+
+// Session is what we read of a Checkout Session.
+type Session struct {
+	ID                string
+	URL               string
+	Status            string // open, complete, expired
+	PaymentStatus     string // paid, unpaid, no_payment_required
+	Currency          string
+	CustomerEmail     string
+	PaymentIntentID   string
+	ClientReferenceID string
+	OrderID           string // metadata.order_id
+	AmountTotal       int64
+	ExpiresAt         time.Time
+}
+
+// Refund is what we read of a refund.
+type Refund struct {
+	ID              string
+	Status          string
+	Amount          int64
+	PaymentIntentID string
+}
+
+// ErrNotFound is returned when Stripe does not know the object.
+var ErrNotFound = errors.New("payments: no such object")
+
+// CreateSession creates the hosted Checkout Session of an order. The
+// idempotency key is derived from the order id, so a retry after a lost
+// answer returns the same session instead of a second one.
+func (c *Client) CreateSession(ctx context.Context, p SessionParams) (Session, error) {
+	params := &stripe.CheckoutSessionParams{
+		Mode: stripe.String(string(stripe.CheckoutSessionModePayment)),
+		LineItems: []*stripe.CheckoutSessionLineItemParams{{
+			PriceData: &stripe.CheckoutSessionLineItemPriceDataParams{
+				Currency:   stripe.String(p.Currency),
+				UnitAmount: stripe.Int64(p.UnitAmount),
+				ProductData: &stripe.CheckoutSessionLineItemPriceDataProductDataParams{
+					Name: stripe.String(p.ProductName),
+				},
+			},
+			Quantity: stripe.Int64(p.Quantity),
+		}},
+		ClientReferenceID: stripe.String(p.OrderID),
+		SuccessURL:        stripe.String(p.SuccessURL),
+		CancelURL:         stripe.String(p.CancelURL),
+		ExpiresAt:         stripe.Int64(p.ExpiresAt.Unix()),
+	}
+	params.AddMetadata("order_id", p.OrderID)
+	params.SetIdempotencyKey(IdempotencyKey("checkout", p.OrderID))
+	params.Context = ctx
+	s, err := c.api.CheckoutSessions.New(params)
+	if err != nil {
+		return Session{}, wrap("create checkout session", err)
+	}
+	return sessionFrom(s), nil
+}
+
+// GetSession reads a Checkout Session.
+func (c *Client) GetSession(ctx context.Context, id string) (Session, error) {
+	params := &stripe.CheckoutSessionParams{}
+	params.Context = ctx
+	s, err := c.api.CheckoutSessions.Get(id, params)
+	if err != nil {
+		return Session{}, wrap("get checkout session", err)
+	}
+	return sessionFrom(s), nil
+}
+
+// ExpireSession ends an open Checkout Session so it can no longer be paid.
+func (c *Client) ExpireSession(ctx context.Context, id string) (Session, error) {
+	params := &stripe.CheckoutSessionExpireParams{}
+	params.Context = ctx
+	s, err := c.api.CheckoutSessions.Expire(id, params)
+	if err != nil {
+		return Session{}, wrap("expire checkout session", err)
+	}
+	return sessionFrom(s), nil
+}
+
+// Refund refunds a payment in full.
+func (c *Client) Refund(ctx context.Context, paymentIntentID, idempotencyKey string) (Refund, error) {
+	params := &stripe.RefundParams{PaymentIntent: stripe.String(paymentIntentID)}
+	params.SetIdempotencyKey(idempotencyKey)
+	params.Context = ctx
+	r, err := c.api.Refunds.New(params)
+	if err != nil {
+		return Refund{}, wrap("refund", err)
+	}
+	out := Refund{ID: r.ID, Status: string(r.Status), Amount: r.Amount}
+	if r.PaymentIntent != nil {
+		out.PaymentIntentID = r.PaymentIntent.ID
+	}
+	return out, nil
+}
+
+// IdempotencyKey derives a stable key for one operation on one object.
+func IdempotencyKey(op, id string) string { return "stripeshop-" + op + "-" + id }
+
+func sessionFrom(s *stripe.CheckoutSession) Session {
+	out := Session{
+		ID:                s.ID,
+		URL:               s.URL,
+		Status:            string(s.Status),
+		PaymentStatus:     string(s.PaymentStatus),
+		Currency:          string(s.Currency),
+		CustomerEmail:     s.CustomerEmail,
+		ClientReferenceID: s.ClientReferenceID,
+		OrderID:           s.Metadata["order_id"],
+		AmountTotal:       s.AmountTotal,
+	}
+	if s.ExpiresAt != 0 {
+		out.ExpiresAt = time.Unix(s.ExpiresAt, 0).UTC()
+	}
+	if s.CustomerDetails != nil && s.CustomerDetails.Email != "" {
+		out.CustomerEmail = s.CustomerDetails.Email
+	}
+	if s.PaymentIntent != nil {
+		out.PaymentIntentID = s.PaymentIntent.ID
+	}
+	return out
+}
+
+// ProviderError is a failure of Stripe or of the way to it. Nothing was
+// charged: no session or refund exists unless a retry with the same key
+// later returns it.
+type ProviderError struct {
+	Op         string
+	StatusCode int // 0 when no answer came
+	Code       string
+	err        error
+}
+
+func (e *ProviderError) Error() string {
+	if e.StatusCode != 0 {
+		return fmt.Sprintf("stripe %s: status %d %s", e.Op, e.StatusCode, e.Code)
+	}
+	return fmt.Sprintf("stripe %s: %v", e.Op, e.err)
+}
+
+func (e *ProviderError) Unwrap() error { return e.err }
+
+func wrap(op string, err error) error {
+	var se *stripe.Error
+	if errors.As(err, &se) {
+		if se.HTTPStatusCode == http.StatusNotFound || se.Code == stripe.ErrorCodeResourceMissing {
+			return fmt.Errorf("stripe %s: %w", op, ErrNotFound)
+		}
+		return &ProviderError{Op: op, StatusCode: se.HTTPStatusCode, Code: string(se.Code), err: err}
+	}
+	return &ProviderError{Op: op, err: err}
+}
+
+// slogLogger sends stripe-go's own log lines to slog at debug level; stripe-go
+// never logs the secret key.
+type slogLogger struct{ l *slog.Logger }
+
+func (s slogLogger) Debugf(format string, v ...any) { s.l.Debug("stripe-go: " + fmt.Sprintf(format, v...)) }
+func (s slogLogger) Infof(format string, v ...any)  { s.l.Debug("stripe-go: " + fmt.Sprintf(format, v...)) }
+func (s slogLogger) Warnf(format string, v ...any)  { s.l.Warn("stripe-go: " + fmt.Sprintf(format, v...)) }
+func (s slogLogger) Errorf(format string, v ...any) { s.l.Debug("stripe-go: " + fmt.Sprintf(format, v...)) }

@@ -1,0 +1,112 @@
+// Package postgres keeps every fact of the shop in PostgreSQL: the pool,
+// migrations and one store per table, with plain SQL next to its Scan.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stripeshop/stripeshop/internal/shop"
+)
+
+// DBTX is what both *pgxpool.Pool and pgx.Tx offer, so a store runs inside
+// or outside a transaction.
+type DBTX interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Open connects a pool and checks that the database answers.
+func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	cfg.MaxConnIdleTime = time.Minute
+	cfg.HealthCheckPeriod = 15 * time.Second
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return pool, nil
+}
+
+// Tx is a transaction.
+type Tx = pgx.Tx
+
+// InTx runs fn in a transaction, committed when fn returns nil.
+func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return translate(err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return translate(tx.Commit(ctx))
+}
+
+// translate turns driver errors into shop errors: no rows → not_found,
+// unique violation → conflict, an unreachable database → unavailable.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *shop.Error
+	if errors.As(err, &se) {
+		return err
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return shop.Errorf(shop.ErrNotFound, "not found")
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case pgErr.Code == "23505":
+			return &wrapped{shop.Errorf(shop.ErrConflict, "already exists"), err}
+		case pgErr.Code == "22P02": // invalid text representation, e.g. a malformed uuid
+			return &wrapped{shop.Errorf(shop.ErrNotFound, "not found"), err}
+		case pgErr.Code[:2] == "08" || pgErr.Code[:2] == "57" || pgErr.Code[:2] == "53":
+			return &wrapped{shop.Errorf(shop.ErrUnavailable, "the database is unavailable; try again"), err}
+		}
+		return err
+	}
+	if pgconn.SafeToRetry(err) || pgconn.Timeout(err) || isConnError(err) {
+		return &wrapped{shop.Errorf(shop.ErrUnavailable, "the database is unavailable; try again"), err}
+	}
+	return err
+}
+
+func isConnError(err error) bool {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return true
+	}
+	// A pool that cannot reach the server, a reset or a closed connection.
+	var ne interface{ Timeout() bool }
+	return errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// wrapped keeps the driver's error for the log while the client sees the shop error.
+type wrapped struct {
+	shopErr *shop.Error
+	cause   error
+}
+
+func (w *wrapped) Unwrap() []error { return []error{w.shopErr, w.cause} }
+func (w *wrapped) Error() string   { return w.shopErr.Error() + ": " + w.cause.Error() }

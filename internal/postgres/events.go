@@ -1,0 +1,108 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stripeshop/stripeshop/internal/shop"
+)
+
+// Events is the inbox of Stripe webhook events.
+type Events struct{ db DBTX }
+
+// NewEvents returns the event store over db.
+func NewEvents(db DBTX) *Events { return &Events{db: db} }
+
+const eventColumns = `id, type, api_version, order_id::text, received_at, processed_at, error, payload`
+
+func scanEvent(row pgx.Row) (shop.Event, error) {
+	var e shop.Event
+	err := row.Scan(&e.ID, &e.Type, &e.APIVersion, &e.OrderID, &e.ReceivedAt, &e.ProcessedAt, &e.Error, &e.Payload)
+	return e, translate(err)
+}
+
+// Insert records an event unless its id is already in the inbox, and reports
+// whether it was new. A concurrent insert of the same id waits for the first
+// transaction and then reports false, so an event is applied once.
+func (s *Events) Insert(ctx context.Context, e shop.Event) (bool, error) {
+	tag, err := s.db.Exec(ctx, `
+		INSERT INTO stripe_events (id, type, api_version, payload) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (id) DO NOTHING`, e.ID, e.Type, e.APIVersion, e.Payload)
+	if err != nil {
+		return false, translate(err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// GetForUpdate returns and locks an event.
+func (s *Events) GetForUpdate(ctx context.Context, id string) (shop.Event, error) {
+	return scanEvent(s.db.QueryRow(ctx, `SELECT `+eventColumns+` FROM stripe_events WHERE id = $1 FOR UPDATE`, id))
+}
+
+// MarkProcessed records the outcome of applying an event.
+func (s *Events) MarkProcessed(ctx context.Context, id string, orderID string, errText string) error {
+	_, err := s.db.Exec(ctx, `
+		UPDATE stripe_events SET processed_at = now(), error = $3,
+			order_id = coalesce(nullif($2, '')::uuid, order_id)
+		WHERE id = $1`, id, orderID, errText)
+	return translate(err)
+}
+
+// ForOrder lists an order's events, oldest first.
+func (s *Events) ForOrder(ctx context.Context, orderID string) ([]shop.Event, error) {
+	return collectEvents(s.db.Query(ctx, `
+		SELECT `+eventColumns+` FROM stripe_events WHERE order_id = $1 ORDER BY received_at, id`, orderID))
+}
+
+// List returns a page of the event log, newest first.
+func (s *Events) List(ctx context.Context, limit int, cursor string) ([]shop.Event, string, error) {
+	at, id := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), "\U0010FFFF"
+	if cursor != "" {
+		var err error
+		if at, id, err = decodeEventCursor(cursor); err != nil {
+			return nil, "", err
+		}
+	}
+	events, err := collectEvents(s.db.Query(ctx, `
+		SELECT `+eventColumns+` FROM stripe_events
+		WHERE (received_at, id) < ($1, $2)
+		ORDER BY received_at DESC, id DESC LIMIT $3`, at, id, limit+1))
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(events) > limit {
+		events = events[:limit]
+		last := events[len(events)-1]
+		next = encodeCursor(last.ReceivedAt, last.ID)
+	}
+	return events, next, nil
+}
+
+func decodeEventCursor(c string) (time.Time, string, error) {
+	// Event ids are Stripe's (evt_…), not UUIDs: reuse the order cursor's
+	// format with a relaxed id check.
+	t, id, err := decodeCursorAny(c)
+	if err != nil || id == "" {
+		return time.Time{}, "", shop.Invalid(map[string]string{"cursor": "is not a cursor this server issued"})
+	}
+	return t, id, nil
+}
+
+func collectEvents(rows pgx.Rows, err error) ([]shop.Event, error) {
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	events := []shop.Event{}
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, e)
+	}
+	return events, translate(rows.Err())
+}

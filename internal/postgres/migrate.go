@@ -1,0 +1,87 @@
+package postgres
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/golang-migrate/migrate/v4"
+	pgxmigrate "github.com/golang-migrate/migrate/v4/database/pgx/v5"
+	"github.com/golang-migrate/migrate/v4/source/iofs"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/stripeshop/stripeshop/migrations"
+)
+
+// Migrator applies the embedded migrations. golang-migrate takes a Postgres
+// advisory lock, so replicas starting together apply each file once.
+type Migrator struct{ m *migrate.Migrate }
+
+// NewMigrator prepares migrations over pool.
+func NewMigrator(pool *pgxpool.Pool) (*Migrator, error) {
+	src, err := iofs.New(migrations.FS, ".")
+	if err != nil {
+		return nil, fmt.Errorf("read migrations: %w", err)
+	}
+	db := stdlib.OpenDBFromPool(pool)
+	driver, err := pgxmigrate.WithInstance(db, &pgxmigrate.Config{})
+	if err != nil {
+		return nil, fmt.Errorf("prepare migrations: %w", err)
+	}
+	m, err := migrate.NewWithInstance("iofs", src, "pgx5", driver)
+	if err != nil {
+		return nil, fmt.Errorf("prepare migrations: %w", err)
+	}
+	return &Migrator{m: m}, nil
+}
+
+// Up applies every migration not yet applied.
+func (m *Migrator) Up() error { return ignoreNoChange(m.m.Up()) }
+
+// Down rolls back the most recent migration.
+func (m *Migrator) Down() error { return ignoreNoChange(m.m.Steps(-1)) }
+
+// DownAll rolls back every migration.
+func (m *Migrator) DownAll() error { return ignoreNoChange(m.m.Down()) }
+
+// Version reports the applied version; 0 when none is.
+func (m *Migrator) Version() (version uint, dirty bool, err error) {
+	v, d, err := m.m.Version()
+	if errors.Is(err, migrate.ErrNilVersion) {
+		return 0, false, nil
+	}
+	return v, d, err
+}
+
+// Latest is the newest migration embedded in the binary.
+func Latest() (uint, error) {
+	src, err := iofs.New(migrations.FS, ".")
+	if err != nil {
+		return 0, err
+	}
+	defer src.Close()
+	v, err := src.First()
+	if err != nil {
+		return 0, err
+	}
+	for {
+		next, err := src.Next(v)
+		if err != nil {
+			return v, nil
+		}
+		v = next
+	}
+}
+
+func ignoreNoChange(err error) error {
+	if errors.Is(err, migrate.ErrNoChange) {
+		return nil
+	}
+	return err
+}
+
+// Close releases the connection the migrator holds; the pool stays open.
+func (m *Migrator) Close() error {
+	srcErr, dbErr := m.m.Close()
+	return errors.Join(srcErr, dbErr)
+}

@@ -1,0 +1,298 @@
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stripeshop/stripeshop/internal/shop"
+)
+
+// Orders stores checkouts and their statuses.
+type Orders struct{ db DBTX }
+
+// NewOrders returns the order store over db.
+func NewOrders(db DBTX) *Orders { return &Orders{db: db} }
+
+const orderColumns = `id::text, status, product_id::text, product_name, unit_amount, quantity, amount_total,
+	currency, customer_email, coalesce(session_id, ''), coalesce(payment_intent_id, ''), flagged, flag_reason,
+	expires_at, created_at, updated_at, paid_at, refunded_at`
+
+// OrderRow is an order with the fields only the workflow needs.
+type OrderRow struct {
+	shop.Order
+	ExpiresAt time.Time
+}
+
+func scanOrder(row pgx.Row) (OrderRow, error) {
+	var o OrderRow
+	err := row.Scan(&o.ID, &o.Status, &o.ProductID, &o.ProductName, &o.UnitAmount, &o.Quantity, &o.AmountTotal,
+		&o.Currency, &o.CustomerEmail, &o.SessionID, &o.PaymentIntentID, &o.Flagged, &o.FlagReason,
+		&o.ExpiresAt, &o.CreatedAt, &o.UpdatedAt, &o.PaidAt, &o.RefundedAt)
+	return o, translate(err)
+}
+
+func collectOrders(rows pgx.Rows, err error) ([]OrderRow, error) {
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var orders []OrderRow
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, err
+		}
+		orders = append(orders, o)
+	}
+	return orders, translate(rows.Err())
+}
+
+// Create inserts a pending order snapshotting the product's name and price.
+func (s *Orders) Create(ctx context.Context, p shop.Product, qty int64, expiresAt time.Time) (OrderRow, error) {
+	return scanOrder(s.db.QueryRow(ctx, `
+		INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_total, currency, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		RETURNING `+orderColumns,
+		p.ID, p.Name, p.UnitAmount, qty, p.UnitAmount*qty, p.Currency, expiresAt))
+}
+
+// Get returns an order by id.
+func (s *Orders) Get(ctx context.Context, id string) (OrderRow, error) {
+	return scanOrder(s.db.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id))
+}
+
+// GetForUpdate locks an order for the rest of the transaction.
+func (s *Orders) GetForUpdate(ctx context.Context, id string) (OrderRow, error) {
+	return scanOrder(s.db.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1 FOR UPDATE`, id))
+}
+
+// BySession returns the order of a Checkout Session.
+func (s *Orders) BySession(ctx context.Context, sessionID string) (OrderRow, error) {
+	return scanOrder(s.db.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE session_id = $1`, sessionID))
+}
+
+// ByPaymentIntentForUpdate returns and locks the order paid by a payment intent.
+func (s *Orders) ByPaymentIntentForUpdate(ctx context.Context, pi string) (OrderRow, error) {
+	return scanOrder(s.db.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE payment_intent_id = $1 FOR UPDATE`, pi))
+}
+
+// SetSession records the Checkout Session created for an order.
+func (s *Orders) SetSession(ctx context.Context, id, sessionID string) error {
+	_, err := s.db.Exec(ctx, `UPDATE orders SET session_id = $2, updated_at = now() WHERE id = $1 AND session_id IS NULL`, id, sessionID)
+	return translate(err)
+}
+
+// Change is what a transition writes besides the status.
+type Change struct {
+	SessionID       string
+	PaymentIntentID string
+	CustomerEmail   string
+}
+
+// Transition moves an order to status `to` only if it is still in one of the
+// statuses that may lead there; the conditional UPDATE is what makes every
+// transition happen once however many doors reach it. It reports whether the
+// order moved.
+func (s *Orders) Transition(ctx context.Context, id string, to shop.Status, c Change) (OrderRow, bool, error) {
+	from := shop.From(to)
+	if len(from) == 0 {
+		return OrderRow{}, false, fmt.Errorf("no status leads to %s", to)
+	}
+	o, err := scanOrder(s.db.QueryRow(ctx, `
+		UPDATE orders SET status = $2, updated_at = now(),
+			session_id = coalesce(session_id, nullif($4, '')),
+			payment_intent_id = coalesce(nullif($5, ''), payment_intent_id),
+			customer_email = coalesce(nullif($6, ''), customer_email),
+			paid_at = CASE WHEN $2 = 'paid' THEN now() ELSE paid_at END,
+			refunded_at = CASE WHEN $2 = 'refunded' THEN now() ELSE refunded_at END
+		WHERE id = $1 AND status = ANY($3)
+		RETURNING `+orderColumns,
+		id, to, statusStrings(from), c.SessionID, c.PaymentIntentID, c.CustomerEmail))
+	if shop.ErrorCode(err) == shop.ErrNotFound {
+		return OrderRow{}, false, nil
+	}
+	return o, err == nil, err
+}
+
+// Flag marks an order for the admin's attention.
+func (s *Orders) Flag(ctx context.Context, id, reason string) error {
+	_, err := s.db.Exec(ctx, `UPDATE orders SET flagged = true, flag_reason = $2, updated_at = now() WHERE id = $1`, id, reason)
+	return translate(err)
+}
+
+func statusStrings(ss []shop.Status) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = string(s)
+	}
+	return out
+}
+
+// Open returns pending and processing orders created before `before`, oldest
+// first: the ones the reconciler looks at.
+func (s *Orders) Open(ctx context.Context, before time.Time, limit int) ([]OrderRow, error) {
+	return collectOrders(s.db.Query(ctx, `
+		SELECT `+orderColumns+` FROM orders
+		WHERE status IN ('pending', 'processing') AND created_at < $1
+		ORDER BY created_at LIMIT $2`, before, limit))
+}
+
+// ListFilter selects a page of orders.
+type ListFilter struct {
+	Status shop.Status // empty for all
+	Limit  int
+	Cursor string
+}
+
+// List returns a page of orders, newest first, and the cursor of the next page.
+func (s *Orders) List(ctx context.Context, f ListFilter) ([]OrderRow, string, error) {
+	var (
+		at time.Time
+		id = "ffffffff-ffff-ffff-ffff-ffffffffffff"
+	)
+	at = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	if f.Cursor != "" {
+		var err error
+		if at, id, err = decodeCursor(f.Cursor); err != nil {
+			return nil, "", err
+		}
+	}
+	orders, err := collectOrders(s.db.Query(ctx, `
+		SELECT `+orderColumns+` FROM orders
+		WHERE ($1 = '' OR status = $1) AND (created_at, id) < ($2, $3::uuid)
+		ORDER BY created_at DESC, id DESC LIMIT $4`, string(f.Status), at, id, f.Limit+1))
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(orders) > f.Limit {
+		orders = orders[:f.Limit]
+		last := orders[len(orders)-1]
+		next = encodeCursor(last.CreatedAt, last.ID)
+	}
+	return orders, next, nil
+}
+
+// A cursor is the (time, id) of the last row of a page; opaque to clients.
+func encodeCursor(t time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(t.UTC().Format(time.RFC3339Nano) + "|" + id))
+}
+
+func decodeCursor(c string) (time.Time, string, error) {
+	t, id, err := decodeCursorAny(c)
+	if err != nil || !IsUUID(id) {
+		return time.Time{}, "", shop.Invalid(map[string]string{"cursor": "is not a cursor this server issued"})
+	}
+	return t, id, nil
+}
+
+func decodeCursorAny(c string) (time.Time, string, error) {
+	bad := shop.Invalid(map[string]string{"cursor": "is not a cursor this server issued"})
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || len(b) > 200 {
+		return time.Time{}, "", bad
+	}
+	ts, id, ok := strings.Cut(string(b), "|")
+	if !ok {
+		return time.Time{}, "", bad
+	}
+	t, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil {
+		return time.Time{}, "", bad
+	}
+	return t, id, nil
+}
+
+// IsUUID reports whether s is a canonical UUID, the form of every id we issue.
+func IsUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// DayStats is one day of the admin dashboard.
+type DayStats struct {
+	Date    string           `json:"date"`
+	Orders  int64            `json:"orders"`
+	Revenue map[string]int64 `json:"revenue"`
+}
+
+// Stats returns, for each of the last `days` days (UTC), the orders paid that
+// day and their revenue by currency (refunded orders count as orders but not
+// as revenue), and the number of orders in each status.
+func (s *Orders) Stats(ctx context.Context, days int, now time.Time) ([]DayStats, map[string]int64, error) {
+	start := now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -(days - 1))
+	rows, err := s.db.Query(ctx, `
+		SELECT to_char(date_trunc('day', paid_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD'), currency,
+			count(*), coalesce(sum(amount_total) FILTER (WHERE status = 'paid'), 0)
+		FROM orders
+		WHERE paid_at >= $1 AND status IN ('paid', 'refunded')
+		GROUP BY 1, 2`, start)
+	if err != nil {
+		return nil, nil, translate(err)
+	}
+	byDate := map[string]*DayStats{}
+	out := make([]DayStats, days)
+	for i := range out {
+		d := start.AddDate(0, 0, i).Format("2006-01-02")
+		out[i] = DayStats{Date: d, Revenue: map[string]int64{}}
+		byDate[d] = &out[i]
+	}
+	for rows.Next() {
+		var (
+			date, cur      string
+			count, revenue int64
+		)
+		if err := rows.Scan(&date, &cur, &count, &revenue); err != nil {
+			rows.Close()
+			return nil, nil, translate(err)
+		}
+		if d := byDate[date]; d != nil {
+			d.Orders += count
+			if revenue > 0 {
+				d.Revenue[cur] += revenue
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, translate(err)
+	}
+	byStatus := map[string]int64{}
+	for _, st := range shop.Statuses {
+		byStatus[string(st)] = 0
+	}
+	rows, err = s.db.Query(ctx, `SELECT status, count(*) FROM orders GROUP BY status`)
+	if err != nil {
+		return nil, nil, translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			st string
+			n  int64
+		)
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, nil, translate(err)
+		}
+		byStatus[st] = n
+	}
+	return out, byStatus, translate(rows.Err())
+}

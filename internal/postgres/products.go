@@ -1,0 +1,128 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stripeshop/stripeshop/internal/shop"
+)
+
+// Products stores the catalog.
+type Products struct{ db DBTX }
+
+// NewProducts returns the product store over db.
+func NewProducts(db DBTX) *Products { return &Products{db: db} }
+
+const productColumns = `id::text, name, description, unit_amount, currency, image_url, stock, active, created_at, updated_at`
+
+func scanProduct(row pgx.Row) (shop.Product, error) {
+	var p shop.Product
+	err := row.Scan(&p.ID, &p.Name, &p.Description, &p.UnitAmount, &p.Currency, &p.ImageURL, &p.Stock, &p.Active, &p.CreatedAt, &p.UpdatedAt)
+	return p, translate(err)
+}
+
+func collectProducts(rows pgx.Rows, err error) ([]shop.Product, error) {
+	if err != nil {
+		return nil, translate(err)
+	}
+	products := []shop.Product{}
+	for rows.Next() {
+		p, err := scanProduct(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		products = append(products, p)
+	}
+	return products, translate(rows.Err())
+}
+
+// List returns the products, newest first; only active ones unless all is set.
+func (s *Products) List(ctx context.Context, all bool) ([]shop.Product, error) {
+	return collectProducts(s.db.Query(ctx, `
+		SELECT `+productColumns+` FROM products
+		WHERE active OR $1
+		ORDER BY created_at DESC, id DESC`, all))
+}
+
+// Get returns one product, active or not.
+func (s *Products) Get(ctx context.Context, id string) (shop.Product, error) {
+	return scanProduct(s.db.QueryRow(ctx, `SELECT `+productColumns+` FROM products WHERE id = $1`, id))
+}
+
+// Create inserts p and returns it as stored.
+func (s *Products) Create(ctx context.Context, p shop.Product) (shop.Product, error) {
+	return scanProduct(s.db.QueryRow(ctx, `
+		INSERT INTO products (name, description, unit_amount, currency, image_url, stock, active)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		RETURNING `+productColumns,
+		p.Name, p.Description, p.UnitAmount, p.Currency, p.ImageURL, p.Stock, p.Active))
+}
+
+// Update writes every editable field of p.
+func (s *Products) Update(ctx context.Context, p shop.Product) (shop.Product, error) {
+	return scanProduct(s.db.QueryRow(ctx, `
+		UPDATE products SET name = $2, description = $3, unit_amount = $4, currency = $5,
+			image_url = $6, stock = $7, active = $8, updated_at = now()
+		WHERE id = $1
+		RETURNING `+productColumns,
+		p.ID, p.Name, p.Description, p.UnitAmount, p.Currency, p.ImageURL, p.Stock, p.Active))
+}
+
+// GetForUpdate locks the product row for the rest of the transaction.
+func (s *Products) GetForUpdate(ctx context.Context, id string) (shop.Product, error) {
+	return scanProduct(s.db.QueryRow(ctx, `SELECT `+productColumns+` FROM products WHERE id = $1 FOR UPDATE`, id))
+}
+
+// Delete removes a product that has no orders, or archives one that has.
+// It reports whether the product was archived rather than deleted.
+func (s *Products) Delete(ctx context.Context, id string) (archived bool, err error) {
+	tag, err := s.db.Exec(ctx, `
+		DELETE FROM products p WHERE p.id = $1
+		AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.product_id = p.id)`, id)
+	if err != nil {
+		return false, translate(err)
+	}
+	if tag.RowsAffected() == 1 {
+		return false, nil
+	}
+	tag, err = s.db.Exec(ctx, `UPDATE products SET active = false, updated_at = now() WHERE id = $1`, id)
+	if err != nil {
+		return false, translate(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return false, shop.Errorf(shop.ErrNotFound, "product not found")
+	}
+	return true, nil
+}
+
+// Reserve takes qty units of an active product's stock in one conditional
+// UPDATE, so concurrent buyers can never oversell. It returns the product as
+// it stands after the reservation; not_found when it is unknown or inactive,
+// conflict when the stock is short.
+func (s *Products) Reserve(ctx context.Context, id string, qty int64) (shop.Product, error) {
+	p, err := scanProduct(s.db.QueryRow(ctx, `
+		UPDATE products SET stock = stock - $2
+		WHERE id = $1 AND active AND (stock IS NULL OR stock >= $2)
+		RETURNING `+productColumns, id, qty))
+	if shop.ErrorCode(err) != shop.ErrNotFound {
+		return p, err
+	}
+	var active bool
+	if err := s.db.QueryRow(ctx, `SELECT active FROM products WHERE id = $1`, id).Scan(&active); err != nil {
+		return p, translate(err)
+	}
+	if !active {
+		return p, shop.Errorf(shop.ErrNotFound, "product not found")
+	}
+	return p, shop.Errorf(shop.ErrConflict, "not enough stock")
+}
+
+// Release returns qty reserved units to a product's stock.
+func (s *Products) Release(ctx context.Context, id string, qty int64) error {
+	_, err := s.db.Exec(ctx, `
+		UPDATE products SET stock = LEAST(stock + $2, 1000000)
+		WHERE id = $1 AND stock IS NOT NULL`, id, qty)
+	return translate(err)
+}

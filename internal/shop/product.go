@@ -1,0 +1,136 @@
+package shop
+
+import (
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Product is something the shop sells. UnitAmount is in the currency's minor
+// unit; a nil Stock means unlimited.
+type Product struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	UnitAmount  int64     `json:"unit_amount"`
+	Currency    string    `json:"currency"`
+	ImageURL    string    `json:"image_url"`
+	Stock       *int64    `json:"stock"`
+	Active      bool      `json:"active"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// ProductPatch is a partial update: nil fields stay as they are. SetStock
+// distinguishes "stock": null (unlimited) from an absent stock.
+type ProductPatch struct {
+	Name        *string
+	Description *string
+	UnitAmount  *int64
+	Currency    *string
+	ImageURL    *string
+	SetStock    bool
+	Stock       *int64
+	Active      *bool
+}
+
+// Apply returns p with the patch applied.
+func (pp ProductPatch) Apply(p Product) Product {
+	if pp.Name != nil {
+		p.Name = *pp.Name
+	}
+	if pp.Description != nil {
+		p.Description = *pp.Description
+	}
+	if pp.UnitAmount != nil {
+		p.UnitAmount = *pp.UnitAmount
+	}
+	if pp.Currency != nil {
+		p.Currency = *pp.Currency
+	}
+	if pp.ImageURL != nil {
+		p.ImageURL = *pp.ImageURL
+	}
+	if pp.SetStock {
+		p.Stock = pp.Stock
+	}
+	if pp.Active != nil {
+		p.Active = *pp.Active
+	}
+	return p
+}
+
+// Limits of a product's fields.
+const (
+	MaxNameLen        = 200
+	MaxDescriptionLen = 5000
+	MaxUnitAmount     = 99_999_999
+	MaxImageURLLen    = 2048
+	MaxStock          = 1_000_000
+)
+
+// minimumCharge is Stripe's smallest charge per currency, in minor units
+// (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts).
+var minimumCharge = map[string]int64{
+	"usd": 50, "eur": 50, "gbp": 30, "cad": 50, "aud": 50, "chf": 50,
+	"jpy": 50, "sek": 300, "nok": 300, "dkk": 250, "nzd": 50, "sgd": 50,
+}
+
+// zeroDecimal currencies have no minor unit.
+var zeroDecimal = map[string]bool{"jpy": true}
+
+// Currencies lists the supported currencies, sorted.
+func Currencies() []string { return sortedKeys(minimumCharge) }
+
+// IsZeroDecimal reports whether currency has no minor unit.
+func IsZeroDecimal(currency string) bool { return zeroDecimal[currency] }
+
+// Validate checks a product's fields and names each one at fault.
+func (p Product) Validate() error {
+	f := map[string]string{}
+	name := strings.TrimSpace(p.Name)
+	switch {
+	case name == "":
+		f["name"] = "is required"
+	case utf8.RuneCountInString(p.Name) > MaxNameLen:
+		f["name"] = "must be at most 200 characters"
+	}
+	if utf8.RuneCountInString(p.Description) > MaxDescriptionLen {
+		f["description"] = "must be at most 5000 characters"
+	}
+	min, ok := minimumCharge[p.Currency]
+	if !ok {
+		f["currency"] = "must be one of " + strings.Join(Currencies(), ", ")
+	}
+	switch {
+	case p.UnitAmount < 1 || p.UnitAmount > MaxUnitAmount:
+		f["unit_amount"] = "must be between 1 and 99999999"
+	case ok && p.UnitAmount < min:
+		f["unit_amount"] = "is below Stripe's minimum charge for " + p.Currency
+	}
+	if p.ImageURL != "" {
+		if len(p.ImageURL) > MaxImageURLLen {
+			f["image_url"] = "must be at most 2048 characters"
+		} else if u, err := url.Parse(p.ImageURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			f["image_url"] = "must be an absolute http(s) URL"
+		}
+	}
+	if p.Stock != nil && (*p.Stock < 0 || *p.Stock > MaxStock) {
+		f["stock"] = "must be between 0 and 1000000, or null for unlimited"
+	}
+	if len(f) > 0 {
+		return Invalid(f)
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
