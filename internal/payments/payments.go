@@ -229,7 +229,15 @@ func wrap(op string, err error) error {
 // never logs the secret key.
 type slogLogger struct{ l *slog.Logger }
 
-func (s slogLogger) Debugf(format string, v ...any) { s.l.Debug("stripe-go: " + fmt.Sprintf(format, v...)) }
-func (s slogLogger) Infof(format string, v ...any)  { s.l.Debug("stripe-go: " + fmt.Sprintf(format, v...)) }
-func (s slogLogger) Warnf(format string, v ...any)  { s.l.Warn("stripe-go: " + fmt.Sprintf(format, v...)) }
-func (s slogLogger) Errorf(format string, v ...any) { s.l.Debug("stripe-go: " + fmt.Sprintf(format, v...)) }
+func (s slogLogger) Debugf(format string, v ...any) {
+	s.l.Debug("stripe-go: " + fmt.Sprintf(format, v...))
+}
+func (s slogLogger) Infof(format string, v ...any) {
+	s.l.Debug("stripe-go: " + fmt.Sprintf(format, v...))
+}
+func (s slogLogger) Warnf(format string, v ...any) {
+	s.l.Warn("stripe-go: " + fmt.Sprintf(format, v...))
+}
+func (s slogLogger) Errorf(format string, v ...any) {
+	s.l.Debug("stripe-go: " + fmt.Sprintf(format, v...))
+}
