@@ -1,0 +1,140 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// adminRoutes walks the router, so a route added later cannot forget the rules.
+func adminRoutes(t *testing.T, h http.Handler) [][2]string {
+	t.Helper()
+	var routes [][2]string
+	err := chi.Walk(h.(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		if strings.HasPrefix(route, "/api/admin/") && route != "/api/admin/login" {
+			routes = append(routes, [2]string{method, route})
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(routes) < 13 {
+		t.Fatalf("found only %d admin routes: %v", len(routes), routes)
+	}
+	return routes
+}
+
+func concrete(route string) string {
+	return strings.NewReplacer("{id}", "00000000-0000-0000-0000-000000000001").Replace(route)
+}
+
+func TestEveryAdminRouteNeedsASession(t *testing.T) {
+	e := newEnv(t)
+	for _, r := range adminRoutes(t, e.handler) {
+		resp := e.client().do(r[0], concrete(r[1]), "{}")
+		if resp.Status != 401 || resp.errorCode() != "unauthorized" {
+			t.Errorf("%s %s without a session = %d %s, want 401", r[0], r[1], resp.Status, resp.Body)
+		}
+	}
+}
+
+func TestEveryAdminMutationNeedsTheCSRFToken(t *testing.T) {
+	e := newEnv(t)
+	a := e.admin()
+	token := a.csrf
+	for _, r := range adminRoutes(t, e.handler) {
+		if r[0] == "GET" || r[0] == "HEAD" {
+			continue
+		}
+		for _, bad := range []string{"", "wrong", token[:len(token)-1]} {
+			a.csrf = bad
+			resp := a.do(r[0], concrete(r[1]), "{}")
+			if resp.Status != 403 || resp.errorCode() != "forbidden" {
+				t.Errorf("%s %s with token %q = %d %s, want 403", r[0], r[1], bad, resp.Status, resp.Body)
+			}
+		}
+	}
+	a.csrf = token
+	a.mustDo("GET", "/api/admin/me", nil, 200, nil) // the session survived the refusals
+}
+
+func TestLoginRotatesTheSessionAndLogoutEndsIt(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	c.mustDo("POST", "/api/admin/login", map[string]string{"email": adminEmail, "password": adminPassword}, 200, nil)
+	before := sessionCookie(c, e)
+	earlier := e.client() // holds the pre-login token, as a fixation attacker would
+	earlier.http.Jar.SetCookies(mustURL(e.srv.URL), c.http.Jar.Cookies(mustURL(e.srv.URL)))
+	var id struct {
+		Email     string `json:"email"`
+		CSRFToken string `json:"csrf_token"`
+	}
+	r := c.mustDo("POST", "/api/admin/login", map[string]string{"email": "ADMIN@example.com ", "password": adminPassword}, 200, &id)
+	if id.Email != adminEmail || len(id.CSRFToken) < 32 {
+		t.Fatalf("login answered %+v", id)
+	}
+	setCookie := r.Header.Get("Set-Cookie")
+	for _, want := range []string{"HttpOnly", "SameSite=Lax", "Path=/"} {
+		if !strings.Contains(setCookie, want) {
+			t.Errorf("session cookie %q lacks %s", setCookie, want)
+		}
+	}
+	after := sessionCookie(c, e)
+	if after == "" || after == before {
+		t.Fatalf("session token not rotated at login: before %q after %q", before, after)
+	}
+	earlier.mustDo("GET", "/api/admin/orders", nil, 401, nil)
+	c.csrf = id.CSRFToken
+	c.mustDo("GET", "/api/admin/me", nil, 200, nil)
+
+	// A second browser holding a copy of the cookie loses access at logout.
+	stolen := e.client()
+	stolen.http.Jar.SetCookies(mustURL(e.srv.URL), c.http.Jar.Cookies(mustURL(e.srv.URL)))
+	stolen.mustDo("GET", "/api/admin/orders", nil, 200, nil)
+	c.mustDo("POST", "/api/admin/logout", nil, 204, nil)
+	stolen.mustDo("GET", "/api/admin/orders", nil, 401, nil)
+}
+
+func TestWrongLoginSaysTheSameForUnknownEmail(t *testing.T) {
+	e := newEnv(t)
+	wrongPassword := e.client().do("POST", "/api/admin/login", map[string]string{"email": adminEmail, "password": "not the password"})
+	unknown := e.client().do("POST", "/api/admin/login", map[string]string{"email": "nobody@example.com", "password": "not the password"})
+	if wrongPassword.Status != 401 || unknown.Status != 401 || string(wrongPassword.Body) != string(unknown.Body) {
+		t.Fatalf("wrong password: %d %s; unknown email: %d %s", wrongPassword.Status, wrongPassword.Body, unknown.Status, unknown.Body)
+	}
+}
+
+func TestLoginRateLimit(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	var limited response
+	for i := 0; i < 20; i++ {
+		r := c.do("POST", "/api/admin/login", map[string]string{"email": adminEmail, "password": "guess number " + string(rune('a'+i))})
+		if r.Status == 429 {
+			limited = r
+			break
+		}
+		if r.Status != 401 {
+			t.Fatalf("attempt %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	if limited.Status != 429 || limited.errorCode() != "rate_limited" || limited.Header.Get("Retry-After") == "" {
+		t.Fatalf("no 429 with Retry-After after a burst of wrong passwords: %+v", limited)
+	}
+	// Even the right password waits: the account is locked for now.
+	if r := c.do("POST", "/api/admin/login", map[string]string{"email": adminEmail, "password": adminPassword}); r.Status != 429 {
+		t.Fatalf("right password during the lockout = %d, want 429", r.Status)
+	}
+}
+
+func sessionCookie(c *client, e *env) string {
+	for _, ck := range c.http.Jar.Cookies(mustURL(e.srv.URL)) {
+		if ck.Name == "stripeshop_admin" {
+			return ck.Value
+		}
+	}
+	return ""
+}

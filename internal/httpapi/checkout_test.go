@@ -1,0 +1,133 @@
+package httpapi_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+func TestCheckoutReservesStockAndOpensASession(t *testing.T) {
+	e := newEnv(t)
+	p := e.createProduct(1250, 3)
+	s := e.buy(p.ID, 2)
+	if s.OrderID == "" || len(s.SessionID) < 4 || s.SessionID[:3] != "cs_" || s.CheckoutURL == "" {
+		t.Fatalf("checkout answered %+v", s)
+	}
+	if got := *e.product(p.ID).Stock; got != 1 {
+		t.Fatalf("stock after reserving 2 of 3 = %d, want 1", got)
+	}
+	o := e.order(s.OrderID)
+	if o.Status != "pending" || o.AmountTotal != 2500 || o.Currency != "usd" || o.SessionID != s.SessionID || o.Quantity != 2 {
+		t.Fatalf("order = %+v", o)
+	}
+	// The price never comes from the client: an extra field is refused outright.
+	r := e.client().do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 1, "unit_amount": 1})
+	if r.Status != 400 {
+		t.Fatalf("checkout with a client price = %d, want 400", r.Status)
+	}
+}
+
+func TestCheckoutInputErrors(t *testing.T) {
+	e := newEnv(t)
+	p := e.createProduct(1000, 1)
+	archived := e.createProduct(1000, 5)
+	e.admin().mustDo("PATCH", "/api/admin/products/"+archived.ID, map[string]any{"active": false}, 200, nil)
+	cases := []struct {
+		name   string
+		body   any
+		status int
+		code   string
+	}{
+		{"quantity 0", map[string]any{"product_id": p.ID, "quantity": 0}, 400, "invalid"},
+		{"quantity 101", map[string]any{"product_id": p.ID, "quantity": 101}, 400, "invalid"},
+		{"quantity string", `{"product_id": "` + p.ID + `", "quantity": "2"}`, 400, "invalid"},
+		{"no product", map[string]any{"quantity": 1}, 400, "invalid"},
+		{"unknown product", map[string]any{"product_id": "00000000-0000-0000-0000-000000000000"}, 404, "not_found"},
+		{"malformed product id", map[string]any{"product_id": "1; DROP TABLE orders"}, 404, "not_found"},
+		{"archived product", map[string]any{"product_id": archived.ID}, 404, "not_found"},
+		{"more than the stock", map[string]any{"product_id": p.ID, "quantity": 2}, 409, "conflict"},
+	}
+	for _, tc := range cases {
+		r := e.client().do("POST", "/api/checkout", tc.body)
+		if r.Status != tc.status || r.errorCode() != tc.code {
+			t.Errorf("%s: %d %s, want %d %s", tc.name, r.Status, r.Body, tc.status, tc.code)
+		}
+	}
+	if got := *e.product(p.ID).Stock; got != 1 {
+		t.Fatalf("refused checkouts changed the stock to %d", got)
+	}
+}
+
+func TestConcurrentCheckoutsNeverOversell(t *testing.T) {
+	e := newEnv(t)
+	p := e.createProduct(1000, 5)
+	var ok, conflict, other atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < 30; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.client().do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 1})
+			switch r.Status {
+			case 201:
+				ok.Add(1)
+			case 409:
+				conflict.Add(1)
+			default:
+				other.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok.Load() != 5 || conflict.Load() != 25 || other.Load() != 0 {
+		t.Fatalf("30 buyers of 5 units: %d sold, %d refused, %d other", ok.Load(), conflict.Load(), other.Load())
+	}
+	if got := *e.product(p.ID).Stock; got != 0 {
+		t.Fatalf("stock = %d, want 0", got)
+	}
+	var pending int
+	e.pool.QueryRow(context.Background(), `SELECT count(*) FROM orders WHERE status = 'pending' AND product_id = $1`, p.ID).Scan(&pending)
+	if pending != 5 {
+		t.Fatalf("%d pending orders, want 5", pending)
+	}
+}
+
+func TestStripeFailureReleasesTheStock(t *testing.T) {
+	var calls atomic.Int32
+	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(500)
+		w.Write([]byte(`{"error": {"type": "api_error", "message": "boom"}}`))
+	}))
+	defer broken.Close()
+	e := newEnv(t, withStripeURL(broken.URL))
+	p := e.createProduct(1000, 2)
+	r := e.client().do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 2})
+	if r.Status != 502 || r.errorCode() != "payment_provider" {
+		t.Fatalf("checkout with Stripe down = %d %s, want 502 payment_provider", r.Status, r.Body)
+	}
+	if got := *e.product(p.ID).Stock; got != 2 {
+		t.Fatalf("stock after a failed checkout = %d, want 2 (released)", got)
+	}
+	var status string
+	e.pool.QueryRow(context.Background(), `SELECT status FROM orders WHERE product_id = $1`, p.ID).Scan(&status)
+	if status != "expired" {
+		t.Fatalf("the failed order is %q, want expired", status)
+	}
+	if calls.Load() < 1 {
+		t.Fatal("Stripe was never asked")
+	}
+}
+
+func TestUnlimitedStockStaysUnlimited(t *testing.T) {
+	e := newEnv(t)
+	p := e.createProduct(1000, -1)
+	e.buy(p.ID, 100)
+	if got := e.product(p.ID).Stock; got != nil {
+		t.Fatalf("unlimited stock became %d", *got)
+	}
+}
