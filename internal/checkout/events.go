@@ -169,4 +169,5 @@ func metricType(t string) string {
 	return "other"
 }
 
-var errLocked = errors.New("another replica holds the reconciler lock")
+// ErrLocked is returned by Reconcile when another replica is sweeping.
+var ErrLocked = errors.New("another replica holds the reconciler lock")

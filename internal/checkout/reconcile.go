@@ -26,7 +26,7 @@ func (s *Service) RunReconciler(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := s.Reconcile(ctx, ReconcileAge); err != nil && !errors.Is(err, errLocked) && ctx.Err() == nil {
+			if _, err := s.Reconcile(ctx, ReconcileAge); err != nil && !errors.Is(err, ErrLocked) && ctx.Err() == nil {
 				s.log.Error("reconciler sweep failed", "err", err)
 			}
 		}
@@ -42,7 +42,7 @@ type ReconcileResult struct {
 // Reconcile heals missed webhooks: for each pending or processing order
 // older than minAge it reads the session from Stripe and applies it (paid
 // ones are fulfilled, expired ones released). Only one replica sweeps at a
-// time; the others return errLocked at once.
+// time; the others return ErrLocked at once.
 func (s *Service) Reconcile(ctx context.Context, minAge time.Duration) (ReconcileResult, error) {
 	var res ReconcileResult
 	conn, err := s.pool.Acquire(ctx)
@@ -58,7 +58,7 @@ func (s *Service) Reconcile(ctx context.Context, minAge time.Duration) (Reconcil
 	}
 	if !locked {
 		s.metrics.ReconcilerRuns.WithLabelValues("skipped").Inc()
-		return res, errLocked
+		return res, ErrLocked
 	}
 	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, reconcileLockKey) //nolint:errcheck // the session ends with the connection anyway
 

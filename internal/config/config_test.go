@@ -1,0 +1,76 @@
+package config_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stripeshop/stripeshop/internal/config"
+)
+
+func env(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := config.Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != config.DefaultDatabaseURL || c.HTTPAddr != ":8080" || c.AppURL != "http://localhost:8080" ||
+		c.ReconcileInterval != 5*time.Minute || c.SecureCookies() {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if err := c.RequireStripe(); err == nil {
+		t.Fatal("serving without a Stripe key must be refused")
+	}
+}
+
+func TestEachBadSettingIsNamed(t *testing.T) {
+	good := map[string]string{"STRIPE_SECRET_KEY": "sk_test_1", "STRIPE_WEBHOOK_SECRET": "whsec_1"}
+	cases := map[string]string{
+		"DATABASE_URL":          "mysql://x",
+		"HTTP_ADDR":             "8080",
+		"APP_URL":               "shop.example.com",
+		"STRIPE_SECRET_KEY":     "pk_test_1",
+		"STRIPE_WEBHOOK_SECRET": "secret",
+		"STRIPE_API_URL":        "localhost:12111",
+		"RECONCILE_INTERVAL":    "often",
+		"LOG_LEVEL":             "loud",
+		"LOG_FORMAT":            "xml",
+		"TRUSTED_PROXIES":       "10.0.0.0/99",
+		"CORS_ORIGINS":          "example.com",
+		"ADMIN_PASSWORD":        "short",
+	}
+	for name, value := range cases {
+		kv := map[string]string{name: value}
+		for k, v := range good {
+			if k != name {
+				kv[k] = v
+			}
+		}
+		if name == "ADMIN_PASSWORD" {
+			kv["ADMIN_EMAIL"] = "a@example.com"
+		}
+		_, err := config.Load(env(kv))
+		var ce *config.Error
+		if !errors.As(err, &ce) || ce.Var != name {
+			t.Errorf("%s=%q: error %v, want one naming %s", name, value, err, name)
+		}
+	}
+}
+
+func TestWebhookSecretListAndHTTPS(t *testing.T) {
+	c, err := config.Load(env(map[string]string{
+		"STRIPE_SECRET_KEY": "sk_live_1", "STRIPE_WEBHOOK_SECRET": " whsec_new , whsec_old ",
+		"APP_URL": "https://shop.example.com/", "TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.StripeWebhookSecret) != 2 || c.StripeWebhookSecret[1] != "whsec_old" || !c.SecureCookies() ||
+		c.AppURL != "https://shop.example.com" || c.Mode() != "live" || len(c.TrustedProxies) != 2 {
+		t.Fatalf("%+v", c)
+	}
+	if err := c.RequireStripe(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,104 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stripeshop/stripeshop/internal/postgres"
+	"github.com/stripeshop/stripeshop/internal/testdb"
+)
+
+func TestMigrationsUpDownUp(t *testing.T) {
+	ctx := context.Background()
+	pool, err := postgres.Open(ctx, testdb.Empty(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	m, err := postgres.NewMigrator(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	latest, err := postgres.Latest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := func() int {
+		var n int
+		pool.QueryRow(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'
+			AND table_name IN ('products', 'orders', 'stripe_events', 'admins', 'sessions')`).Scan(&n)
+		return n
+	}
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	if v, dirty, _ := m.Version(); v != latest || dirty || tables() != 5 {
+		t.Fatalf("after up: version %d dirty %v tables %d", v, dirty, tables())
+	}
+	if err := m.Up(); err != nil {
+		t.Fatalf("a second up must be a no-op: %v", err)
+	}
+	if err := m.DownAll(); err != nil {
+		t.Fatal(err)
+	}
+	if tables() != 0 {
+		t.Fatalf("after down: %d tables remain", tables())
+	}
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	if tables() != 5 {
+		t.Fatal("up after down did not restore the schema")
+	}
+}
+
+// The schema refuses what Go would refuse, so no code path can slip by.
+func TestSchemaConstraints(t *testing.T) {
+	ctx := context.Background()
+	pool, _ := testdb.New(t)
+	var pid string
+	if err := pool.QueryRow(ctx, `INSERT INTO products (name, unit_amount, currency, stock) VALUES ('Mug', 1000, 'usd', 1) RETURNING id`).Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	bad := map[string]string{
+		"negative stock":       `UPDATE products SET stock = -1 WHERE id = '` + pid + `'`,
+		"zero amount":          `INSERT INTO products (name, unit_amount, currency) VALUES ('x', 0, 'usd')`,
+		"empty name":           `INSERT INTO products (name, unit_amount, currency) VALUES ('  ', 100, 'usd')`,
+		"upper-case currency":  `INSERT INTO products (name, unit_amount, currency) VALUES ('x', 100, 'USD')`,
+		"unknown status":       `INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_total, currency, expires_at, status) VALUES ('` + pid + `', 'Mug', 1000, 1, 1000, 'usd', now(), 'shipped')`,
+		"total not qty×amount": `INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_total, currency, expires_at) VALUES ('` + pid + `', 'Mug', 1000, 2, 1000, 'usd', now())`,
+		"paid without paid_at": `INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_total, currency, expires_at, status) VALUES ('` + pid + `', 'Mug', 1000, 1, 1000, 'usd', now(), 'paid')`,
+		"duplicate session id": `INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_total, currency, expires_at, session_id) VALUES ('` + pid + `', 'Mug', 1000, 1, 1000, 'usd', now(), 'cs_1'), ('` + pid + `', 'Mug', 1000, 1, 1000, 'usd', now(), 'cs_1')`,
+		"duplicate event id":   `INSERT INTO stripe_events (id, type, payload) VALUES ('evt_1', 'x', ''), ('evt_1', 'x', '')`,
+	}
+	for name, sql := range bad {
+		if _, err := pool.Exec(ctx, sql); err == nil {
+			t.Errorf("%s: accepted by the schema", name)
+		}
+	}
+}
+
+func TestReserveNeverOversells(t *testing.T) {
+	ctx := context.Background()
+	pool, _ := testdb.New(t)
+	products := postgres.NewProducts(pool)
+	stock := int64(3)
+	p, err := products.Create(ctx, shopProduct(&stock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := products.Reserve(ctx, p.ID, 2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := products.Reserve(ctx, p.ID, 2); err == nil {
+		t.Fatal("reserved 2 of the 1 left")
+	}
+	if err := products.Release(ctx, p.ID, 2); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := products.Get(ctx, p.ID)
+	if *got.Stock != 3 {
+		t.Fatalf("stock = %d, want 3", *got.Stock)
+	}
+}

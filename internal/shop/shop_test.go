@@ -1,0 +1,69 @@
+package shop_test
+
+import (
+	"testing"
+
+	"github.com/stripeshop/stripeshop/internal/shop"
+)
+
+func TestTransitions(t *testing.T) {
+	allowed := map[[2]shop.Status]bool{
+		{shop.StatusPending, shop.StatusPaid}:       true,
+		{shop.StatusPending, shop.StatusProcessing}: true,
+		{shop.StatusPending, shop.StatusExpired}:    true,
+		{shop.StatusPending, shop.StatusFailed}:     true,
+		{shop.StatusProcessing, shop.StatusPaid}:    true,
+		{shop.StatusProcessing, shop.StatusFailed}:  true,
+		{shop.StatusPaid, shop.StatusRefunded}:      true,
+	}
+	for _, from := range shop.Statuses {
+		for _, to := range shop.Statuses {
+			if got := shop.CanTransition(from, to); got != allowed[[2]shop.Status{from, to}] {
+				t.Errorf("%s → %s allowed = %v", from, to, got)
+			}
+		}
+	}
+}
+
+func TestProductValidate(t *testing.T) {
+	n := func(v int64) *int64 { return &v }
+	ok := shop.Product{Name: "Mug", UnitAmount: 1000, Currency: "usd"}
+	cases := []struct {
+		name  string
+		edit  func(*shop.Product)
+		field string
+	}{
+		{"valid", func(*shop.Product) {}, ""},
+		{"name 200 runes", func(p *shop.Product) { p.Name = repeat("é", 200) }, ""},
+		{"name 201 runes", func(p *shop.Product) { p.Name = repeat("é", 201) }, "name"},
+		{"description 5001", func(p *shop.Product) { p.Description = repeat("a", 5001) }, "description"},
+		{"jpy minimum", func(p *shop.Product) { p.Currency, p.UnitAmount = "jpy", 49 }, "unit_amount"},
+		{"max amount", func(p *shop.Product) { p.UnitAmount = 99_999_999 }, ""},
+		{"stock 0", func(p *shop.Product) { p.Stock = n(0) }, ""},
+		{"stock max", func(p *shop.Product) { p.Stock = n(1_000_000) }, ""},
+		{"image ftp", func(p *shop.Product) { p.ImageURL = "ftp://x/y.png" }, "image_url"},
+		{"image https", func(p *shop.Product) { p.ImageURL = "https://x.example/y.png" }, ""},
+	}
+	for _, tc := range cases {
+		p := ok
+		tc.edit(&p)
+		err := p.Validate()
+		if tc.field == "" && err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+		if tc.field != "" {
+			e, _ := err.(*shop.Error)
+			if e == nil || e.Fields[tc.field] == "" {
+				t.Errorf("%s: want an error on %s, got %v", tc.name, tc.field, err)
+			}
+		}
+	}
+}
+
+func repeat(s string, n int) string {
+	out := ""
+	for i := 0; i < n; i++ {
+		out += s
+	}
+	return out
+}

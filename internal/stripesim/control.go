@@ -1,0 +1,243 @@
+package stripesim
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// The control API under /_sim/, for tests and for poking the simulator by
+// hand. See the package documentation for the list.
+
+func (s *Server) handleSimComplete(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Outcome string `json:"outcome"`
+		Email   string `json:"email"`
+	}
+	if err := decodeControl(r, &in); err != nil {
+		writeError(w, err)
+		return
+	}
+	if in.Outcome == "" {
+		in.Outcome = outcomePaid
+	}
+	redirect, evs, err := s.complete(r.PathValue("id"), in.Outcome, in.Email)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	s.awaitAttempt(r.Context(), evs...)
+	writeJSON(w, http.StatusOK, map[string]any{"redirect_url": redirect, "events": eventIDs(evs)})
+}
+
+func (s *Server) handleSimExpire(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	s.mu.Lock()
+	cs := s.sessions[id]
+	var ev *event
+	switch {
+	case cs == nil:
+		s.mu.Unlock()
+		writeError(w, noSuch(http.StatusNotFound, "checkout.session", "session", id))
+		return
+	case cs.Status != "open":
+		s.mu.Unlock()
+		writeError(w, &apiError{Status: http.StatusConflict, Type: "invalid_request_error",
+			Message: "This Checkout Session is " + cs.Status + " and cannot expire."})
+		return
+	}
+	ev = s.expire(cs, nil)
+	s.mu.Unlock()
+	s.awaitAttempt(r.Context(), ev)
+	s.mu.Lock()
+	out := s.sessionJSON(cs, nil)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, out)
+}
+
+// eventRecord is an event as GET /_sim/events shows it.
+type eventRecord struct {
+	ID            string          `json:"id"`
+	Type          string          `json:"type"`
+	Created       int64           `json:"created"`
+	State         string          `json:"state"`
+	Attempts      []attempt       `json:"attempts"`
+	NextAttemptAt *time.Time      `json:"next_attempt_at"`
+	Payload       json.RawMessage `json:"payload"`
+}
+
+func recordOf(ev *event) eventRecord {
+	rec := eventRecord{ID: ev.ID, Type: ev.Type, Created: unix(ev.Created), State: ev.State,
+		Attempts: append([]attempt{}, ev.Attempts...), Payload: ev.Payload}
+	if ev.State == statePending {
+		due := ev.Due.UTC()
+		rec.NextAttemptAt = &due
+	}
+	return rec
+}
+
+func (s *Server) handleSimEvents(w http.ResponseWriter, r *http.Request) {
+	typ := r.URL.Query().Get("type")
+	s.mu.Lock()
+	out := []eventRecord{}
+	for _, ev := range s.eventOrder {
+		if typ == "" || ev.Type == typ {
+			out = append(out, recordOf(ev))
+		}
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"events": out})
+}
+
+func (s *Server) handleSimRedeliver(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	s.mu.Lock()
+	ev := s.events[id]
+	switch {
+	case ev == nil:
+		s.mu.Unlock()
+		writeError(w, noSuch(http.StatusNotFound, "event", "id", id))
+		return
+	case s.webhookURL == "":
+		s.mu.Unlock()
+		writeError(w, &apiError{Status: http.StatusConflict, Type: "invalid_request_error", Message: "No webhook URL is configured."})
+		return
+	}
+	s.enqueue(ev)
+	s.mu.Unlock()
+	s.awaitAttempt(r.Context(), ev)
+	s.mu.Lock()
+	rec := recordOf(ev)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, rec)
+}
+
+func (s *Server) handleSimWebhooks(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost {
+		var in struct {
+			Paused *bool   `json:"paused"`
+			URL    *string `json:"url"`
+		}
+		if err := decodeControl(r, &in); err != nil {
+			writeError(w, err)
+			return
+		}
+		s.mu.Lock()
+		if in.URL != nil {
+			s.webhookURL = *in.URL
+		}
+		if in.Paused != nil {
+			s.paused = *in.Paused
+			if s.paused {
+				// Nobody waits for an attempt that will not come.
+				for _, ev := range s.queue {
+					releaseWaiters(ev)
+				}
+			}
+		}
+		s.mu.Unlock()
+		s.kick()
+	}
+	s.mu.Lock()
+	out := map[string]any{"url": s.webhookURL, "paused": s.paused, "queued": len(s.queue)}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, out)
+}
+
+// fault makes the next Count API requests whose path starts with Path wait
+// DelayMS and then, when Status is set, fail with that status.
+type fault struct {
+	Status  int    `json:"status"`
+	Count   int    `json:"count"`
+	DelayMS int64  `json:"delay_ms"`
+	Path    string `json:"path"`
+}
+
+func (f *fault) delay() time.Duration { return time.Duration(f.DelayMS) * time.Millisecond }
+
+func (f *fault) err() *apiError {
+	switch {
+	case f.Status == 0:
+		return nil
+	case f.Status == http.StatusTooManyRequests:
+		return &apiError{Status: f.Status, Type: "invalid_request_error", Code: "rate_limit",
+			Message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits."}
+	case f.Status >= 500:
+		return &apiError{Status: f.Status, Type: "api_error",
+			Message: "An unknown error occurred (injected by stripesim)."}
+	}
+	return &apiError{Status: f.Status, Type: "invalid_request_error", Message: "Injected by stripesim."}
+}
+
+// takeFault uses up one request of the first fault that matches path.
+func (s *Server) takeFault(path string) *fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, f := range s.faults {
+		if strings.HasPrefix(path, f.Path) {
+			taken := *f
+			if f.Count--; f.Count <= 0 {
+				s.faults = append(s.faults[:i], s.faults[i+1:]...)
+			}
+			return &taken
+		}
+	}
+	return nil
+}
+
+func (s *Server) handleSimFaults(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodPost:
+		var f fault
+		if err := decodeControl(r, &f); err != nil {
+			writeError(w, err)
+			return
+		}
+		if f.Count <= 0 {
+			f.Count = 1
+		}
+		if f.Path == "" {
+			f.Path = "/v1/"
+		}
+		if (f.Status != 0 && (f.Status < 400 || f.Status > 599)) || f.DelayMS < 0 || (f.Status == 0 && f.DelayMS == 0) {
+			writeError(w, invalidRequest("status", "", "A fault needs a status between 400 and 599, a positive delay_ms, or both."))
+			return
+		}
+		s.mu.Lock()
+		s.faults = append(s.faults, &f)
+		s.mu.Unlock()
+	case http.MethodDelete:
+		s.mu.Lock()
+		s.faults = nil
+		s.mu.Unlock()
+	}
+	s.mu.Lock()
+	out := []fault{}
+	for _, f := range s.faults {
+		out = append(out, *f)
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"faults": out})
+}
+
+// decodeControl reads a control request's JSON body; an empty body is an
+// empty object.
+func decodeControl(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		return invalidRequest("", "", "Invalid JSON body: %v", err)
+	}
+	return nil
+}
+
+func eventIDs(evs []*event) []string {
+	ids := make([]string, len(evs))
+	for i, ev := range evs {
+		ids[i] = ev.ID
+	}
+	return ids
+}

@@ -1,0 +1,270 @@
+package stripesim
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The simulator's state, and its rendering in Stripe's JSON shapes at API
+// version 2023-10-16. Renderers return maps so that encoding/json writes
+// the keys sorted, as Stripe does, and every field stripe-go reads is
+// present (null when Stripe sends null).
+
+type session struct {
+	ID                string
+	Created           time.Time
+	ExpiresAt         time.Time
+	Mode              string
+	Status            string // open, complete, expired
+	PaymentStatus     string // unpaid, paid, no_payment_required
+	Currency          string
+	AmountSubtotal    int64
+	AmountTotal       int64
+	ClientReferenceID string
+	CustomerEmail     string // prefilled by the caller
+	CustomerCreation  string
+	BillingAddress    string
+	Locale            string
+	SubmitType        string
+	SuccessURL        string
+	CancelURL         string
+	Metadata          map[string]string
+	MethodTypes       []string
+	LineItems         []lineItem
+	PaymentIntentID   string
+	Email             string // customer_details.email, once completed
+}
+
+type lineItem struct {
+	ID         string
+	PriceID    string
+	ProductID  string
+	Name       string
+	Currency   string
+	UnitAmount int64
+	Quantity   int64
+}
+
+type paymentIntent struct {
+	ID        string
+	Created   time.Time
+	Amount    int64
+	Currency  string
+	Status    string // processing, succeeded, requires_payment_method
+	ChargeID  string
+	SessionID string
+	Email     string
+}
+
+type charge struct {
+	ID              string
+	Created         time.Time
+	Amount          int64
+	AmountRefunded  int64
+	Currency        string
+	Status          string // pending, succeeded, failed
+	PaymentIntentID string
+	Email           string
+}
+
+type refund struct {
+	ID              string
+	Created         time.Time
+	Amount          int64
+	Currency        string
+	ChargeID        string
+	PaymentIntentID string
+	Reason          string
+	Metadata        map[string]string
+}
+
+// expansions is the set of fields a request asked to expand, with the list
+// prefix "data." removed.
+type expansions map[string]bool
+
+func expansionsOf(params map[string]any) expansions {
+	e := expansions{}
+	for _, f := range getStrings(params, "expand") {
+		e[strings.TrimPrefix(f, "data.")] = true
+	}
+	return e
+}
+
+// check refuses fields that cannot be expanded on this object.
+func (e expansions) check(allowed ...string) *apiError {
+	for f := range e {
+		ok := false
+		for _, a := range allowed {
+			ok = ok || f == a
+		}
+		if !ok {
+			return invalidRequest("expand", "", "This property cannot be expanded (%s).", f)
+		}
+	}
+	return nil
+}
+
+var sessionExpandable = []string{"payment_intent", "line_items", "customer", "invoice", "payment_link", "setup_intent", "subscription"}
+
+func unix(t time.Time) int64 { return t.Unix() }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func orNil(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func metadataJSON(md map[string]string) map[string]string {
+	if md == nil {
+		return map[string]string{}
+	}
+	return md
+}
+
+func nullAddress() map[string]any {
+	return map[string]any{"city": nil, "country": nil, "line1": nil, "line2": nil, "postal_code": nil, "state": nil}
+}
+
+// sessionJSON renders a Checkout Session; s.mu must be held.
+func (s *Server) sessionJSON(cs *session, exp expansions) map[string]any {
+	var customerDetails any
+	if cs.Status == "complete" {
+		customerDetails = map[string]any{
+			"address": nullAddress(), "email": cs.Email, "name": nil, "phone": nil,
+			"tax_exempt": "none", "tax_ids": []any{},
+		}
+	}
+	var pi any = orNil(cs.PaymentIntentID)
+	if p := s.paymentIntents[cs.PaymentIntentID]; p != nil && exp["payment_intent"] {
+		pi = s.paymentIntentJSON(p)
+	}
+	email := cs.CustomerEmail
+	if email == "" {
+		email = cs.Email
+	}
+	obj := map[string]any{
+		"id":                                   cs.ID,
+		"object":                               "checkout.session",
+		"after_expiration":                     nil,
+		"allow_promotion_codes":                nil,
+		"amount_subtotal":                      cs.AmountSubtotal,
+		"amount_total":                         cs.AmountTotal,
+		"automatic_tax":                        map[string]any{"enabled": false, "liability": nil, "status": nil},
+		"billing_address_collection":           orNil(cs.BillingAddress),
+		"cancel_url":                           orNil(cs.CancelURL),
+		"client_reference_id":                  orNil(cs.ClientReferenceID),
+		"client_secret":                        nil,
+		"consent":                              nil,
+		"consent_collection":                   nil,
+		"created":                              unix(cs.Created),
+		"currency":                             cs.Currency,
+		"currency_conversion":                  nil,
+		"custom_fields":                        []any{},
+		"custom_text":                          map[string]any{"after_submit": nil, "shipping_address": nil, "submit": nil, "terms_of_service_acceptance": nil},
+		"customer":                             nil,
+		"customer_creation":                    orNil(cs.CustomerCreation),
+		"customer_details":                     customerDetails,
+		"customer_email":                       orNil(email),
+		"expires_at":                           unix(cs.ExpiresAt),
+		"invoice":                              nil,
+		"invoice_creation":                     map[string]any{"enabled": false, "invoice_data": map[string]any{"account_tax_ids": nil, "custom_fields": nil, "description": nil, "footer": nil, "issuer": nil, "metadata": map[string]string{}, "rendering_options": nil}},
+		"livemode":                             false,
+		"locale":                               orNil(cs.Locale),
+		"metadata":                             metadataJSON(cs.Metadata),
+		"mode":                                 cs.Mode,
+		"payment_intent":                       pi,
+		"payment_link":                         nil,
+		"payment_method_collection":            "if_required",
+		"payment_method_configuration_details": nil,
+		"payment_method_options":               map[string]any{},
+		"payment_method_types":                 cs.MethodTypes,
+		"payment_status":                       cs.PaymentStatus,
+		"phone_number_collection":              map[string]any{"enabled": false},
+		"recovered_from":                       nil,
+		"setup_intent":                         nil,
+		"shipping_address_collection":          nil,
+		"shipping_cost":                        nil,
+		"shipping_details":                     nil,
+		"shipping_options":                     []any{},
+		"status":                               cs.Status,
+		"submit_type":                          orNil(cs.SubmitType),
+		"subscription":                         nil,
+		"success_url":                          orNil(cs.SuccessURL),
+		"total_details":                        map[string]any{"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+		"ui_mode":                              "hosted",
+		"url":                                  nil,
+	}
+	if cs.Status == "open" {
+		obj["url"] = s.cfg.PublicURL + "/pay/" + cs.ID
+	}
+	if exp["line_items"] {
+		obj["line_items"] = lineItemsJSON(cs)
+	}
+	return obj
+}
+
+func lineItemsJSON(cs *session) map[string]any {
+	data := make([]any, 0, len(cs.LineItems))
+	for _, li := range cs.LineItems {
+		amount := li.UnitAmount * li.Quantity
+		data = append(data, map[string]any{
+			"id": li.ID, "object": "item",
+			"amount_discount": 0, "amount_subtotal": amount, "amount_tax": 0, "amount_total": amount,
+			"currency": li.Currency, "description": li.Name, "quantity": li.Quantity,
+			"price": map[string]any{
+				"id": li.PriceID, "object": "price", "active": false, "billing_scheme": "per_unit",
+				"created": unix(cs.Created), "currency": li.Currency, "custom_unit_amount": nil,
+				"livemode": false, "lookup_key": nil, "metadata": map[string]string{}, "nickname": nil,
+				"product": li.ProductID, "recurring": nil, "tax_behavior": "unspecified", "tiers_mode": nil,
+				"transform_quantity": nil, "type": "one_time", "unit_amount": li.UnitAmount,
+				"unit_amount_decimal": itoa(li.UnitAmount),
+			},
+		})
+	}
+	return map[string]any{"object": "list", "data": data, "has_more": false,
+		"url": "/v1/checkout/sessions/" + cs.ID + "/line_items"}
+}
+
+// paymentIntentJSON renders a PaymentIntent; s.mu must be held.
+func (s *Server) paymentIntentJSON(p *paymentIntent) map[string]any {
+	received := int64(0)
+	if p.Status == "succeeded" {
+		received = p.Amount
+	}
+	return map[string]any{
+		"id": p.ID, "object": "payment_intent", "amount": p.Amount, "amount_capturable": 0,
+		"amount_received": received, "capture_method": "automatic", "client_secret": p.ID + "_secret_stripesim",
+		"confirmation_method": "automatic", "created": unix(p.Created), "currency": p.Currency,
+		"customer": nil, "description": nil, "last_payment_error": nil, "latest_charge": orNil(p.ChargeID),
+		"livemode": false, "metadata": map[string]string{}, "payment_method": nil,
+		"payment_method_types": []string{"card"}, "receipt_email": nil, "status": p.Status,
+	}
+}
+
+// chargeJSON renders a Charge as the charge.refunded event carries it.
+func chargeJSON(c *charge) map[string]any {
+	return map[string]any{
+		"id": c.ID, "object": "charge", "amount": c.Amount, "amount_captured": c.Amount,
+		"amount_refunded": c.AmountRefunded, "balance_transaction": nil,
+		"billing_details": map[string]any{"address": nullAddress(), "email": orNil(c.Email), "name": nil, "phone": nil},
+		"captured":        c.Status == "succeeded", "created": unix(c.Created), "currency": c.Currency,
+		"customer": nil, "description": nil, "disputed": false, "failure_code": nil, "failure_message": nil,
+		"livemode": false, "metadata": map[string]string{}, "paid": c.Status == "succeeded",
+		"payment_intent": c.PaymentIntentID, "payment_method": nil, "receipt_email": orNil(c.Email),
+		"refunded": c.AmountRefunded >= c.Amount && c.Amount > 0, "status": c.Status,
+	}
+}
+
+func refundJSON(r *refund) map[string]any {
+	return map[string]any{
+		"id": r.ID, "object": "refund", "amount": r.Amount, "balance_transaction": nil,
+		"charge": r.ChargeID, "created": unix(r.Created), "currency": r.Currency,
+		"destination_details": nil, "metadata": metadataJSON(r.Metadata), "payment_intent": r.PaymentIntentID,
+		"reason": orNil(r.Reason), "receipt_number": nil, "source_transfer_reversal": nil,
+		"status": "succeeded", "transfer_reversal": nil,
+	}
+}

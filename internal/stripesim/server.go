@@ -1,0 +1,372 @@
+package stripesim
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// APIVersion is the Stripe API version whose shapes the simulator answers
+// in and stamps on its events; stripe-go v76 expects it.
+const APIVersion = "2023-10-16"
+
+// Config configures a Server.
+type Config struct {
+	// PublicURL is where browsers reach the simulator; hosted checkout pages
+	// are PublicURL/pay/{session_id}.
+	PublicURL string
+	// WebhookURL receives every event; empty records events without sending.
+	WebhookURL string
+	// WebhookSecret signs the webhooks; of a comma-separated list (a secret
+	// rotation) the first is used.
+	WebhookSecret string
+	Logger        *slog.Logger
+	// Now is the simulator's clock for created, expires_at and expiry; nil
+	// means time.Now. Webhook signatures and redelivery timers always use
+	// the wall clock, because receivers check signatures against theirs.
+	Now func() time.Time
+	// RetryBackoff is the wait before the first redelivery of a failed
+	// webhook; each further one waits twice as long. Default 1s.
+	RetryBackoff time.Duration
+	// MaxAttempts is how many times one event is sent before giving up.
+	// Default 10.
+	MaxAttempts int
+	// SweepInterval is how often open sessions past expires_at are expired
+	// and stale idempotency keys dropped. Default 1s.
+	SweepInterval time.Duration
+	// WebhookTimeout bounds one delivery attempt. Default 10s.
+	WebhookTimeout time.Duration
+}
+
+// Server is the simulator. It is an http.Handler; Close stops its
+// background work.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	mux    *http.ServeMux
+	client *http.Client
+	secret string
+
+	ctx       context.Context // ends at Close, aborting a delivery in flight
+	cancel    context.CancelFunc
+	quit      chan struct{}
+	wake      chan struct{}
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+
+	// idemMu serializes POSTs that carry an Idempotency-Key, so two at once
+	// with one key cannot both run.
+	idemMu sync.Mutex
+
+	mu             sync.Mutex
+	webhookURL     string
+	paused         bool
+	sessions       map[string]*session
+	sessionOrder   []*session
+	paymentIntents map[string]*paymentIntent
+	charges        map[string]*charge
+	refunds        map[string]*refund
+	events         map[string]*event
+	eventOrder     []*event
+	queue          []*event // events waiting for a delivery attempt
+	idem           map[string]*idemEntry
+	faults         []*fault
+}
+
+// New returns a running simulator; call Close when done.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.RetryBackoff <= 0 {
+		cfg.RetryBackoff = time.Second
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 10
+	}
+	if cfg.SweepInterval <= 0 {
+		cfg.SweepInterval = time.Second
+	}
+	if cfg.WebhookTimeout <= 0 {
+		cfg.WebhookTimeout = 10 * time.Second
+	}
+	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
+	secret, _, _ := strings.Cut(cfg.WebhookSecret, ",")
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{
+		ctx:            ctx,
+		cancel:         cancel,
+		cfg:            cfg,
+		log:            cfg.Logger,
+		client:         &http.Client{Timeout: cfg.WebhookTimeout},
+		secret:         strings.TrimSpace(secret),
+		quit:           make(chan struct{}),
+		wake:           make(chan struct{}, 1),
+		webhookURL:     cfg.WebhookURL,
+		sessions:       map[string]*session{},
+		paymentIntents: map[string]*paymentIntent{},
+		charges:        map[string]*charge{},
+		refunds:        map[string]*refund{},
+		events:         map[string]*event{},
+		idem:           map[string]*idemEntry{},
+	}
+	s.mux = s.routes()
+	s.wg.Add(2)
+	go s.deliverLoop()
+	go s.sweepLoop()
+	return s
+}
+
+// Close stops the expiry sweeper and webhook delivery, aborting an attempt
+// in flight. It is safe to call more than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.cancel()
+		close(s.quit)
+	})
+	s.wg.Wait()
+}
+
+// SetWebhookURL changes where events are sent from now on, including the
+// redeliveries still queued.
+func (s *Server) SetWebhookURL(u string) {
+	s.mu.Lock()
+	s.webhookURL = u
+	s.mu.Unlock()
+	s.kick()
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("POST /v1/checkout/sessions", s.api(checkoutSessionCreateParams(), s.createSession))
+	mux.Handle("GET /v1/checkout/sessions", s.api(checkoutSessionListParams(), s.listSessions))
+	mux.Handle("GET /v1/checkout/sessions/{id}", s.api(expandOnlyParams(), s.getSession))
+	mux.Handle("POST /v1/checkout/sessions/{id}/expire", s.api(expandOnlyParams(), s.expireSessionAPI))
+	mux.Handle("POST /v1/refunds", s.api(refundCreateParams(), s.createRefund))
+	mux.Handle("GET /v1/events/{id}", s.api(expandOnlyParams(), s.getEvent))
+	mux.Handle("/v1/", s.api(nil, nil)) // Stripe's 404 for everything else
+
+	mux.HandleFunc("GET /pay/{id}", s.handlePayPage)
+	mux.HandleFunc("POST /pay/{id}", s.handlePaySubmit)
+
+	mux.HandleFunc("POST /_sim/checkout/sessions/{id}/complete", s.handleSimComplete)
+	mux.HandleFunc("POST /_sim/checkout/sessions/{id}/expire", s.handleSimExpire)
+	mux.HandleFunc("GET /_sim/events", s.handleSimEvents)
+	mux.HandleFunc("POST /_sim/events/{id}/redeliver", s.handleSimRedeliver)
+	mux.HandleFunc("GET /_sim/faults", s.handleSimFaults)
+	mux.HandleFunc("POST /_sim/faults", s.handleSimFaults)
+	mux.HandleFunc("DELETE /_sim/faults", s.handleSimFaults)
+	mux.HandleFunc("GET /_sim/webhooks", s.handleSimWebhooks)
+	mux.HandleFunc("POST /_sim/webhooks", s.handleSimWebhooks)
+	return mux
+}
+
+// call is one API request after authentication and parameter validation.
+type call struct {
+	r         *http.Request
+	params    map[string]any
+	requestID string
+	idemKey   string
+}
+
+type apiFunc func(c *call) (any, error)
+
+type idemEntry struct {
+	method, path, params string
+	requestID            string
+	status               int
+	body                 []byte
+	created              time.Time
+}
+
+// api wraps an endpoint in what every Stripe API request goes through:
+// injected faults, authentication, parameter validation against schema,
+// idempotency, and Stripe's error shape.
+func (s *Server) api(schema *param, fn apiFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reqID := newID("req_", 14)
+		w.Header().Set("Request-Id", reqID)
+		w.Header().Set("Stripe-Version", APIVersion)
+		status, body := s.serveAPI(w, r, reqID, schema, fn)
+		s.log.Info("stripesim api", "method", r.Method, "path", r.URL.Path, "status", status, "request_id", reqID)
+		writeRaw(w, status, body)
+	})
+}
+
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, reqID string, schema *param, fn apiFunc) (int, []byte) {
+	if f := s.takeFault(r.URL.Path); f != nil {
+		if d := f.delay(); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-r.Context().Done():
+			}
+		}
+		if e := f.err(); e != nil {
+			return errorBody(e)
+		}
+	}
+	key, e := authenticate(r)
+	if e != nil {
+		return errorBody(e)
+	}
+	if fn == nil {
+		return errorBody(&apiError{Status: http.StatusNotFound, Type: "invalid_request_error",
+			Message: "Unrecognized request URL (" + r.Method + ": " + r.URL.Path + "). Please see https://stripe.com/docs or we can help at https://support.stripe.com/."})
+	}
+	s.expireDue()
+	vals, err := readForm(r)
+	if err != nil {
+		return errorBody(err)
+	}
+	c := &call{r: r, requestID: reqID}
+	if r.Method == http.MethodPost {
+		c.idemKey = strings.TrimSpace(r.Header.Get("Idempotency-Key"))
+	}
+	if c.idemKey == "" {
+		return s.run(c, vals, schema, fn)
+	}
+
+	s.idemMu.Lock()
+	defer s.idemMu.Unlock()
+	scope := key + "\x00" + c.idemKey
+	canonical := vals.Encode()
+	s.mu.Lock()
+	prev := s.idem[scope]
+	s.mu.Unlock()
+	if prev != nil {
+		if prev.method != r.Method || prev.path != r.URL.Path {
+			return errorBody(&apiError{Status: http.StatusBadRequest, Type: "idempotency_error",
+				Message: "Keys for idempotent requests can only be used for the same endpoint they were first used for ('" +
+					prev.method + " " + prev.path + "' vs '" + r.Method + " " + r.URL.Path + "'). Try using a key other than '" + c.idemKey + "' if you meant to execute a different request."})
+		}
+		if prev.params != canonical {
+			return errorBody(&apiError{Status: http.StatusBadRequest, Type: "idempotency_error",
+				Message: "Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '" + c.idemKey + "' if you meant to execute a different request."})
+		}
+		w.Header().Set("Idempotent-Replayed", "true")
+		w.Header().Set("Original-Request", prev.requestID)
+		return prev.status, prev.body
+	}
+	status, body := s.run(c, vals, schema, fn)
+	// Like Stripe, keep only results of requests that ran: a request
+	// refused by validation may be retried with the same key once fixed.
+	if status < 400 {
+		s.mu.Lock()
+		s.idem[scope] = &idemEntry{method: r.Method, path: r.URL.Path, params: canonical,
+			requestID: c.requestID, status: status, body: body, created: s.cfg.Now()}
+		s.mu.Unlock()
+	}
+	return status, body
+}
+
+func (s *Server) run(c *call, vals url.Values, schema *param, fn apiFunc) (int, []byte) {
+	raw, err := decodeForm(vals)
+	if err != nil {
+		return errorBody(err)
+	}
+	typed, _, e := schema.validate("", raw)
+	if e != nil {
+		return errorBody(e)
+	}
+	c.params, _ = typed.(map[string]any)
+	if c.params == nil {
+		c.params = map[string]any{}
+	}
+	out, err := fn(c)
+	if err != nil {
+		return errorBody(err)
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return errorBody(err)
+	}
+	return http.StatusOK, b
+}
+
+// authenticate accepts any secret or restricted key that looks like a
+// Stripe one, as Bearer (stripe-go) or Basic (curl -u) credentials.
+func authenticate(r *http.Request) (string, *apiError) {
+	key := ""
+	h := r.Header.Get("Authorization")
+	if user, _, ok := r.BasicAuth(); ok {
+		key = user
+	} else if after, ok := strings.CutPrefix(h, "Bearer "); ok {
+		key = strings.TrimSpace(after)
+	}
+	if key == "" {
+		return "", &apiError{Status: http.StatusUnauthorized, Type: "invalid_request_error",
+			Message: "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/."}
+	}
+	for _, p := range []string{"sk_test_", "sk_live_", "rk_test_", "rk_live_"} {
+		if strings.HasPrefix(key, p) && len(key) > len(p) {
+			return key, nil
+		}
+	}
+	shown := key
+	if len(shown) > 8 {
+		shown = shown[:8] + "*********"
+	}
+	return "", &apiError{Status: http.StatusUnauthorized, Type: "invalid_request_error", Code: "api_key_invalid",
+		Message: "Invalid API Key provided: " + shown}
+}
+
+func errorBody(err error) (int, []byte) {
+	e, ok := err.(*apiError)
+	if !ok {
+		e = &apiError{Status: http.StatusInternalServerError, Type: "api_error", Message: "stripesim: " + err.Error()}
+	}
+	b, _ := json.MarshalIndent(e.body(), "", "  ")
+	return e.Status, b
+}
+
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+	_, _ = w.Write([]byte("\n"))
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		status, b = errorBody(err)
+	}
+	writeRaw(w, status, b)
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	status, b := errorBody(err)
+	writeRaw(w, status, b)
+}
+
+const idAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// newID returns prefix followed by n random letters and digits, like
+// Stripe's ids (cs_test_…, pi_…, evt_…).
+func newID(prefix string, n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = idAlphabet[int(b[i])%len(idAlphabet)]
+	}
+	return prefix + string(b)
+}
+
+// kick wakes the delivery loop.
+func (s *Server) kick() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}

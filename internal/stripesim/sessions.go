@@ -1,0 +1,404 @@
+package stripesim
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Checkout Session lifetime bounds for expires_at (Stripe's rule).
+const (
+	minSessionLifetime = 30 * time.Minute
+	maxSessionLifetime = 24 * time.Hour
+)
+
+// Payment outcomes a shopper (or a test) can choose.
+const (
+	outcomePaid           = "paid"
+	outcomeAsyncSucceeded = "async_succeeded"
+	outcomeAsyncFailed    = "async_failed"
+)
+
+func (s *Server) createSession(c *call) (any, error) {
+	p := c.params
+	exp := expansionsOf(p)
+	if e := exp.check(sessionExpandable...); e != nil {
+		return nil, e
+	}
+	if mode := getString(p, "mode"); mode != "payment" {
+		return nil, invalidRequest("mode", "", "stripesim simulates mode=payment only, not mode=%s.", mode)
+	}
+	if getString(p, "ui_mode") == "embedded" {
+		return nil, invalidRequest("ui_mode", "", "stripesim simulates the hosted page only (ui_mode=hosted).")
+	}
+	if getString(p, "return_url") != "" {
+		return nil, invalidRequest("return_url", "", "`return_url` can only be used with `ui_mode: embedded`.")
+	}
+	if _, ok := p["redirect_on_completion"]; ok {
+		return nil, invalidRequest("redirect_on_completion", "", "`redirect_on_completion` can only be used with `ui_mode: embedded`.")
+	}
+	successURL := getString(p, "success_url")
+	if successURL == "" {
+		return nil, missingParam("success_url")
+	}
+	for _, name := range []string{"success_url", "cancel_url"} {
+		if v := getString(p, name); v != "" && !validURL(v) {
+			return nil, invalidRequest(name, "url_invalid", "Not a valid URL")
+		}
+	}
+	if id := getString(p, "customer"); id != "" {
+		return nil, noSuch(http.StatusBadRequest, "customer", "customer", id)
+	}
+	if email := getString(p, "customer_email"); email != "" && !validEmail(email) {
+		return nil, invalidRequest("customer_email", "email_invalid", "Invalid email address: %s", email)
+	}
+	md := getHash(p, "metadata")
+	if e := checkMetadata("metadata", md); e != nil {
+		return nil, e
+	}
+
+	items, currency, total, err := parseLineItems(getList(p, "line_items"), getString(p, "currency"))
+	if err != nil {
+		return nil, err
+	}
+	if min, ok := minimumCharge[currency]; ok && total > 0 && total < min {
+		return nil, invalidRequest("", "amount_too_small", "The Checkout Session's total amount due must add up to at least %s %s", formatAmount(min, currency), currency)
+	}
+	if total > maximumAmount {
+		return nil, invalidRequest("", "amount_too_large", "The Checkout Session's total amount due must be no more than %s %s", formatAmount(maximumAmount, currency), currency)
+	}
+
+	now := s.cfg.Now()
+	expiresAt := now.Add(maxSessionLifetime)
+	if at, ok := getInt(p, "expires_at"); ok {
+		switch {
+		case at < now.Add(minSessionLifetime).Unix():
+			return nil, invalidRequest("expires_at", "", "The `expires_at` timestamp must be at least 30 minutes from Checkout Session creation.")
+		case at > now.Add(maxSessionLifetime).Unix():
+			return nil, invalidRequest("expires_at", "", "The `expires_at` timestamp must be less than 24 hours from Checkout Session creation.")
+		}
+		expiresAt = time.Unix(at, 0)
+	}
+	methods := getStrings(p, "payment_method_types")
+	if len(methods) == 0 {
+		methods = []string{"card"}
+	}
+
+	cs := &session{
+		ID:                newID("cs_test_a1", 58),
+		Created:           now,
+		ExpiresAt:         expiresAt,
+		Mode:              "payment",
+		Status:            "open",
+		PaymentStatus:     "unpaid",
+		Currency:          currency,
+		AmountSubtotal:    total,
+		AmountTotal:       total,
+		ClientReferenceID: getString(p, "client_reference_id"),
+		CustomerEmail:     getString(p, "customer_email"),
+		CustomerCreation:  getString(p, "customer_creation"),
+		BillingAddress:    getString(p, "billing_address_collection"),
+		Locale:            getString(p, "locale"),
+		SubmitType:        getString(p, "submit_type"),
+		SuccessURL:        successURL,
+		CancelURL:         getString(p, "cancel_url"),
+		Metadata:          md,
+		MethodTypes:       methods,
+		LineItems:         items,
+	}
+	if cs.CustomerCreation == "" {
+		cs.CustomerCreation = "if_required"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessions[cs.ID] = cs
+	s.sessionOrder = append(s.sessionOrder, cs)
+	return s.sessionJSON(cs, exp), nil
+}
+
+// parseLineItems checks the line items of a payment-mode session the way
+// Stripe does and returns them with their common currency and total.
+func parseLineItems(list []any, currency string) ([]lineItem, string, int64, error) {
+	if len(list) == 0 {
+		return nil, "", 0, missingParam("line_items")
+	}
+	if len(list) > 100 {
+		return nil, "", 0, invalidRequest("line_items", "", "You can only pass up to 100 line items.")
+	}
+	var items []lineItem
+	var total int64
+	for i, v := range list {
+		li, _ := v.(map[string]any)
+		name := fmt.Sprintf("line_items[%d]", i)
+		if price := getString(li, "price"); price != "" {
+			if li["price_data"] != nil {
+				return nil, "", 0, invalidRequest(name+"[price_data]", "", "You may only specify one of these parameters: price, price_data.")
+			}
+			// The simulator keeps no Price objects, so every id is unknown.
+			return nil, "", 0, noSuch(http.StatusBadRequest, "price", name+"[price]", price)
+		}
+		pd := getObject(li, "price_data")
+		if pd == nil {
+			return nil, "", 0, invalidRequest(name+"[price]", "parameter_missing", "You must specify either `price` or `price_data` in `%s`.", name)
+		}
+		pdName := name + "[price_data]"
+		cur := getString(pd, "currency")
+		if !isSupportedCurrency(cur) {
+			return nil, "", 0, invalidRequest(pdName+"[currency]", "", "Invalid currency: %s. Stripe currently supports these currencies: %s", cur, strings.Join(supportedCurrencies, ", "))
+		}
+		if _, ok := pd["recurring"]; ok {
+			return nil, "", 0, invalidRequest(pdName+"[recurring]", "", "You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.")
+		}
+		if product := getString(pd, "product"); product != "" {
+			return nil, "", 0, noSuch(http.StatusBadRequest, "product", pdName+"[product]", product)
+		}
+		prod := getObject(pd, "product_data")
+		if prod == nil {
+			return nil, "", 0, invalidRequest(pdName+"[product_data]", "parameter_missing", "You must specify either `product` or `product_data` when creating a price.")
+		}
+		unit, ok := getInt(pd, "unit_amount")
+		if dec := getString(pd, "unit_amount_decimal"); dec != "" {
+			if ok {
+				return nil, "", 0, invalidRequest(pdName+"[unit_amount_decimal]", "", "You may only specify one of these parameters: unit_amount, unit_amount_decimal.")
+			}
+			n, err := strconv.ParseInt(dec, 10, 64)
+			if err != nil {
+				return nil, "", 0, invalidRequest(pdName+"[unit_amount_decimal]", "", "stripesim simulates whole minor units only; got unit_amount_decimal=%s.", dec)
+			}
+			unit, ok = n, true
+		}
+		if !ok {
+			return nil, "", 0, missingParam(pdName + "[unit_amount]")
+		}
+		if unit < 0 || unit > maximumAmount {
+			return nil, "", 0, invalidRequest(pdName+"[unit_amount]", "", "This value must be greater than or equal to 0 and less than or equal to %d.", maximumAmount)
+		}
+		qty, ok := getInt(li, "quantity")
+		if !ok {
+			return nil, "", 0, invalidRequest(name+"[quantity]", "parameter_missing", "Quantity is required. Add `quantity` to `%s`", name)
+		}
+		if qty < 1 || qty > 999_999 {
+			return nil, "", 0, invalidRequest(name+"[quantity]", "", "This value must be greater than or equal to 1 and less than or equal to 999999.")
+		}
+		switch {
+		case currency == "":
+			currency = cur
+		case cur != currency:
+			return nil, "", 0, invalidRequest(pdName+"[currency]", "", "All line items must have the same currency; %s has %s but the session is in %s.", name, cur, currency)
+		}
+		items = append(items, lineItem{
+			ID:         newID("li_1", 24),
+			PriceID:    newID("price_1", 24),
+			ProductID:  newID("prod_", 14),
+			Name:       getString(prod, "name"),
+			Currency:   cur,
+			UnitAmount: unit,
+			Quantity:   qty,
+		})
+		total += unit * qty
+	}
+	return items, currency, total, nil
+}
+
+func validURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+func validEmail(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\r\n<>")
+}
+
+func (s *Server) getSession(c *call) (any, error) {
+	exp := expansionsOf(c.params)
+	if e := exp.check(sessionExpandable...); e != nil {
+		return nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cs := s.sessions[c.r.PathValue("id")]
+	if cs == nil {
+		return nil, noSuch(http.StatusNotFound, "checkout.session", "session", c.r.PathValue("id"))
+	}
+	return s.sessionJSON(cs, exp), nil
+}
+
+func (s *Server) listSessions(c *call) (any, error) {
+	p := c.params
+	exp := expansionsOf(p)
+	if e := exp.check(sessionExpandable...); e != nil {
+		return nil, e
+	}
+	limit := int64(10)
+	if n, ok := getInt(p, "limit"); ok {
+		if n < 1 || n > 100 {
+			return nil, invalidRequest("limit", "", "This value must be greater than or equal to 1 and less than or equal to 100.")
+		}
+		limit = n
+	}
+	startingAfter, endingBefore := getString(p, "starting_after"), getString(p, "ending_before")
+	if startingAfter != "" && endingBefore != "" {
+		return nil, invalidRequest("ending_before", "", "You may only specify one of these parameters: ending_before, starting_after.")
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Newest first, as Stripe lists.
+	var all []*session
+	for i := len(s.sessionOrder) - 1; i >= 0; i-- {
+		cs := s.sessionOrder[i]
+		switch {
+		case getString(p, "payment_intent") != "" && cs.PaymentIntentID != getString(p, "payment_intent"),
+			getString(p, "status") != "" && cs.Status != getString(p, "status"),
+			getString(getObject(p, "customer_details"), "email") != "" && cs.Email != getString(getObject(p, "customer_details"), "email"),
+			// No customers, payment links or subscriptions exist here.
+			getString(p, "customer") != "", getString(p, "payment_link") != "", getString(p, "subscription") != "":
+			continue
+		}
+		all = append(all, cs)
+	}
+	page := all
+	switch {
+	case startingAfter != "":
+		at, err := s.cursor(all, startingAfter, "starting_after")
+		if err != nil {
+			return nil, err
+		}
+		page = all[min(at+1, len(all)):]
+	case endingBefore != "":
+		at, err := s.cursor(all, endingBefore, "ending_before")
+		if err != nil {
+			return nil, err
+		}
+		page = all[:at]
+	}
+	hasMore := int64(len(page)) > limit
+	if hasMore && endingBefore != "" {
+		page = page[len(page)-int(limit):]
+	} else if hasMore {
+		page = page[:limit]
+	}
+	data := make([]any, 0, len(page))
+	for _, cs := range page {
+		data = append(data, s.sessionJSON(cs, exp))
+	}
+	return map[string]any{"object": "list", "data": data, "has_more": hasMore, "url": "/v1/checkout/sessions"}, nil
+}
+
+// cursor finds a pagination cursor in a listed page; s.mu must be held.
+func (s *Server) cursor(all []*session, id, param string) (int, error) {
+	if s.sessions[id] == nil {
+		return 0, noSuch(http.StatusBadRequest, "checkout.session", param, id)
+	}
+	for i, cs := range all {
+		if cs.ID == id {
+			return i, nil
+		}
+	}
+	return len(all), nil // filtered out: nothing after it
+}
+
+func (s *Server) expireSessionAPI(c *call) (any, error) {
+	exp := expansionsOf(c.params)
+	if e := exp.check(sessionExpandable...); e != nil {
+		return nil, e
+	}
+	id := c.r.PathValue("id")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cs := s.sessions[id]
+	if cs == nil {
+		return nil, noSuch(http.StatusNotFound, "checkout.session", "session", id)
+	}
+	if cs.Status != "open" {
+		return nil, invalidRequest("", "", "Only Checkout Sessions with a status in [\"open\"] can be expired. This Checkout Session has a status of %q.", cs.Status)
+	}
+	s.expire(cs, c)
+	return s.sessionJSON(cs, exp), nil
+}
+
+// expire ends an open session and emits checkout.session.expired; c is the
+// API request that asked, nil when the session ran out of time. s.mu must
+// be held.
+func (s *Server) expire(cs *session, c *call) *event {
+	cs.Status = "expired"
+	return s.newEvent("checkout.session.expired", s.sessionJSON(cs, nil), c)
+}
+
+// expireDue expires every open session whose expires_at has passed.
+func (s *Server) expireDue() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.cfg.Now()
+	for _, cs := range s.sessionOrder {
+		if cs.Status == "open" && !now.Before(cs.ExpiresAt) {
+			s.expire(cs, nil)
+		}
+	}
+}
+
+// complete pays an open session with the given outcome, as the hosted page
+// does, and returns where the shopper is sent next and the events emitted.
+func (s *Server) complete(id, outcome, email string) (string, []*event, error) {
+	switch outcome {
+	case outcomePaid, outcomeAsyncSucceeded, outcomeAsyncFailed:
+	default:
+		return "", nil, invalidRequest("outcome", "", "outcome must be one of %s, %s or %s, not %q", outcomePaid, outcomeAsyncSucceeded, outcomeAsyncFailed, outcome)
+	}
+	s.expireDue()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cs := s.sessions[id]
+	if cs == nil {
+		return "", nil, noSuch(http.StatusNotFound, "checkout.session", "session", id)
+	}
+	if cs.Status != "open" {
+		return "", nil, &apiError{Status: http.StatusConflict, Type: "invalid_request_error",
+			Message: fmt.Sprintf("This Checkout Session is %s and can no longer be paid.", cs.Status)}
+	}
+	if email == "" {
+		email = cs.CustomerEmail
+	}
+	if email == "" {
+		email = "customer@example.com"
+	}
+	if !validEmail(email) {
+		return "", nil, invalidRequest("email", "email_invalid", "Invalid email address: %s", email)
+	}
+	redirect := strings.ReplaceAll(cs.SuccessURL, "{CHECKOUT_SESSION_ID}", cs.ID)
+	now := s.cfg.Now()
+	cs.Status, cs.Email = "complete", email
+	if cs.AmountTotal == 0 {
+		cs.PaymentStatus = "no_payment_required"
+		return redirect, []*event{s.newEvent("checkout.session.completed", s.sessionJSON(cs, nil), nil)}, nil
+	}
+
+	pi := &paymentIntent{ID: newID("pi_3", 24), Created: now, Amount: cs.AmountTotal, Currency: cs.Currency,
+		Status: "succeeded", SessionID: cs.ID, Email: email}
+	ch := &charge{ID: newID("ch_3", 24), Created: now, Amount: cs.AmountTotal, Currency: cs.Currency,
+		Status: "succeeded", PaymentIntentID: pi.ID, Email: email}
+	pi.ChargeID = ch.ID
+	s.paymentIntents[pi.ID], s.charges[ch.ID] = pi, ch
+	cs.PaymentIntentID = pi.ID
+
+	if outcome == outcomePaid {
+		cs.PaymentStatus = "paid"
+		return redirect, []*event{s.newEvent("checkout.session.completed", s.sessionJSON(cs, nil), nil)}, nil
+	}
+	// A delayed method (a bank debit, say): the session completes unpaid
+	// and the money's fate is told by a second event.
+	cs.PaymentStatus, pi.Status, ch.Status = "unpaid", "processing", "pending"
+	events := []*event{s.newEvent("checkout.session.completed", s.sessionJSON(cs, nil), nil)}
+	if outcome == outcomeAsyncSucceeded {
+		cs.PaymentStatus, pi.Status, ch.Status = "paid", "succeeded", "succeeded"
+		events = append(events, s.newEvent("checkout.session.async_payment_succeeded", s.sessionJSON(cs, nil), nil))
+	} else {
+		pi.Status, ch.Status = "requires_payment_method", "failed"
+		events = append(events, s.newEvent("checkout.session.async_payment_failed", s.sessionJSON(cs, nil), nil))
+	}
+	return redirect, events, nil
+}
