@@ -18,8 +18,10 @@ import (
 	"github.com/stripeshop/stripeshop/internal/shop"
 )
 
-// SessionLifetime is how long a customer has to pay.
-const SessionLifetime = 30 * time.Minute
+// SessionLifetime is how long a customer has to pay: Stripe's minimum of
+// 30 minutes, plus a minute so a request that crosses a second boundary on
+// its way is not refused for being under the minimum.
+const SessionLifetime = 31 * time.Minute
 
 // Config holds the workflow's dependencies.
 type Config struct {

@@ -1,0 +1,66 @@
+# stripeshop: `make run` serves the whole shop on http://localhost:8080,
+# `make test` runs every test (Go, front end, browser).
+
+GO        ?= go
+NPM       ?= npm
+BIN       := bin
+GOTESTFLAGS ?= -race -count=1
+FUZZTIME  ?= 10s
+
+.PHONY: run build web web-deps test test-go test-fuzz test-web test-e2e lint migrate bench soak clean
+
+## run: the whole shop with no configuration (local Postgres and the Stripe simulator when needed)
+run: web
+	$(GO) run ./cmd/devrun
+
+## build: the stripeshop binary with the web app embedded, and the simulator
+build: web
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/stripeshop ./cmd/stripeshop
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/stripesim ./cmd/stripesim
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	$(NPM) ci --prefix web --no-audit --no-fund
+	@touch $@
+
+web-deps: web/node_modules/.package-lock.json
+
+## web: the production build of the React app, embedded by the Go binary
+web: web-deps
+	$(NPM) run --prefix web build
+
+## test: every test: Go (with stripe-mock and real Postgres), front end, browser
+test: test-go test-fuzz test-web test-e2e
+
+test-go:
+	STRIPESHOP_REQUIRE_STRIPE_MOCK=1 $(GO) test $(GOTESTFLAGS) ./...
+
+## test-fuzz: a short run of each fuzz target (longer: make test-fuzz FUZZTIME=5m)
+test-fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$target ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+test-web: web-deps
+	$(NPM) test --prefix web
+	$(NPM) run --prefix web build
+	$(NPM) run --prefix web size
+
+test-e2e: web
+	$(NPM) run --prefix web e2e
+
+## lint: gofmt, go vet and the TypeScript check
+lint: web-deps
+	@test -z "$$(gofmt -l cmd internal migrations web/embed.go)" || (gofmt -l cmd internal migrations web/embed.go; exit 1)
+	$(GO) vet ./...
+	$(NPM) run --prefix web typecheck
+
+## migrate: apply the migrations to DATABASE_URL (make migrate ARGS=down to roll one back)
+ARGS ?= up
+migrate:
+	$(GO) run ./cmd/stripeshop migrate $(ARGS)
+
+clean:
+	rm -rf $(BIN) web/dist/assets web/dist/index.html

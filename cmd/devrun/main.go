@@ -1,0 +1,306 @@
+// Command devrun is `make run`: the whole shop on one laptop with nothing
+// configured. It uses DATABASE_URL when a Postgres answers there, and
+// otherwise starts a throwaway cluster under .data/; it starts the Stripe
+// simulator when STRIPE_SECRET_KEY is unset; then it builds and starts the
+// server, prints where to go and the admin credentials, and on Ctrl-C stops
+// everything it started.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/joho/godotenv"
+
+	"github.com/stripeshop/stripeshop/internal/config"
+	"github.com/stripeshop/stripeshop/internal/stripesim"
+)
+
+const (
+	dataDir        = ".data"
+	simSecret      = "whsec_stripesim_dev_secret"
+	simKey         = "sk_test_stripesim_local"
+	defaultAdmin   = "admin@stripeshop.local"
+	passwordFile   = ".data/admin-password"
+	devDatabaseURL = "postgres://postgres@127.0.0.1:%d/stripeshop?sslmode=disable"
+)
+
+func main() {
+	if err := godotenv.Load(); err != nil && !os.IsNotExist(err) {
+		fmt.Fprintln(os.Stderr, "devrun: reading .env:", err)
+		os.Exit(1)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "devrun:", err)
+		os.Exit(1)
+	}
+}
+
+// env is the server's environment: ours with what devrun decides on top.
+type env map[string]string
+
+func (e env) get(k string, getenv func(string) string) string {
+	if v, ok := e[k]; ok {
+		return v
+	}
+	return getenv(k)
+}
+
+func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	say := func(format string, args ...any) { fmt.Fprintf(stdout, "devrun: "+format+"\n", args...) }
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return err
+	}
+	set := env{}
+
+	// Postgres: the configured one if it answers, else a throwaway cluster.
+	dbURL := getenv("DATABASE_URL")
+	if dbURL == "" {
+		dbURL = config.DefaultDatabaseURL
+	}
+	if err := ensureDatabase(ctx, dbURL); err != nil {
+		say("no Postgres answers at %s (%v); starting one under %s/pg", redact(dbURL), short(err), dataDir)
+		pg, err := startPostgres(say)
+		if err != nil {
+			return err
+		}
+		defer pg.stop()
+		dbURL = fmt.Sprintf(devDatabaseURL, pg.port)
+		if err := ensureDatabase(ctx, dbURL); err != nil {
+			return err
+		}
+	}
+	set["DATABASE_URL"] = dbURL
+
+	httpAddr := getenv("HTTP_ADDR")
+	if httpAddr == "" {
+		httpAddr = config.DefaultHTTPAddr
+	}
+	_, port, _ := net.SplitHostPort(httpAddr)
+	appURL := getenv("APP_URL")
+	if appURL == "" {
+		appURL = "http://localhost:" + port
+		set["APP_URL"] = appURL
+	}
+
+	// Stripe: real test keys from .env, or the simulator.
+	if getenv("STRIPE_SECRET_KEY") == "" {
+		secret := getenv("STRIPE_WEBHOOK_SECRET")
+		if secret == "" {
+			secret = simSecret
+			set["STRIPE_WEBHOOK_SECRET"] = secret
+		}
+		sim, simURL, err := startSimulator(getenv("STRIPESIM_ADDR"), "http://127.0.0.1:"+port+"/webhook/stripe", secret, stderr)
+		if err != nil {
+			return err
+		}
+		defer sim()
+		set["STRIPE_SECRET_KEY"] = simKey
+		set["STRIPE_API_URL"] = simURL
+		say("STRIPE_SECRET_KEY is unset: using the Stripe simulator at %s (no money moves)", simURL)
+	} else {
+		say("using Stripe with the key from the environment (%s mode)", map[bool]string{true: "live", false: "test"}[strings.Contains(getenv("STRIPE_SECRET_KEY"), "_live_")])
+	}
+
+	// The first admin, with a password kept under .data/ so it survives restarts.
+	if getenv("ADMIN_EMAIL") == "" {
+		pw, err := devPassword()
+		if err != nil {
+			return err
+		}
+		set["ADMIN_EMAIL"], set["ADMIN_PASSWORD"] = defaultAdmin, pw
+	}
+
+	if _, err := os.Stat("web/dist/index.html"); err != nil {
+		say("the web app is not built (run `make web`); the server will say so on its pages")
+	}
+	bin := filepath.Join(dataDir, "bin", "stripeshop")
+	say("building the server")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/stripeshop")
+	build.Stdout, build.Stderr = stdout, stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("go build: %w", err)
+	}
+
+	cmd := exec.Command(bin, "serve", "--seed-demo")
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.Env = os.Environ()
+	for k, v := range set {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // we forward Ctrl-C ourselves
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	if err := waitReady(ctx, "http://127.0.0.1:"+port+"/readyz", exited); err != nil {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		return err
+	}
+	fmt.Fprintf(stdout, `
+  stripeshop is running
+    shop:   %s
+    admin:  %s/admin
+    login:  %s / %s
+  Ctrl-C stops the server%s.
+
+`, appURL, appURL, set.get("ADMIN_EMAIL", getenv), adminPasswordHint(set, getenv), stopsToo(set))
+	select {
+	case err := <-exited:
+		return fmt.Errorf("the server stopped: %v", err)
+	case <-ctx.Done():
+	}
+	say("stopping")
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+	}
+	return nil
+}
+
+func adminPasswordHint(set env, getenv func(string) string) string {
+	if pw, ok := set["ADMIN_PASSWORD"]; ok {
+		return pw + "   (kept in " + passwordFile + ")"
+	}
+	return "(ADMIN_PASSWORD from your environment)"
+}
+
+func stopsToo(set env) string {
+	var parts []string
+	if _, ok := set["STRIPE_API_URL"]; ok {
+		parts = append(parts, "the simulator")
+	}
+	if strings.Contains(set["DATABASE_URL"], "127.0.0.1:") && !strings.Contains(set["DATABASE_URL"], ":5432/") {
+		parts = append(parts, "the Postgres under .data/")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return ", " + strings.Join(parts, " and ")
+}
+
+// ensureDatabase connects to the URL's server and creates its database if
+// the server answers but the database does not exist yet.
+func ensureDatabase(ctx context.Context, dbURL string) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err == nil {
+		return conn.Close(ctx)
+	}
+	if !strings.Contains(err.Error(), "does not exist") || !strings.Contains(err.Error(), "database") {
+		return err
+	}
+	u, perr := url.Parse(dbURL)
+	if perr != nil {
+		return err
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	u.Path = "/postgres"
+	admin, aerr := pgx.Connect(ctx, u.String())
+	if aerr != nil {
+		return err
+	}
+	defer admin.Close(ctx)
+	_, err = admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+	return err
+}
+
+func waitReady(ctx context.Context, u string, exited <-chan error) error {
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(u)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+		select {
+		case err := <-exited:
+			return fmt.Errorf("the server exited before it was ready: %v", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return errors.New("the server did not become ready within 60s")
+}
+
+func startSimulator(addr, webhookURL, secret string, logs io.Writer) (stop func(), baseURL string, err error) {
+	if addr == "" {
+		addr = "127.0.0.1:12111"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		// Something else holds the usual port: take any free one.
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return nil, "", err
+		}
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	baseURL = "http://localhost:" + port
+	sim := stripesim.New(stripesim.Config{
+		PublicURL:     baseURL,
+		WebhookURL:    webhookURL,
+		WebhookSecret: secret,
+		Logger:        slog.New(slog.NewTextHandler(logs, nil)).With("component", "stripesim"),
+	})
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		sim.Close()
+	}, "http://127.0.0.1:" + port, nil
+}
+
+func devPassword() (string, error) {
+	if b, err := os.ReadFile(passwordFile); err == nil && len(strings.TrimSpace(string(b))) >= 12 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	buf := make([]byte, 12)
+	if _, err := rand.Read(buf); err != nil {
+		return "", err
+	}
+	pw := base64.RawURLEncoding.EncodeToString(buf)
+	return pw, os.WriteFile(passwordFile, []byte(pw+"\n"), 0o600)
+}
+
+func redact(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "DATABASE_URL"
+	}
+	return p.Redacted()
+}
+
+func short(err error) string {
+	s := err.Error()
+	if len(s) > 120 {
+		s = s[:120] + "…"
+	}
+	return s
+}

@@ -1,0 +1,108 @@
+// Command stripesim runs the local Stripe simulator: point the server's
+// STRIPE_API_URL at it and it answers like Stripe, serves a hosted
+// checkout page and sends signed webhooks. See package
+// internal/stripesim for what it simulates and its control API.
+//
+// Environment:
+//
+//	STRIPESIM_ADDR         listen address (default :12111)
+//	STRIPESIM_PUBLIC_URL   where browsers reach it (default http://localhost:12111)
+//	STRIPESIM_WEBHOOK_URL  where events go (default http://localhost:8080/webhook/stripe)
+//	STRIPE_WEBHOOK_SECRET  signing secret, the first of a comma-separated list
+//	                       (default whsec_stripesim_dev_secret, for development)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/stripeshop/stripeshop/internal/stripesim"
+)
+
+// DevWebhookSecret signs webhooks when STRIPE_WEBHOOK_SECRET is unset; the
+// server falls back to the same value in development.
+const DevWebhookSecret = "whsec_stripesim_dev_secret"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "stripesim:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("stripesim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: stripesim (configured by STRIPESIM_ADDR, STRIPESIM_PUBLIC_URL, STRIPESIM_WEBHOOK_URL, STRIPE_WEBHOOK_SECRET)")
+	}
+	if len(args) > 0 {
+		args = args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+
+	env := func(key, def string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return def
+	}
+	addr := env("STRIPESIM_ADDR", ":12111")
+	publicURL := env("STRIPESIM_PUBLIC_URL", "http://localhost:12111")
+	webhookURL := env("STRIPESIM_WEBHOOK_URL", "http://localhost:8080/webhook/stripe")
+	secret := getenv("STRIPE_WEBHOOK_SECRET")
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	if secret == "" {
+		secret = DevWebhookSecret
+		logger.Warn("STRIPE_WEBHOOK_SECRET is unset; signing webhooks with the development secret", "secret", DevWebhookSecret)
+	}
+
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	sim := stripesim.New(stripesim.Config{
+		PublicURL:     publicURL,
+		WebhookURL:    webhookURL,
+		WebhookSecret: secret,
+		Logger:        logger,
+	})
+	defer sim.Close()
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "stripesim listening on %s: checkout pages at %s/pay/…, webhooks to %s\n", ln.Addr(), publicURL, webhookURL)
+	fmt.Fprintf(stdout, "point the server at it with STRIPE_API_URL=%s STRIPE_SECRET_KEY=sk_test_stripesim\n", publicURL)
+
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	// Close the simulator first so a webhook in flight does not hold up
+	// the shutdown of the requests that wait for it.
+	sim.Close()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
