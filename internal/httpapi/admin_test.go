@@ -43,7 +43,7 @@ func TestEveryAdminRouteNeedsASession(t *testing.T) {
 
 func TestEveryAdminMutationNeedsTheCSRFToken(t *testing.T) {
 	e := newEnv(t)
-	a := e.admin()
+	a := e.login()
 	token := a.csrf
 	for _, r := range adminRoutes(t, e.handler) {
 		if r[0] == "GET" || r[0] == "HEAD" {

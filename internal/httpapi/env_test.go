@@ -43,6 +43,9 @@ type env struct {
 	checkout *checkout.Service
 	registry *prometheus.Registry
 	logs     *syncBuffer
+
+	adminOnce   sync.Once
+	adminClient *client
 }
 
 type envOption func(*envConfig)
@@ -52,10 +55,12 @@ type envConfig struct {
 	secrets   []string
 	pool      *pgxpool.Pool
 	dbURL     string
+	now       func() time.Time
 }
 
-func withStripeURL(u string) envOption  { return func(c *envConfig) { c.stripeURL = u } }
-func withSecrets(s ...string) envOption { return func(c *envConfig) { c.secrets = s } }
+func withStripeURL(u string) envOption         { return func(c *envConfig) { c.stripeURL = u } }
+func withClock(now func() time.Time) envOption { return func(c *envConfig) { c.now = now } }
+func withSecrets(s ...string) envOption        { return func(c *envConfig) { c.secrets = s } }
 func withPool(p *pgxpool.Pool, u string) envOption {
 	return func(c *envConfig) { c.pool, c.dbURL = p, u }
 }
@@ -84,10 +89,11 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		Metrics:       checkout.NewMetrics(reg),
 		AppURL:        "http://shop.test",
 		StripeTimeout: 5 * time.Second,
+		Now:           cfg.now,
 	})
 	h := httpapi.NewServer(httpapi.Deps{
 		Logger: log, Pool: cfg.pool, Checkout: co, Auth: a, Registry: reg,
-		WebhookSecrets: cfg.secrets, Web: emptyFS{},
+		WebhookSecrets: cfg.secrets, Web: emptyFS{}, // signatures are checked against the wall clock, as the simulator signs with it
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -106,7 +112,13 @@ func (e *env) client() *client {
 	return &client{e: e, http: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
 }
 
+// admin is the signed-in admin's browser, signed in once per env.
 func (e *env) admin() *client {
+	e.adminOnce.Do(func() { e.adminClient = e.login() })
+	return e.adminClient
+}
+
+func (e *env) login() *client {
 	c := e.client()
 	var id struct {
 		CSRFToken string `json:"csrf_token"`

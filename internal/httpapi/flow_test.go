@@ -1,0 +1,372 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stripeshop/stripeshop/internal/checkout"
+	"github.com/stripeshop/stripeshop/internal/stripesim"
+)
+
+// flow is the whole seven-step flow in one process: the shop server on a
+// real database, the simulator standing in for Stripe, and a browser.
+type flow struct {
+	*env
+	sim    *stripesim.Server
+	simSrv *httptest.Server
+	clock  *fakeClock
+	// browser follows no redirects, so each step can be checked.
+	browser *http.Client
+}
+
+type fakeClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+}
+
+func newFlow(t *testing.T) *flow {
+	t.Helper()
+	clock := &fakeClock{}
+	simSrv := httptest.NewServer(nil)
+	sim := stripesim.New(stripesim.Config{
+		PublicURL:     simSrv.URL,
+		WebhookSecret: webhookSecret,
+		Now:           clock.Now,
+		RetryBackoff:  20 * time.Millisecond,
+		SweepInterval: 10 * time.Millisecond,
+	})
+	simSrv.Config.Handler = sim
+	t.Cleanup(func() { simSrv.Close(); sim.Close() })
+	e := newEnv(t, withStripeURL(simSrv.URL), withClock(clock.Now))
+	sim.SetWebhookURL(e.srv.URL + "/webhook/stripe")
+	return &flow{env: e, sim: sim, simSrv: simSrv, clock: clock,
+		browser: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// checkoutURL is steps 1–3: the customer presses Buy now, the front end asks
+// the back end, the back end answers the hosted page's URL.
+func (f *flow) startCheckout(productID string, qty int64) started {
+	f.t.Helper()
+	s := f.buy(productID, qty)
+	if s.CheckoutURL != f.simSrv.URL+"/pay/"+s.SessionID {
+		f.t.Fatalf("checkout_url %q is not the hosted page of %s", s.CheckoutURL, s.SessionID)
+	}
+	return s
+}
+
+// pay is steps 4–7 on the hosted page: the browser opens it, the customer
+// presses a button, the simulator sends its webhooks and redirects back.
+func (f *flow) pay(s started, action string) *url.URL {
+	f.t.Helper()
+	page := f.simSrv.URL + "/pay/" + s.SessionID
+	resp, err := f.browser.Get(page)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "Mug") {
+		f.t.Fatalf("hosted page: %d %s", resp.StatusCode, body)
+	}
+	resp, err = f.browser.PostForm(page, url.Values{"action": {action}, "email": {"buyer@example.com"}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		f.t.Fatalf("paying answered %d, want a redirect", resp.StatusCode)
+	}
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return loc
+}
+
+// status is what the success page polls.
+func (f *flow) status(sessionID string) order {
+	f.t.Helper()
+	var o order
+	f.client().mustDo("GET", "/api/checkout/status?session_id="+url.QueryEscape(sessionID), nil, 200, &o)
+	return o
+}
+
+func (f *flow) waitStatus(orderID, want string) order {
+	f.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		o := f.order(orderID)
+		if o.Status == want {
+			return o
+		}
+		if time.Now().After(deadline) {
+			f.t.Fatalf("order %s stayed %s, want %s", orderID, o.Status, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (f *flow) simEvents() []simEvent {
+	f.t.Helper()
+	resp, err := http.Get(f.simSrv.URL + "/_sim/events")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Events []simEvent }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		f.t.Fatal(err)
+	}
+	return out.Events
+}
+
+type simEvent struct {
+	ID       string `json:"id"`
+	Type     string `json:"type"`
+	State    string `json:"state"`
+	Attempts []struct {
+		StatusCode int `json:"status_code"`
+	} `json:"attempts"`
+}
+
+func (f *flow) simControl(method, path string, body string) {
+	f.t.Helper()
+	req, _ := http.NewRequest(method, f.simSrv.URL+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		f.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+	}
+}
+
+func TestFlowPay(t *testing.T) {
+	f := newFlow(t)
+	p := f.createProduct(1250, 2)
+	s := f.startCheckout(p.ID, 1)
+	back := f.pay(s, "paid")
+	if back.Path != "/checkout/success" || back.Query().Get("session_id") != s.SessionID {
+		t.Fatalf("redirected to %s, want the success page with the session id", back)
+	}
+	o := f.status(s.SessionID)
+	if o.Status != "paid" || o.CustomerEmail != "buyer@example.com" || o.AmountTotal != 1250 {
+		t.Fatalf("success page sees %+v", o)
+	}
+	if o.Flagged || o.FlagReason != "" {
+		t.Fatal("the public order view leaks admin fields")
+	}
+	if got := *f.product(p.ID).Stock; got != 1 {
+		t.Fatalf("stock after one sale = %d, want 1", got)
+	}
+	detail := f.order(s.OrderID)
+	if len(detail.Events) != 1 || detail.Events[0].Type != "checkout.session.completed" {
+		t.Fatalf("order events = %+v", detail.Events)
+	}
+}
+
+func TestFlowDelayedPayment(t *testing.T) {
+	f := newFlow(t)
+	p := f.createProduct(1000, 5)
+
+	ok := f.startCheckout(p.ID, 1)
+	f.pay(ok, "async_succeeded")
+	f.waitStatus(ok.OrderID, "paid")
+
+	bad := f.startCheckout(p.ID, 2)
+	f.simControl("POST", "/_sim/webhooks", `{"paused": true}`)
+	f.pay(bad, "async_failed")
+	f.simControl("POST", "/_sim/webhooks", `{"paused": false}`)
+	f.waitStatus(bad.OrderID, "failed")
+	if got := *f.product(p.ID).Stock; got != 4 {
+		t.Fatalf("stock = %d, want 4 (1 sold, 2 released on failure)", got)
+	}
+	events := f.order(bad.OrderID).Events
+	if len(events) != 2 {
+		t.Fatalf("the failed order has %d events, want completed and async_payment_failed", len(events))
+	}
+}
+
+func TestFlowCancelThenExpiry(t *testing.T) {
+	f := newFlow(t)
+	p := f.createProduct(1000, 1)
+	s := f.startCheckout(p.ID, 1)
+	back := f.pay(s, "cancel")
+	if back.Path != "/checkout/cancel" || back.Query().Get("product_id") != p.ID {
+		t.Fatalf("cancel went to %s", back)
+	}
+	// Cancelling leaves the session open until it expires; the unit is held.
+	if o := f.status(s.SessionID); o.Status != "pending" {
+		t.Fatalf("after cancel: %s, want pending", o.Status)
+	}
+	if r := f.client().do("POST", "/api/checkout", map[string]any{"product_id": p.ID}); r.Status != 409 {
+		t.Fatalf("the held unit was sold again: %d", r.Status)
+	}
+	f.clock.Advance(checkout.SessionLifetime + time.Minute)
+	f.waitStatus(s.OrderID, "expired")
+	if got := *f.product(p.ID).Stock; got != 1 {
+		t.Fatalf("stock after expiry = %d, want 1", got)
+	}
+	f.startCheckout(p.ID, 1) // a second customer can buy it
+}
+
+func TestFlowRefund(t *testing.T) {
+	f := newFlow(t)
+	p := f.createProduct(1000, 5)
+	s := f.startCheckout(p.ID, 1)
+	f.pay(s, "paid")
+	f.waitStatus(s.OrderID, "paid")
+	var o order
+	f.admin().mustDo("POST", "/api/admin/orders/"+s.OrderID+"/refund", nil, 200, &o)
+	if o.Status != "refunded" {
+		t.Fatalf("after refund: %s", o.Status)
+	}
+	// The simulator's charge.refunded arrives too and changes nothing more.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if evs := f.order(s.OrderID).Events; len(evs) == 2 && evs[1].Type == "charge.refunded" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("charge.refunded never recorded: %+v", f.order(s.OrderID).Events)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := f.order(s.OrderID); got.Status != "refunded" {
+		t.Fatalf("after charge.refunded: %s", got.Status)
+	}
+}
+
+// The shop answers 500 twice; Stripe's (the simulator's) retries deliver.
+func TestFlowWebhookFailsTwiceThenSucceeds(t *testing.T) {
+	f := newFlow(t)
+	var calls atomic.Int32
+	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) <= 2 {
+			http.Error(w, "down for a moment", http.StatusInternalServerError)
+			return
+		}
+		f.handler.ServeHTTP(w, r)
+	}))
+	defer flaky.Close()
+	f.sim.SetWebhookURL(flaky.URL + "/webhook/stripe")
+	p := f.createProduct(1000, 5)
+	s := f.startCheckout(p.ID, 1)
+	f.pay(s, "paid")
+	f.waitStatus(s.OrderID, "paid")
+	var attempts []int
+	for _, ev := range f.simEvents() {
+		if ev.Type == "checkout.session.completed" {
+			for _, a := range ev.Attempts {
+				attempts = append(attempts, a.StatusCode)
+			}
+		}
+	}
+	if len(attempts) != 3 || attempts[0] != 500 || attempts[1] != 500 || attempts[2] != 200 {
+		t.Fatalf("delivery attempts = %v, want [500 500 200]", attempts)
+	}
+}
+
+// The success page asks before the webhook arrives: the status call asks
+// Stripe and fulfils the order; the late webhook then changes nothing.
+func TestFlowStatusBeforeWebhook(t *testing.T) {
+	f := newFlow(t)
+	p := f.createProduct(1000, 5)
+	s := f.startCheckout(p.ID, 1)
+	f.simControl("POST", "/_sim/webhooks", `{"paused": true}`)
+	f.pay(s, "paid")
+	if o := f.status(s.SessionID); o.Status != "paid" {
+		t.Fatalf("status before the webhook: %s, want paid", o.Status)
+	}
+	f.simControl("POST", "/_sim/webhooks", `{"paused": false}`)
+	deadline := time.Now().Add(5 * time.Second)
+	for len(f.order(s.OrderID).Events) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the late webhook never arrived")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := metric(t, f.env, "stripeshop_order_transitions_total", map[string]string{"to": "paid"}); n != 1 {
+		t.Fatalf("marked paid %v times", n)
+	}
+}
+
+// Webhooks were down: the reconciler settles paid and expired sessions.
+func TestReconcilerHealsMissedWebhooks(t *testing.T) {
+	f := newFlow(t)
+	p := f.createProduct(1000, 5)
+	f.simControl("POST", "/_sim/webhooks", `{"paused": true}`)
+	paid := f.startCheckout(p.ID, 1)
+	f.pay(paid, "paid")
+	abandoned := f.startCheckout(p.ID, 2)
+	f.simControl("POST", "/_sim/checkout/sessions/"+abandoned.SessionID+"/expire", "")
+
+	res, err := f.checkout.Reconcile(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Checked != 2 || res.Errors != 0 {
+		t.Fatalf("reconciler: %+v", res)
+	}
+	if o := f.order(paid.OrderID); o.Status != "paid" {
+		t.Fatalf("paid session: order %s", o.Status)
+	}
+	if o := f.order(abandoned.OrderID); o.Status != "expired" {
+		t.Fatalf("expired session: order %s", o.Status)
+	}
+	if got := *f.product(p.ID).Stock; got != 4 {
+		t.Fatalf("stock = %d, want 4", got)
+	}
+	// The webhooks arrive late, after the reconciler: nothing changes.
+	f.simControl("POST", "/_sim/webhooks", `{"paused": false}`)
+	time.Sleep(200 * time.Millisecond)
+	if n := metric(t, f.env, "stripeshop_order_transitions_total", nil); n != 2 {
+		t.Fatalf("%v transitions, want 2", n)
+	}
+}
+
+// One replica sweeps at a time.
+func TestReconcilerTakesTheLock(t *testing.T) {
+	f := newFlow(t)
+	conn, err := f.pool.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	var ok bool
+	conn.QueryRow(context.Background(), `SELECT pg_try_advisory_lock($1)`, 0x5757_0001).Scan(&ok)
+	if !ok {
+		t.Fatal("could not take the lock")
+	}
+	if _, err := f.checkout.Reconcile(context.Background(), 0); err != checkout.ErrLocked {
+		t.Fatalf("Reconcile while another replica sweeps: %v, want ErrLocked", err)
+	}
+	conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1)`, 0x5757_0001)
+	if _, err := f.checkout.Reconcile(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+}
