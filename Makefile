@@ -24,8 +24,12 @@ web/node_modules/.package-lock.json: web/package-lock.json
 
 web-deps: web/node_modules/.package-lock.json
 
-## web: the production build of the React app, embedded by the Go binary
-web: web-deps
+WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/package.json web/vite.config.ts web/tsconfig.json
+
+## web: the production build of the React app, embedded by the Go binary (rebuilt when its sources change)
+web: web/dist/index.html
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
 	$(NPM) run --prefix web build
 
 ## test: every test: Go (with stripe-mock and real Postgres), front end, browser
@@ -43,9 +47,8 @@ test-fuzz:
 	  done; \
 	done
 
-test-web: web-deps
+test-web: web
 	$(NPM) test --prefix web
-	$(NPM) run --prefix web build
 	$(NPM) run --prefix web size
 
 test-e2e: web

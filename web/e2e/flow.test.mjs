@@ -1,0 +1,401 @@
+// Browser test of the whole shop against the real binaries: stripeshop serve
+// and stripesim built from this checkout, a fresh Postgres database, and
+// Debian's Chromium driven by playwright-core (no downloaded browser).
+//
+//   node --test web/e2e/          (from the repo root; or `npm run e2e` in web/)
+//
+// Environment:
+//   CHROMIUM_PATH      browser binary (default /usr/bin/chromium)
+//   PG_ADMIN_URL       where to create and drop the test database
+//                      (default postgres://postgres@127.0.0.1:5432/postgres)
+//   SCREENSHOT_DIR     where screenshots go (default web/test-results/screenshots)
+//   E2E_KEEP_TMP=1     keep the build and log folder after a run
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+const webDir = resolve(here, '..');
+const repoDir = resolve(webDir, '..');
+const shotDir = resolve(process.env.SCREENSHOT_DIR ?? join(webDir, 'test-results', 'screenshots'));
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const pgAdminURL = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const ADMIN_EMAIL = 'admin@example.com';
+const ADMIN_PASSWORD = `e2e-${randomBytes(12).toString('hex')}`;
+const WEBHOOK_SECRET = 'whsec_e2e';
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+const tmp = mkdtempSync(join(tmpdir(), 'stripeshop-e2e-'));
+const dbName = `stripeshop_e2e_${process.pid}_${randomBytes(3).toString('hex')}`;
+const children = [];
+let dbCreated = false;
+let browser;
+let app; // http://127.0.0.1:port of stripeshop
+let sim; // http://127.0.0.1:port of stripesim
+const consoleErrors = [];
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+function psql(sql) {
+  return run('psql', [pgAdminURL, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', sql], { timeout: 30_000 });
+}
+
+function databaseURL(name) {
+  const u = new URL(pgAdminURL);
+  u.pathname = `/${name}`;
+  u.searchParams.set('sslmode', 'disable');
+  return u.toString();
+}
+
+function start(name, bin, args, env) {
+  const logPath = join(tmp, `${name}.log`);
+  const log = openSync(logPath, 'a');
+  const child = spawn(bin, args, {
+    cwd: tmp, // no .env from the repo is read
+    env: { PATH: process.env.PATH, HOME: process.env.HOME ?? tmp, ...env },
+    stdio: ['ignore', log, log],
+  });
+  child.logPath = logPath;
+  child.exited = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal })));
+  children.push({ name, child });
+  return child;
+}
+
+function tail(path, lines = 40) {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+async function waitFor200(url, child, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  let exited = null;
+  child.exited.then((e) => (exited = e));
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`${url}: the process exited (${JSON.stringify(exited)}):\n${tail(child.logPath)}`);
+    try {
+      const res = await fetch(url);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms:\n${tail(child.logPath)}`);
+}
+
+before(async () => {
+  mkdirSync(shotDir, { recursive: true });
+  if (!existsSync(join(webDir, 'dist', 'index.html'))) {
+    // The binary embeds web/dist; build it when the Makefile has not.
+    await run('npx', ['vite', 'build'], { cwd: webDir, timeout: 300_000 });
+    await run('node', ['-e', "require('fs').writeFileSync('dist/.gitkeep', '')"], { cwd: webDir });
+  }
+  const bin = join(tmp, 'bin');
+  await run('go', ['build', '-o', join(bin, 'stripeshop'), './cmd/stripeshop'], { cwd: repoDir, timeout: 600_000 });
+  await run('go', ['build', '-o', join(bin, 'stripesim'), './cmd/stripesim'], { cwd: repoDir, timeout: 600_000 });
+
+  await psql(`CREATE DATABASE "${dbName}"`);
+  dbCreated = true;
+
+  const [appPort, simPort] = [await freePort(), await freePort()];
+  app = `http://127.0.0.1:${appPort}`;
+  sim = `http://127.0.0.1:${simPort}`;
+  const simProc = start('stripesim', join(bin, 'stripesim'), [], {
+    STRIPESIM_ADDR: `127.0.0.1:${simPort}`,
+    STRIPESIM_PUBLIC_URL: sim,
+    STRIPESIM_WEBHOOK_URL: `${app}/webhook/stripe`,
+    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+  });
+  const appProc = start('stripeshop', join(bin, 'stripeshop'), ['serve'], {
+    DATABASE_URL: databaseURL(dbName),
+    HTTP_ADDR: `127.0.0.1:${appPort}`,
+    APP_URL: app,
+    STRIPE_SECRET_KEY: 'sk_test_e2e',
+    STRIPE_API_URL: sim,
+    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+  });
+  await waitFor200(`${sim}/_sim/events`, simProc);
+  await waitFor200(`${app}/readyz`, appProc);
+
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    // launch() gives every run a fresh temporary profile of its own.
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  for (const { child } of children.reverse()) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await child.exited;
+      clearTimeout(timer);
+    }
+  }
+  if (dbCreated) await psql(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch((e) => console.error(e));
+  if (process.env.E2E_KEEP_TMP) console.log(`e2e logs and binaries kept in ${tmp}`);
+  else rmSync(tmp, { recursive: true, force: true });
+  console.log(`screenshots: ${shotDir}`);
+});
+
+/** A page whose console errors (and uncaught exceptions) fail the test. */
+async function newPage(who) {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'UTC' });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const where = msg.location()?.url ?? '';
+    // The admin shell asks /me to learn whether someone is logged in; before
+    // the login that answers 401 by contract, and Chromium logs the status.
+    if (/status of 401/.test(msg.text()) && where.endsWith('/api/admin/me')) return;
+    // The simulator's hosted page (not part of this app) has no icon.
+    if (where === `${sim}/favicon.ico`) return;
+    consoleErrors.push(`[${who}] ${msg.text()} (${where || page.url()})`);
+  });
+  page.on('pageerror', (err) => consoleErrors.push(`[${who}] uncaught: ${err.message} (${page.url()})`));
+  page.scripts = [];
+  page.on('request', (req) => req.resourceType() === 'script' && page.scripts.push(req.url()));
+  return page;
+}
+
+/** Saves the page at desktop and phone width: NAME-desktop.png, NAME-phone.png. */
+async function shoot(page, name) {
+  await page.evaluate(() => document.fonts?.ready);
+  await page.screenshot({ path: join(shotDir, `${name}-desktop.png`), fullPage: true });
+  await page.setViewportSize(PHONE);
+  await page.waitForTimeout(150); // let the chart and layout settle at the new width
+  await page.screenshot({ path: join(shotDir, `${name}-phone.png`), fullPage: true });
+  // At phone width nothing may push the page sideways (wide tables scroll in their own box).
+  const wide = await page.evaluate(() => {
+    const limit = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= limit) return [];
+    return [...document.querySelectorAll('body *')]
+      .filter((el) => el.getBoundingClientRect().right > limit + 1 && !el.closest('.table-wrap, dialog:not([open])'))
+      .slice(0, 5)
+      .map((el) => `${el.tagName.toLowerCase()}.${el.className}`);
+  });
+  assert.deepEqual(wide, [], `${name}: the page is wider than a phone`);
+  await page.setViewportSize(DESKTOP);
+  await page.waitForTimeout(50);
+}
+
+async function stockOf(admin, productName) {
+  await admin.goto(`${app}/admin/products`);
+  const row = admin.getByRole('row').filter({ has: admin.getByRole('rowheader', { name: productName, exact: true }) });
+  return (await row.getByTestId('stock').textContent())?.trim();
+}
+
+let broken = false;
+
+/** A sub-step; after one fails the rest are skipped, and every open page is saved for a look. */
+function step(t, name, fn) {
+  return t.test(name, { skip: broken && 'an earlier step failed' }, async () => {
+    try {
+      await fn();
+    } catch (err) {
+      broken = true;
+      let n = 0;
+      for (const context of browser.contexts()) {
+        for (const page of context.pages()) {
+          n += 1;
+          await page.screenshot({ path: join(shotDir, `FAILED-${n}.png`), fullPage: true }).catch(() => {});
+          console.error(`failed at ${page.url()} (screenshot FAILED-${n}.png)`);
+        }
+      }
+      throw err;
+    }
+  });
+}
+
+test('admin sells a product, a customer pays, the admin refunds, another customer cancels', async (t) => {
+  const productName = `E2E enamel mug ${randomBytes(2).toString('hex')}`;
+  const admin = await newPage('admin');
+
+  await step(t, 'admin logs in', async () => {
+    await admin.goto(`${app}/admin`);
+    await admin.waitForURL(/\/admin\/login\?next=/);
+    await admin.getByRole('heading', { name: 'Admin log in' }).waitFor();
+    await shoot(admin, 'admin-login');
+    await admin.getByLabel('Email').fill(ADMIN_EMAIL);
+    await admin.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await admin.getByRole('button', { name: 'Log in' }).click();
+    await admin.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    assert.equal(new URL(admin.url()).pathname, '/admin');
+  });
+
+  let productId;
+  await step(t, 'admin creates a product with stock 2', async () => {
+    await admin.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Products' }).click();
+    await admin.getByRole('link', { name: 'New product' }).click();
+    await admin.getByLabel('Name').fill(productName);
+    await admin.getByLabel('Description').fill('Speckled enamel, holds 350 ml.\nMade for camp coffee.');
+    await admin.getByLabel('Price').fill('12.50');
+    await admin.getByLabel('Stock').fill('2');
+    await admin.getByLabel('Image URL').fill(`${app}/images/sample-mug.svg`);
+    await admin.getByLabel('Image URL').blur();
+    await admin.getByRole('img', { name: 'Preview of the product image' }).waitFor();
+    await shoot(admin, 'admin-product-form');
+    await admin.getByRole('button', { name: 'Create product' }).click();
+    await admin.getByText(`Saved “${productName}”.`).waitFor();
+    const edit = admin.getByRole('link', { name: `Edit ${productName}` });
+    productId = (await edit.getAttribute('href')).split('/').at(-2);
+    assert.ok(productId, 'the new product has an id');
+    assert.equal(await stockOf(admin, productName), '2');
+    await shoot(admin, 'admin-products');
+  });
+
+  await step(t, 'a customer buys it and pays on the simulator', async () => {
+    const shopper = await newPage('customer 1');
+    await shopper.goto(`${app}/`);
+    const card = shopper.getByRole('link', { name: new RegExp(productName) });
+    await card.waitFor();
+    assert.match(await card.textContent(), /\$12\.50/);
+    await shoot(shopper, 'storefront');
+
+    await card.click();
+    await shopper.getByRole('heading', { name: productName }).waitFor();
+    assert.equal(await shopper.getByLabel('Quantity').inputValue(), '1');
+    await shoot(shopper, 'product');
+
+    await shopper.getByRole('button', { name: 'Buy now' }).click();
+    await shopper.waitForURL(`${sim}/pay/**`);
+    assert.match(await shopper.locator('#total').textContent(), /12\.50/);
+    await shopper.locator('#email').fill('buyer@example.com');
+    await shopper.locator('#pay').click();
+
+    await shopper.waitForURL(`${app}/checkout/success?session_id=*`);
+    await shopper.getByRole('heading', { name: 'Paid — thank you' }).waitFor({ timeout: 30_000 });
+    const summary = shopper.getByRole('definition');
+    assert.ok((await summary.allTextContents()).includes('buyer@example.com'));
+    assert.ok((await summary.allTextContents()).includes('$12.50'));
+    await shoot(shopper, 'success');
+    // The admin and its chart are lazy chunks: a shopper never downloads them.
+    assert.deepEqual(shopper.scripts.filter((u) => /\/assets\/(AdminApp|RevenueChart)-/.test(u)), []);
+    assert.ok(shopper.scripts.some((u) => u.startsWith(`${app}/assets/index-`)), 'the storefront loaded its entry chunk');
+    await shopper.context().close();
+  });
+
+  await step(t, 'the admin sees the order paid and stock 1, then refunds it', async () => {
+    assert.equal(await stockOf(admin, productName), '1');
+    await admin.goto(`${app}/admin/orders`);
+    const row = admin.getByRole('row').filter({ hasText: productName });
+    await row.first().waitFor();
+    assert.equal(await row.count(), 1);
+    await row.getByText('Paid', { exact: true }).waitFor();
+    await shoot(admin, 'admin-orders');
+
+    await admin.goto(`${app}/admin`);
+    await admin.getByRole('heading', { name: 'Revenue per day' }).waitFor();
+    await admin.locator('.chart__canvas canvas').first().waitFor();
+    await admin.getByText('$12.50').first().waitFor();
+    await shoot(admin, 'admin-dashboard');
+    await admin.goto(`${app}/admin/orders`);
+
+    await admin.getByLabel('Status').selectOption('paid');
+    await admin.waitForURL(/status=paid/);
+    await row.first().waitFor();
+
+    await row.getByRole('link').click();
+    await admin.getByRole('heading', { name: /^Order / }).waitFor();
+    await admin.getByRole('cell', { name: 'checkout.session.completed' }).first().waitFor();
+    await admin.getByRole('button', { name: 'Refund $12.50' }).click();
+    const dialog = admin.getByRole('dialog', { name: 'Refund this order?' });
+    await dialog.waitFor();
+    await shoot(admin, 'admin-refund-dialog');
+    await dialog.getByRole('button', { name: 'Refund' }).click();
+    await admin.getByText('The order is refunded.').waitFor();
+    await admin.locator('.page-head .badge', { hasText: 'Refunded' }).waitFor();
+    await shoot(admin, 'admin-order');
+
+    await admin.goto(`${app}/admin/orders`);
+    await admin.getByRole('row').filter({ hasText: productName }).getByText('Refunded', { exact: true }).waitFor();
+  });
+
+  await step(t, 'a second customer cancels and the stock comes back', async () => {
+    const shopper = await newPage('customer 2');
+    await shopper.goto(`${app}/products/${productId}`);
+    await shopper.getByRole('button', { name: 'Buy now' }).click();
+    await shopper.waitForURL(`${sim}/pay/**`);
+    const sessionId = new URL(shopper.url()).pathname.split('/').at(-1);
+    await shopper.locator('#cancel').click();
+
+    await shopper.waitForURL(`${app}/checkout/cancel?**`);
+    await shopper.getByRole('heading', { name: 'Payment cancelled' }).waitFor();
+    await shopper.getByText(`for ${productName}`, { exact: false }).waitFor();
+    await shoot(shopper, 'cancel');
+    // While the abandoned checkout is open its unit stays reserved.
+    assert.equal(await stockOf(admin, productName), '0');
+
+    // Stripe expires an abandoned session (at expires_at, 30 minutes on) and
+    // sends checkout.session.expired; the simulator does the same now.
+    const res = await fetch(`${sim}/_sim/checkout/sessions/${sessionId}/expire`, { method: 'POST' });
+    assert.equal(res.status, 200, await res.text());
+    assert.equal(await stockOf(admin, productName), '1');
+
+    await shopper.getByRole('link', { name: 'Try again' }).click();
+    await shopper.getByRole('heading', { name: productName }).waitFor();
+    await shopper.getByText('Only 1 left').waitFor();
+    await shopper.context().close();
+  });
+
+  await step(t, 'the admin dashboard counts, event log with reprocess, and log out', async () => {
+    await admin.goto(`${app}/admin`);
+    await admin.getByRole('heading', { name: 'Revenue per day' }).waitFor();
+    await admin.locator('.chart__canvas canvas').first().waitFor();
+    await admin.getByRole('link', { name: /Refunded\s*1/ }).waitFor();
+
+    await admin.goto(`${app}/admin/events`);
+    const expired = admin.getByRole('row').filter({ hasText: 'checkout.session.expired' });
+    await expired.first().waitFor();
+    await shoot(admin, 'admin-events');
+    await expired.first().getByRole('button', { name: /^Reprocess/ }).click();
+    await admin.getByText(/was reprocessed\./).waitFor();
+
+    await admin.getByRole('button', { name: 'Log out' }).click();
+    await admin.getByRole('heading', { name: 'Admin log in' }).waitFor();
+    await admin.goto(`${app}/admin/orders`);
+    await admin.waitForURL(/\/admin\/login\?next=%2Fadmin%2Forders/);
+  });
+
+  await step(t, 'no browser console errors on any page', async () => {
+    assert.deepEqual(consoleErrors, []);
+  });
+});

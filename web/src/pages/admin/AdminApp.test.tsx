@@ -1,0 +1,42 @@
+import { render, screen } from '@testing-library/react';
+import { MemoryRouter, Route, Routes, useLocation } from 'react-router';
+import { describe, expect, it } from 'vitest';
+import { stubFetch } from '../../test/fetch';
+import AdminApp from './AdminApp';
+
+function Where() {
+  const loc = useLocation();
+  return <output data-testid="where">{loc.pathname + loc.search}</output>;
+}
+
+function renderAt(path: string) {
+  render(
+    <MemoryRouter initialEntries={[path]}>
+      <Routes>
+        <Route path="/admin/*" element={<AdminApp />} />
+      </Routes>
+      <Where />
+    </MemoryRouter>,
+  );
+}
+
+const unauthorized = { status: 401, body: { error: { code: 'unauthorized', message: 'sign in' } } };
+
+describe('AdminApp', () => {
+  it('sends a visitor with no session to the login page, remembering where they were going', async () => {
+    stubFetch({ 'GET /api/admin/me': unauthorized });
+    renderAt('/admin/orders?status=paid');
+    expect(await screen.findByRole('heading', { name: 'Admin log in' })).toBeInTheDocument();
+    expect(screen.getByTestId('where')).toHaveTextContent('/admin/login?next=%2Fadmin%2Forders%3Fstatus%3Dpaid');
+  });
+
+  it('goes back to the login page when the session ends mid-visit (401 on an admin call)', async () => {
+    stubFetch({
+      'GET /api/admin/me': { body: { email: 'admin@example.com', csrf_token: 't' } },
+      'GET /api/admin/products': unauthorized,
+    });
+    renderAt('/admin/products');
+    expect(await screen.findByRole('heading', { name: 'Admin log in' })).toBeInTheDocument();
+    expect(screen.getByTestId('where')).toHaveTextContent('/admin/login?next=%2Fadmin%2Fproducts');
+  });
+});

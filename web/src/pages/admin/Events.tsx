@@ -1,0 +1,154 @@
+import { useEffect, useRef, useState } from 'react';
+import { Link } from 'react-router';
+import { adminListEvents, adminReprocessEvent, type WebhookEvent } from '../../api';
+import { Alert, Loading } from '../../components/Alert';
+import { describeError } from '../../errors';
+import { useTitle } from '../../hooks';
+import { formatDateTime } from './dates';
+
+const PAGE_SIZE = 50;
+
+export default function Events() {
+  useTitle('Webhook events');
+  const [events, setEvents] = useState<WebhookEvent[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>(null);
+  const [generation, setGeneration] = useState(0);
+  const [working, setWorking] = useState<string | null>(null);
+  const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
+  const messageRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    let current = true;
+    setLoading(true);
+    setError(null);
+    adminListEvents({ limit: PAGE_SIZE }).then(
+      (page) => {
+        if (!current) return;
+        setEvents(page.events);
+        setCursor(page.next_cursor);
+        setLoading(false);
+      },
+      (err: unknown) => {
+        if (!current) return;
+        setError(err);
+        setLoading(false);
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [generation]);
+
+  async function loadMore() {
+    if (!cursor) return;
+    setLoading(true);
+    try {
+      const page = await adminListEvents({ limit: PAGE_SIZE, cursor });
+      setEvents((e) => [...e, ...page.events]);
+      setCursor(page.next_cursor);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setLoading(false);
+    }
+  }
+
+  async function reprocess(ev: WebhookEvent) {
+    setWorking(ev.id);
+    setMessage(null);
+    try {
+      await adminReprocessEvent(ev.id);
+      setMessage({ kind: 'success', text: `Event ${ev.id} (${ev.type}) was reprocessed.` });
+      setGeneration((g) => g + 1);
+    } catch (err) {
+      setMessage({ kind: 'error', text: `Event ${ev.id} was not reprocessed: ${describeError(err)}` });
+    } finally {
+      setWorking(null);
+      setTimeout(() => messageRef.current?.focus(), 0);
+    }
+  }
+
+  return (
+    <section aria-labelledby="events-heading">
+      <h1 id="events-heading">Webhook events</h1>
+      <p className="muted">Every event Stripe sent, newest first. Reprocess applies an event to its order again; it is safe to repeat.</p>
+      {message && (
+        <Alert kind={message.kind} ref={messageRef}>
+          {message.text}
+        </Alert>
+      )}
+      {error != null && (
+        <Alert kind="error" title="The events could not be loaded">
+          <p>{describeError(error)}</p>
+        </Alert>
+      )}
+      {!loading && error == null && events.length === 0 && <p className="empty">No webhook events yet.</p>}
+      {events.length > 0 && (
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Received</th>
+                <th scope="col">Type</th>
+                <th scope="col">Order</th>
+                <th scope="col">Processed</th>
+                <th scope="col">Error</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {events.map((ev) => (
+                <tr key={ev.id} className={ev.error ? 'row--error' : ''}>
+                  <td>
+                    {formatDateTime(ev.received_at)}
+                    <div className="mono small truncate">{ev.id}</div>
+                  </td>
+                  <td className="mono nowrap">{ev.type}</td>
+                  <td>
+                    {ev.order_id ? (
+                      <Link
+                        to={`/admin/orders/${encodeURIComponent(ev.order_id)}`}
+                        className="mono small nowrap"
+                        aria-label={`Order ${ev.order_id}`}
+                        title={ev.order_id}
+                      >
+                        {ev.order_id.length > 8 ? `${ev.order_id.slice(0, 8)}…` : ev.order_id}
+                      </Link>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
+                  <td>{ev.processed_at ? formatDateTime(ev.processed_at) : <span className="badge badge--pending">Not yet</span>}</td>
+                  <td className="error-cell">{ev.error || '—'}</td>
+                  <td>
+                    <button
+                      type="button"
+                      className="button button--small"
+                      onClick={() => reprocess(ev)}
+                      disabled={working !== null}
+                      aria-label={`${working === ev.id ? 'Reprocessing' : 'Reprocess'} event ${ev.id}`}
+                    >
+                      {working === ev.id ? 'Reprocessing…' : 'Reprocess'}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {loading && <Loading label="Loading events…" />}
+      {cursor && !loading && (
+        <p className="pager">
+          <button type="button" className="button" onClick={loadMore}>
+            Load more
+          </button>
+        </p>
+      )}
+    </section>
+  );
+}

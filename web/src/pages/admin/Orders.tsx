@@ -1,0 +1,151 @@
+import { useEffect, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { adminListOrders, ORDER_STATUSES, type Order, type OrderStatus } from '../../api';
+import { Alert, Loading } from '../../components/Alert';
+import { StatusBadge, statusLabel } from '../../components/StatusBadge';
+import { describeError } from '../../errors';
+import { useTitle } from '../../hooks';
+import { formatMoney } from '../../money';
+import { formatDateTime } from './dates';
+
+const PAGE_SIZE = 25;
+
+export default function Orders() {
+  useTitle('Orders');
+  const [search, setSearch] = useSearchParams();
+  const status = (search.get('status') ?? '') as OrderStatus | '';
+  const [orders, setOrders] = useState<Order[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>(null);
+  const [generation, setGeneration] = useState(0);
+
+  // First page whenever the filter changes.
+  useEffect(() => {
+    let current = true;
+    setLoading(true);
+    setError(null);
+    setOrders([]);
+    setCursor(null);
+    adminListOrders({ status, limit: PAGE_SIZE }).then(
+      (page) => {
+        if (!current) return;
+        setOrders(page.orders);
+        setCursor(page.next_cursor);
+        setLoading(false);
+      },
+      (err: unknown) => {
+        if (!current) return;
+        setError(err);
+        setLoading(false);
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [status, generation]);
+
+  async function loadMore() {
+    if (!cursor) return;
+    setLoading(true);
+    setError(null);
+    try {
+      const page = await adminListOrders({ status, limit: PAGE_SIZE, cursor });
+      setOrders((o) => [...o, ...page.orders]);
+      setCursor(page.next_cursor);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setLoading(false);
+    }
+  }
+
+  return (
+    <section aria-labelledby="orders-heading">
+      <div className="page-head">
+        <h1 id="orders-heading">Orders</h1>
+        <div className="filter">
+          <label htmlFor="status-filter">Status</label>
+          <select
+            id="status-filter"
+            value={status}
+            onChange={(e) => {
+              const next = new URLSearchParams(search);
+              if (e.target.value) next.set('status', e.target.value);
+              else next.delete('status');
+              setSearch(next);
+            }}
+          >
+            <option value="">All</option>
+            {ORDER_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {statusLabel(s)}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      {error != null && (
+        <Alert kind="error" title="The orders could not be loaded">
+          <p>{describeError(error)}</p>
+          <button type="button" className="button" onClick={() => (orders.length ? loadMore() : setGeneration((g) => g + 1))}>
+            Try again
+          </button>
+        </Alert>
+      )}
+      {!loading && error == null && orders.length === 0 && (
+        <p className="empty">{status ? `No ${statusLabel(status).toLowerCase()} orders.` : 'No orders yet.'}</p>
+      )}
+      {orders.length > 0 && (
+        <div className="table-wrap">
+          <table className="table">
+            <caption className="visually-hidden">Orders, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Created</th>
+                <th scope="col">Product</th>
+                <th scope="col" className="num">
+                  Qty
+                </th>
+                <th scope="col" className="num">
+                  Total
+                </th>
+                <th scope="col">Customer</th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {orders.map((o) => (
+                <tr key={o.id}>
+                  <td>
+                    <Link to={`/admin/orders/${encodeURIComponent(o.id)}`}>{formatDateTime(o.created_at)}</Link>
+                  </td>
+                  <td>{o.product_name}</td>
+                  <td className="num">{o.quantity}</td>
+                  <td className="num">{formatMoney(o.amount_total, o.currency)}</td>
+                  <td className="truncate">{o.customer_email || '—'}</td>
+                  <td>
+                    <StatusBadge status={o.status} />
+                    {o.flagged && (
+                      <span className="badge badge--flagged" title={o.flag_reason ?? undefined}>
+                        Flagged
+                      </span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {loading && <Loading label="Loading orders…" />}
+      {cursor && !loading && (
+        <p className="pager">
+          <button type="button" className="button" onClick={loadMore}>
+            Load more
+          </button>
+        </p>
+      )}
+    </section>
+  );
+}

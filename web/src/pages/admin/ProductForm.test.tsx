@@ -1,0 +1,136 @@
+import { render, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+import { adminCreateProduct, adminUpdateProduct, ApiError, setCsrfToken, type Product } from '../../api';
+import { stubFetch } from '../../test/fetch';
+import { ProductForm } from './ProductForm';
+
+const saved: Product = {
+  id: 'p1',
+  name: 'Mug',
+  description: 'Holds coffee',
+  unit_amount: 1250,
+  currency: 'usd',
+  image_url: 'https://img.example.com/mug.png',
+  stock: 2,
+  active: true,
+  created_at: '2026-01-01T00:00:00Z',
+  updated_at: '2026-01-01T00:00:00Z',
+};
+
+describe('ProductForm', () => {
+  it('creates a product with the price in minor units and blank stock as unlimited', async () => {
+    const onSave = vi.fn(async () => saved);
+    const onSaved = vi.fn();
+    const user = userEvent.setup();
+    render(<ProductForm onSave={onSave} onSaved={onSaved} />);
+
+    await user.type(screen.getByLabelText('Name'), 'Mug');
+    await user.type(screen.getByLabelText('Description'), 'Holds coffee');
+    await user.type(screen.getByLabelText('Price'), '12.50');
+    await user.click(screen.getByRole('button', { name: 'Create product' }));
+
+    await waitFor(() => expect(onSaved).toHaveBeenCalledWith(saved));
+    expect(onSave).toHaveBeenCalledWith({
+      name: 'Mug',
+      description: 'Holds coffee',
+      unit_amount: 1250,
+      currency: 'usd',
+      image_url: '',
+      stock: null,
+      active: true,
+    });
+  });
+
+  it('shows the server’s field errors beside each field and focuses the first', async () => {
+    setCsrfToken('tok');
+    const fetch = stubFetch({
+      'POST /api/admin/products': {
+        status: 400,
+        body: {
+          error: {
+            code: 'invalid',
+            message: 'validation failed',
+            fields: {
+              unit_amount: "is below Stripe's minimum charge for usd",
+              image_url: 'must be an absolute http(s) URL',
+            },
+          },
+        },
+      },
+    });
+    const user = userEvent.setup();
+    render(<ProductForm onSave={(input) => adminCreateProduct(input as never)} onSaved={vi.fn()} />);
+
+    await user.type(screen.getByLabelText('Name'), 'Sticker');
+    await user.type(screen.getByLabelText('Price'), '0.10');
+    await user.type(screen.getByLabelText('Image URL'), 'https://x');
+    await user.click(screen.getByRole('button', { name: 'Create product' }));
+
+    const price = screen.getByLabelText('Price');
+    await waitFor(() => expect(price).toHaveAttribute('aria-invalid', 'true'));
+    expect(price).toHaveAccessibleDescription(/Price is below Stripe's minimum charge for usd$/);
+    expect(screen.getByLabelText('Image URL')).toHaveAccessibleDescription(/^An https:\/\/ address.*Image URL must be an absolute http\(s\) URL$/);
+    expect(screen.getByLabelText('Name')).not.toHaveAttribute('aria-invalid');
+    // The error sits right after its own field, not only in a summary.
+    expect(document.getElementById('price-error')).toHaveTextContent("Price is below Stripe's minimum charge for usd");
+    expect(screen.getByRole('alert')).toHaveTextContent(/fix these 2 problems/i);
+    expect(price).toHaveFocus();
+    expect(JSON.parse(String(fetch.mock.calls[0]![1]!.body))).toMatchObject({ unit_amount: 10 });
+    expect(screen.getByRole('button', { name: 'Create product' })).toBeEnabled();
+  });
+
+  it('checks required fields before sending anything', async () => {
+    const onSave = vi.fn();
+    const user = userEvent.setup();
+    render(<ProductForm onSave={onSave} onSaved={vi.fn()} />);
+    await user.type(screen.getByLabelText('Price'), 'twelve');
+    await user.type(screen.getByLabelText('Stock'), '-1');
+    await user.click(screen.getByRole('button', { name: 'Create product' }));
+
+    expect(screen.getByLabelText('Name')).toHaveFocus();
+    expect(screen.getByLabelText('Name')).toHaveAccessibleDescription('Enter a name.');
+    expect(screen.getByLabelText('Price')).toHaveAccessibleDescription(/like 12\.50/);
+    expect(screen.getByLabelText('Stock')).toHaveAttribute('aria-invalid', 'true');
+    expect(onSave).not.toHaveBeenCalled();
+  });
+
+  it('edits: sends only what changed, blank stock meaning unlimited', async () => {
+    setCsrfToken('tok');
+    const fetch = stubFetch({
+      'PATCH /api/admin/products/p1': ({ body }) => ({ body: { ...saved, ...(body as object) } }),
+    });
+    const onSaved = vi.fn();
+    const user = userEvent.setup();
+    render(
+      <ProductForm product={saved} onSave={(patch) => adminUpdateProduct('p1', patch)} onSaved={onSaved} />,
+    );
+    expect(screen.getByLabelText('Price')).toHaveValue('12.50');
+    expect(screen.getByLabelText('Stock')).toHaveValue(2);
+    expect(screen.getByRole('img', { name: /preview/i })).toHaveAttribute('src', saved.image_url);
+
+    await user.clear(screen.getByLabelText('Stock'));
+    await user.clear(screen.getByLabelText('Price'));
+    await user.type(screen.getByLabelText('Price'), '15');
+    await user.click(screen.getByRole('button', { name: 'Save changes' }));
+
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    const [, init] = fetch.mock.calls[0]!;
+    expect(JSON.parse(String(init!.body))).toEqual({ unit_amount: 1500, stock: null });
+    expect((init!.headers as Record<string, string>)['X-CSRF-Token']).toBe('tok');
+  });
+
+  it('shows a non-field error (a lost connection) in the summary', async () => {
+    const onSave = vi.fn(async () => {
+      throw new ApiError(0, 'network', 'Could not reach the shop. Check your connection and try again.');
+    });
+    const user = userEvent.setup();
+    render(<ProductForm onSave={onSave} onSaved={vi.fn()} />);
+    await user.type(screen.getByLabelText('Name'), 'Mug');
+    await user.type(screen.getByLabelText('Price'), '5');
+    await user.click(screen.getByRole('button', { name: 'Create product' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent(/could not reach the shop/i);
+    await waitFor(() => expect(alert).toHaveFocus());
+  });
+});
