@@ -38,13 +38,16 @@ func routes(d Deps) *chi.Mux {
 
 	r.Get("/healthz", handleHealthz())
 	r.Get("/readyz", handleReadyz(d.Pool))
-	r.Handle("/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
+	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
 	r.Method(http.MethodPost, "/webhook/stripe", handleWebhook(d.Checkout, d.WebhookSecrets, d.Now))
+	if d.Profiling {
+		r.Mount("/debug", middleware.Profiler())
+	}
 
 	r.Route("/api", func(r chi.Router) {
 		r.Get("/openapi.json", handleOpenAPI())
-		r.Method(http.MethodGet, "/products", handleListProducts(d.Pool, false))
-		r.Method(http.MethodGet, "/products/{id}", handleGetProduct(d.Pool, false))
+		r.Method(http.MethodGet, "/products", handleListProducts(d.Pool, d.Catalog, false))
+		r.Method(http.MethodGet, "/products/{id}", handleGetProduct(d.Pool, d.Catalog, false))
 		r.Method(http.MethodPost, "/checkout", handleStartCheckout(d.Checkout))
 		r.Method(http.MethodGet, "/checkout/status", handleCheckoutStatus(d.Checkout))
 
@@ -55,11 +58,11 @@ func routes(d Deps) *chi.Mux {
 				r.Use(requireAdmin(d.Auth), requireCSRF(d.Auth))
 				r.Method(http.MethodGet, "/me", handleMe(d.Auth))
 				r.Method(http.MethodPost, "/logout", handleLogout(d.Auth))
-				r.Method(http.MethodGet, "/products", handleListProducts(d.Pool, true))
-				r.Method(http.MethodPost, "/products", handleCreateProduct(d.Pool))
-				r.Method(http.MethodGet, "/products/{id}", handleGetProduct(d.Pool, true))
-				r.Method(http.MethodPatch, "/products/{id}", handleUpdateProduct(d.Pool))
-				r.Method(http.MethodDelete, "/products/{id}", handleDeleteProduct(d.Pool))
+				r.Method(http.MethodGet, "/products", handleListProducts(d.Pool, nil, true))
+				r.Method(http.MethodPost, "/products", handleCreateProduct(d.Pool, d.Catalog))
+				r.Method(http.MethodGet, "/products/{id}", handleGetProduct(d.Pool, nil, true))
+				r.Method(http.MethodPatch, "/products/{id}", handleUpdateProduct(d.Pool, d.Catalog))
+				r.Method(http.MethodDelete, "/products/{id}", handleDeleteProduct(d.Pool, d.Catalog))
 				r.Method(http.MethodGet, "/orders", handleListOrders(d.Pool))
 				r.Method(http.MethodGet, "/orders/{id}", handleGetOrder(d.Checkout))
 				r.Method(http.MethodPost, "/orders/{id}/refund", handleRefund(d.Checkout))
@@ -76,8 +79,9 @@ func routes(d Deps) *chi.Mux {
 		})
 	})
 
-	spa := handleSPA(d.Web)
-	r.NotFound(spa.ServeHTTP)
-	r.MethodNotAllowed(spa.ServeHTTP)
+	r.NotFound(handleSPA(d.Web).ServeHTTP)
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, shop.Errorf(shop.ErrMethodNotAllowed, "%s is not allowed on this route", r.Method))
+	})
 	return r
 }

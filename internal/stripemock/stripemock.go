@@ -29,13 +29,17 @@ func Start(ctx context.Context) (string, func(), error) {
 		return "", nil, fmt.Errorf("build stripe-mock (go tool -n stripe-mock): %v: %s", err, out.String())
 	}
 	bin := strings.TrimSpace(out.String())
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeAddr()
 	if err != nil {
 		return "", nil, err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(bin, "-http-addr", addr)
+	// stripe-mock also serves HTTPS, on 12112 unless told otherwise: give it
+	// a free port too, so concurrent test binaries do not collide.
+	tlsAddr, err := freeAddr()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd := exec.Command(bin, "-http-addr", addr, "-https-addr", tlsAddr)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -57,4 +61,13 @@ func Start(ctx context.Context) (string, func(), error) {
 	}
 	stop()
 	return "", nil, fmt.Errorf("stripe-mock did not answer at %s: %s", url, logs.String())
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
 }

@@ -1,16 +1,10 @@
 package stripesim_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +13,7 @@ import (
 	"github.com/stripe/stripe-go/v76/client"
 
 	"github.com/stripeshop/stripeshop/internal/payments"
+	"github.com/stripeshop/stripeshop/internal/stripemock"
 )
 
 // TestContractWithStripeMock runs the calls internal/payments makes, and
@@ -246,90 +241,15 @@ func TestContractWithStripeMock(t *testing.T) {
 // unless STRIPESHOP_REQUIRE_STRIPE_MOCK is set (make test sets it).
 func startStripeMock(t *testing.T) string {
 	t.Helper()
-	unavailable := func(format string, args ...any) {
-		t.Helper()
-		msg := fmt.Sprintf(format, args...)
-		if os.Getenv("STRIPESHOP_REQUIRE_STRIPE_MOCK") != "" {
-			t.Fatalf("stripe-mock is required (STRIPESHOP_REQUIRE_STRIPE_MOCK is set) but %s", msg)
-		}
-		t.Skipf("skipping the stripe-mock contract check: %s; set STRIPESHOP_REQUIRE_STRIPE_MOCK=1 to fail instead", msg)
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		unavailable("the go command is not on PATH")
-	}
-	buildCtx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	// "go tool -n" builds the tool into the build cache and prints its
-	// path, so we start (and later kill) stripe-mock itself rather than a
-	// go process in front of it.
-	out, err := exec.CommandContext(buildCtx, goBin, "tool", "-n", "stripe-mock").CombinedOutput()
-	bin := strings.TrimSpace(string(out))
-	if _, statErr := os.Stat(bin); err != nil || statErr != nil {
-		bin = filepath.Join(t.TempDir(), "stripe-mock")
-		if out, err := exec.CommandContext(buildCtx, goBin, "build", "-o", bin, "github.com/stripe/stripe-mock").CombinedOutput(); err != nil {
-			unavailable("building stripe-mock failed: %v\n%s", err, out)
-		}
-	}
-
-	httpAddr, httpsAddr := freeAddr(t), freeAddr(t)
-	logs := &syncWriter{}
-	cmd := exec.Command(bin, "-http-addr", httpAddr, "-https-addr", httpsAddr)
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		unavailable("starting stripe-mock failed: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-
-	base := "http://" + httpAddr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		req, _ := http.NewRequest("GET", base+"/v1/checkout/sessions/cs_ready", nil)
-		req.Header.Set("Authorization", "Bearer "+testKey)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-			return base
-		}
-		select {
-		case err := <-exited:
-			unavailable("stripe-mock exited: %v\n%s", err, logs.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			unavailable("stripe-mock did not answer within 30s\n%s", logs.String())
-		}
-	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	url, stop, err := stripemock.Start(ctx)
 	if err != nil {
-		t.Fatal(err)
+		if os.Getenv("STRIPESHOP_REQUIRE_STRIPE_MOCK") != "" {
+			t.Fatalf("stripe-mock is required (STRIPESHOP_REQUIRE_STRIPE_MOCK is set): %v", err)
+		}
+		t.Skipf("skipping the stripe-mock contract check: %v; set STRIPESHOP_REQUIRE_STRIPE_MOCK=1 to fail instead", err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// syncWriter collects stripe-mock's output for failure messages.
-type syncWriter struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncWriter) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
+	t.Cleanup(stop)
+	return url
 }
