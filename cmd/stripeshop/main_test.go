@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stripeshop/stripeshop/internal/stripesim"
+	"github.com/stripeshop/stripeshop/internal/testdb"
+)
+
+func envOf(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+
+func TestBadConfigurationStopsStartUpWithOneLine(t *testing.T) {
+	cases := map[string]map[string]string{
+		"STRIPE_SECRET_KEY":     {},
+		"STRIPE_WEBHOOK_SECRET": {"STRIPE_SECRET_KEY": "sk_test_1"},
+		"APP_URL":               {"STRIPE_SECRET_KEY": "sk_test_1", "STRIPE_WEBHOOK_SECRET": "whsec_1", "APP_URL": "nope"},
+	}
+	for name, kv := range cases {
+		err := run(context.Background(), []string{"serve"}, envOf(kv), nil, &bytes.Buffer{}, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), name) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("missing or bad %s: %v", name, err)
+		}
+	}
+}
+
+func TestAdminCreateAndMigrate(t *testing.T) {
+	env := envOf(map[string]string{"DATABASE_URL": testdb.Empty(t)})
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"admin", "create", "--email", "Ops@Example.com"}, env,
+		strings.NewReader("a long enough password\n"), &out, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "ops@example.com") {
+		t.Fatalf("output %q", out.String())
+	}
+	err := run(context.Background(), []string{"admin", "create", "--email", "ops@example.com"}, env,
+		strings.NewReader("another long password\n"), &out, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "exists") {
+		t.Fatalf("a second admin with the same email: %v", err)
+	}
+	err = run(context.Background(), []string{"admin", "create", "--email", "x@example.com"}, env,
+		strings.NewReader("short\n"), &out, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "password") {
+		t.Fatalf("a short password: %v", err)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"migrate", "version"}, env, nil, &out, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "schema version ") || strings.Contains(out.String(), "version 0 ") {
+		t.Fatalf("migrate version: %q", out.String())
+	}
+	if err := run(context.Background(), []string{"migrate", "sideways"}, env, nil, &out, &bytes.Buffer{}); err == nil {
+		t.Fatal("an unknown migrate command was accepted")
+	}
+}
+
+// serve comes up on a fresh database with the simulator, answers, and stops
+// cleanly when its context ends (SIGINT/SIGTERM in main).
+func TestServeStartsAndShutsDown(t *testing.T) {
+	sim := stripesim.New(stripesim.Config{WebhookSecret: "whsec_1"})
+	simSrv := httptest.NewServer(sim)
+	defer func() { simSrv.Close(); sim.Close() }()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	env := envOf(map[string]string{
+		"DATABASE_URL": testdb.Empty(t), "HTTP_ADDR": addr, "STRIPE_SECRET_KEY": "sk_test_1",
+		"STRIPE_API_URL": simSrv.URL, "STRIPE_WEBHOOK_SECRET": "whsec_1",
+		"ADMIN_EMAIL": "admin@example.com", "ADMIN_PASSWORD": "a long enough password",
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve", "--seed-demo"}, env, nil, &bytes.Buffer{}, &bytes.Buffer{}) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the server never became ready")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	resp, err := http.Get("http://" + addr + "/api/products")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	body.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(body.String(), "Enamel mug") {
+		t.Fatalf("no demo products: %s", body.String())
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server did not stop")
+	}
+}
