@@ -57,6 +57,30 @@ func handleCheckoutStatus(svc *checkout.Service) http.Handler {
 	})
 }
 
+type cancelBody struct {
+	OrderID string `json:"order_id"`
+}
+
+// handleCancelCheckout is called by the cancel page: the customer came back
+// from Stripe without paying, so the reservation is given up now.
+func handleCancelCheckout(svc *checkout.Service) http.Handler {
+	return handler(func(w http.ResponseWriter, r *http.Request) error {
+		body, err := decode[cancelBody](w, r, maxJSONBody)
+		if err != nil {
+			return err
+		}
+		if body.OrderID == "" {
+			return shop.Invalid(map[string]string{"order_id": "is required"})
+		}
+		o, err := svc.Cancel(r.Context(), strings.ToLower(body.OrderID))
+		if err != nil {
+			return err
+		}
+		logger(r).Info("checkout cancelled by the customer", "order_id", o.ID, "status", o.Status)
+		return encode(w, http.StatusOK, o.Public())
+	})
+}
+
 // handleWebhook verifies the raw body's signature before anything else, then
 // hands the event to the workflow. It answers 2xx only once the event is
 // committed, so Stripe retries whatever we could not record.

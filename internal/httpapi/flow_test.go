@@ -370,3 +370,49 @@ func TestReconcilerTakesTheLock(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The customer comes back through the cancel link: the session is expired at
+// Stripe and the unit returns at once; a second cancel changes nothing.
+func TestFlowCancelReleasesAtOnce(t *testing.T) {
+	f := newFlow(t)
+	p := f.createProduct(1000, 1)
+	s := f.startCheckout(p.ID, 1)
+	back := f.pay(s, "cancel")
+	if back.Query().Get("order_id") != s.OrderID {
+		t.Fatalf("the cancel URL %s does not name the order", back)
+	}
+	for i := 0; i < 2; i++ {
+		var o order
+		f.client().mustDo("POST", "/api/checkout/cancel", map[string]any{"order_id": s.OrderID}, 200, &o)
+		if o.Status != "expired" {
+			t.Fatalf("after cancel: %s, want expired", o.Status)
+		}
+	}
+	if got := *f.product(p.ID).Stock; got != 1 {
+		t.Fatalf("stock after cancel = %d, want 1", got)
+	}
+	// The session can no longer be paid.
+	resp, err := f.browser.PostForm(f.simSrv.URL+"/pay/"+s.SessionID, url.Values{"action": {"paid"}, "email": {"late@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if o := f.order(s.OrderID); o.Status != "expired" {
+		t.Fatalf("paid after cancel: %s", o.Status)
+	}
+
+	// A paid order cannot be cancelled: it stays paid.
+	p2 := f.createProduct(1000, 1)
+	paid := f.startCheckout(p2.ID, 1)
+	f.pay(paid, "paid")
+	var o order
+	f.client().mustDo("POST", "/api/checkout/cancel", map[string]any{"order_id": paid.OrderID}, 200, &o)
+	if o.Status != "paid" {
+		t.Fatalf("cancel of a paid order: %s", o.Status)
+	}
+	for _, bad := range []string{`{}`, `{"order_id": "nope"}`, `{"order_id": 5}`} {
+		if r := f.client().do("POST", "/api/checkout/cancel", bad); r.Status != 400 && r.Status != 404 {
+			t.Errorf("cancel %s = %d", bad, r.Status)
+		}
+	}
+}

@@ -50,6 +50,7 @@ func routes(d Deps) *chi.Mux {
 		r.Method(http.MethodGet, "/products/{id}", handleGetProduct(d.Pool, d.Catalog, false))
 		r.Method(http.MethodPost, "/checkout", handleStartCheckout(d.Checkout))
 		r.Method(http.MethodGet, "/checkout/status", handleCheckoutStatus(d.Checkout))
+		r.Method(http.MethodPost, "/checkout/cancel", handleCancelCheckout(d.Checkout))
 
 		r.Route("/admin", func(r chi.Router) {
 			r.Use(d.Auth.Sessions().LoadAndSave)

@@ -299,6 +299,11 @@ export function startCheckout(productId: string, quantity: number): Promise<Chec
   });
 }
 
+/** Gives up a pending checkout: the units return at once (the cancel page calls it). */
+export function cancelCheckout(orderId: string): Promise<Order> {
+  return request<Order>('POST', '/api/checkout/cancel', { body: { order_id: orderId } });
+}
+
 export function getCheckoutStatus(sessionId: string): Promise<Order> {
   return request<Order>('GET', '/api/checkout/status', { query: { session_id: sessionId } });
 }

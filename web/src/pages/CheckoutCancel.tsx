@@ -1,16 +1,39 @@
 import { Link, useSearchParams } from 'react-router';
-import { getProduct } from '../api';
+import { cancelCheckout, getProduct } from '../api';
 import { useLoad, useTitle } from '../hooks';
 
 export default function CheckoutCancel() {
   useTitle('Payment cancelled');
   const [search] = useSearchParams();
   const productId = search.get('product_id') ?? '';
+  const orderId = search.get('order_id') ?? '';
+  // Give the reserved units back now rather than when Stripe expires the
+  // session. If the payment went through after all, say so.
+  const { data: order } = useLoad(
+    () => (orderId ? cancelCheckout(orderId).catch(() => null) : Promise.resolve(null)),
+    [orderId],
+  );
   // The name is a nicety: the page works without it.
   const { data: product } = useLoad(
     () => (productId ? getProduct(productId) : Promise.resolve(null)),
     [productId],
   );
+
+  if (order?.status === 'paid' || order?.status === 'processing') {
+    return (
+      <section className="checkout-result" aria-labelledby="cancel-heading">
+        <div className="result result--good">
+          <h1 id="cancel-heading">Your payment went through</h1>
+          <p>Your order for {order.product_name} is {order.status === 'paid' ? 'paid' : 'being processed'}.</p>
+        </div>
+        <p className="actions">
+          <Link className="button" to="/">
+            Back to the shop
+          </Link>
+        </p>
+      </section>
+    );
+  }
 
   return (
     <section className="checkout-result" aria-labelledby="cancel-heading">
@@ -20,6 +43,7 @@ export default function CheckoutCancel() {
           Your payment was cancelled and you have not been charged
           {product ? ` for ${product.name}` : ''}.
         </p>
+        {order?.status === 'expired' && <p>The items you had reserved are back in stock.</p>}
       </div>
       <p className="actions">
         {productId && (

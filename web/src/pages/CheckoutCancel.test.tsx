@@ -1,0 +1,57 @@
+import { render, screen } from '@testing-library/react';
+import { MemoryRouter, Route, Routes } from 'react-router';
+import { describe, expect, it } from 'vitest';
+import { stubFetch } from '../test/fetch';
+import CheckoutCancel from './CheckoutCancel';
+
+const order = {
+  id: 'o1',
+  status: 'expired',
+  product_id: 'p1',
+  product_name: 'Mug',
+  quantity: 1,
+  amount_total: 1250,
+  currency: 'usd',
+  customer_email: '',
+  session_id: 'cs_1',
+  created_at: '2026-01-01T00:00:00Z',
+};
+const product = { id: 'p1', name: 'Mug', description: '', unit_amount: 1250, currency: 'usd', image_url: '', stock: 1, active: true };
+
+function renderPage(url: string) {
+  render(
+    <MemoryRouter initialEntries={[url]}>
+      <Routes>
+        <Route path="/checkout/cancel" element={<CheckoutCancel />} />
+      </Routes>
+    </MemoryRouter>,
+  );
+}
+
+describe('CheckoutCancel', () => {
+  it('gives the reservation back and offers to try again', async () => {
+    const calls: unknown[] = [];
+    stubFetch({
+      'POST /api/checkout/cancel': ({ body }) => {
+        calls.push(body);
+        return { body: order };
+      },
+      'GET /api/products/p1': () => ({ body: product }),
+    });
+    renderPage('/checkout/cancel?product_id=p1&order_id=o1');
+    expect(await screen.findByText(/back in stock/)).toBeInTheDocument();
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Payment cancelled');
+    expect(screen.getByRole('link', { name: 'Try again' })).toHaveAttribute('href', '/products/p1');
+    expect(calls[0]).toEqual({ order_id: 'o1' });
+  });
+
+  it('says so when the payment went through after all', async () => {
+    stubFetch({
+      'POST /api/checkout/cancel': () => ({ body: { ...order, status: 'paid' } }),
+      'GET /api/products/p1': () => ({ body: product }),
+    });
+    renderPage('/checkout/cancel?product_id=p1&order_id=o1');
+    expect(await screen.findByRole('heading', { name: 'Your payment went through' })).toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: 'Try again' })).toBeNull();
+  });
+});
