@@ -7,7 +7,7 @@ BIN       := bin
 GOTESTFLAGS ?= -race -count=1
 FUZZTIME  ?= 10s
 
-.PHONY: run build web web-deps test test-go test-fuzz test-web test-e2e lint migrate bench soak clean
+.PHONY: run build web web-deps test test-go test-fuzz test-web test-e2e lint migrate doctor docker bench soak clean
 
 ## run: the whole shop with no configuration (local Postgres and the Stripe simulator when needed)
 run: web
@@ -64,6 +64,14 @@ lint: web-deps
 ARGS ?= up
 migrate:
 	$(GO) run ./cmd/stripeshop migrate $(ARGS)
+
+## doctor: check the configuration (.env or environment) against the database and Stripe
+doctor:
+	$(GO) run ./cmd/stripeshop doctor
+
+## docker: the production image (needs a Docker engine)
+docker:
+	docker build -t stripeshop .
 
 clean:
 	rm -rf $(BIN) web/dist/assets web/dist/index.html

@@ -3,6 +3,8 @@
 //	stripeshop serve [--seed-demo]
 //	stripeshop migrate up|down|version
 //	stripeshop admin create --email you@example.com   (password from stdin or a prompt)
+//	stripeshop doctor                                 (check the configuration against the environment)
+//	stripeshop health [--url …]                       (container health probe)
 package main
 
 import (
@@ -33,7 +35,9 @@ func main() {
 const usage = `usage:
   stripeshop serve [--seed-demo]     serve the shop (migrations applied at start-up)
   stripeshop migrate up|down|version manage the database schema
-  stripeshop admin create --email E  add an admin (password read from stdin)`
+  stripeshop admin create --email E  add an admin (password read from stdin)
+  stripeshop doctor                  check the configuration against the database and Stripe
+  stripeshop health [--url URL]      exit 0 when the server answers /healthz (container health check)`
 
 // run is the whole program, reusable by tests.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -48,6 +52,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return migrateCmd(ctx, args[1:], getenv, stdout)
 	case "admin":
 		return adminCmd(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "doctor", "health":
+		return doctorCmd(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

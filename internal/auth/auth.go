@@ -49,7 +49,8 @@ type Config struct {
 type Service struct {
 	admins    *postgres.Admins
 	sessions  *scs.SessionManager
-	store     *pgxstore.PostgresStore
+	stopSweep context.CancelFunc
+	swept     chan struct{}
 	limiter   *limiter
 	cost      int
 	dummyHash []byte
@@ -75,7 +76,10 @@ func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	store := pgxstore.NewWithCleanupInterval(cfg.Pool, 30*time.Minute)
+	// pgxstore's own cleanup goroutine races with its StopCleanup, so expired
+	// sessions are swept by a goroutine of ours that Close stops.
+	store := pgxstore.NewWithCleanupInterval(cfg.Pool, 0)
+	sweepCtx, stopSweep := context.WithCancel(context.Background())
 	sm := scs.New()
 	sm.Store = store
 	sm.Lifetime = cfg.Lifetime
@@ -88,18 +92,39 @@ func New(cfg Config) *Service {
 	sm.Cookie.Persist = false
 	// Equalise the time of a login for an unknown email with a known one.
 	dummy, _ := bcrypt.GenerateFromPassword([]byte("stripeshop-timing-equaliser"), cfg.BcryptCost)
-	return &Service{
+	s := &Service{
 		admins:    postgres.NewAdmins(cfg.Pool),
 		sessions:  sm,
-		store:     store,
+		stopSweep: stopSweep,
+		swept:     make(chan struct{}),
 		limiter:   newLimiter(cfg.Now),
 		cost:      cfg.BcryptCost,
 		dummyHash: dummy,
 	}
+	go s.sweep(sweepCtx, cfg.Pool, 30*time.Minute)
+	return s
+}
+
+// sweep deletes expired sessions every interval until ctx ends.
+func (s *Service) sweep(ctx context.Context, pool *pgxpool.Pool, interval time.Duration) {
+	defer close(s.swept)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_, _ = pool.Exec(ctx, `DELETE FROM sessions WHERE expiry < now()`)
+		}
+	}
 }
 
 // Close stops the background cleanup of expired sessions.
-func (s *Service) Close() { s.store.StopCleanup() }
+func (s *Service) Close() {
+	s.stopSweep()
+	<-s.swept
+}
 
 // Sessions is the session manager; its LoadAndSave middleware wraps admin routes.
 func (s *Service) Sessions() *scs.SessionManager { return s.sessions }
