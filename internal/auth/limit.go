@@ -2,6 +2,7 @@ package auth
 
 import (
 	"math"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -18,10 +19,11 @@ var (
 // limiter holds token buckets per client and per account, in memory: each
 // replica limits on its own, which bounds an attacker to N× the rate.
 type limiter struct {
-	mu       sync.Mutex
-	now      func() time.Time
-	clients  map[string]*bucket
-	accounts map[string]*bucket
+	mu        sync.Mutex
+	now       func() time.Time
+	clients   map[string]*bucket
+	accounts  map[string]*bucket
+	lastPrune time.Time
 }
 
 type bucket struct {
@@ -29,26 +31,50 @@ type bucket struct {
 	seen time.Time
 }
 
+// maxBuckets bounds the memory a flood of distinct clients or emails can take.
+const maxBuckets = 100_000
+
 func newLimiter(now func() time.Time) *limiter {
 	return &limiter{now: now, clients: map[string]*bucket{}, accounts: map[string]*bucket{}}
 }
 
-// allow takes one attempt from both buckets, or says how many seconds to wait.
+// allow takes one attempt from the client's bucket and then the account's,
+// or says how many seconds to wait. A client already refused costs no
+// account bucket, so a flood from one address holds no memory.
 func (l *limiter) allow(client, account string) (int, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
 	l.prune(now)
-	c := l.get(l.clients, client, clientRate, clientBurst, now)
-	a := l.get(l.accounts, account, accountRate, accountBurst, now)
-	rc, ra := c.lim.ReserveN(now, 1), a.lim.ReserveN(now, 1)
-	wait := max(rc.DelayFrom(now), ra.DelayFrom(now))
-	if wait > 0 {
+	c := l.get(l.clients, clientKey(client), clientRate, clientBurst, now)
+	rc := c.lim.ReserveN(now, 1)
+	if wait := rc.DelayFrom(now); wait > 0 {
 		rc.CancelAt(now)
-		ra.CancelAt(now)
-		return int(math.Ceil(wait.Seconds())), false
+		return seconds(wait), false
+	}
+	a := l.get(l.accounts, account, accountRate, accountBurst, now)
+	ra := a.lim.ReserveN(now, 1)
+	if wait := ra.DelayFrom(now); wait > 0 {
+		ra.CancelAt(now) // the attempt still counts against the client
+		return seconds(wait), false
 	}
 	return 0, true
+}
+
+func seconds(d time.Duration) int { return int(math.Ceil(d.Seconds())) }
+
+// clientKey groups an IPv6 client by its /64, the block one host usually
+// holds, so that rotating addresses within it does not escape the limit.
+func clientKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil || addr.Is4() || addr.Is4In6() {
+		return ip
+	}
+	prefix, err := addr.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return prefix.String()
 }
 
 // reset forgives an account's failed attempts after a successful login.
@@ -68,16 +94,22 @@ func (l *limiter) get(m map[string]*bucket, key string, r rate.Limit, burst int,
 	return b
 }
 
-// prune forgets buckets idle long enough to have refilled, so the maps stay small.
+// prune, at most once a minute, forgets buckets idle long enough to have
+// refilled; past maxBuckets it forgets the account buckets wholesale (the
+// client buckets still hold every address to its rate).
 func (l *limiter) prune(now time.Time) {
-	if len(l.clients)+len(l.accounts) < 10_000 {
+	if now.Sub(l.lastPrune) < time.Minute && len(l.clients)+len(l.accounts) < maxBuckets {
 		return
 	}
+	l.lastPrune = now
 	for _, m := range []map[string]*bucket{l.clients, l.accounts} {
 		for k, b := range m {
 			if now.Sub(b.seen) > 10*time.Minute {
 				delete(m, k)
 			}
 		}
+	}
+	if len(l.clients)+len(l.accounts) >= maxBuckets {
+		clear(l.accounts)
 	}
 }

@@ -78,6 +78,10 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if u, err := url.Parse(c.AppURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c, &Error{"APP_URL", "must be an absolute http(s) URL, e.g. https://shop.example.com"}
+	} else {
+		// url.Parse lowercases the scheme; keep that form so that
+		// SecureCookies sees "https" however it was typed.
+		c.AppURL = strings.TrimRight(u.String(), "/")
 	}
 	if c.StripeSecretKey != "" && !strings.HasPrefix(c.StripeSecretKey, "sk_test_") && !strings.HasPrefix(c.StripeSecretKey, "sk_live_") &&
 		!strings.HasPrefix(c.StripeSecretKey, "rk_test_") && !strings.HasPrefix(c.StripeSecretKey, "rk_live_") {

@@ -74,3 +74,13 @@ func TestWebhookSecretListAndHTTPS(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestUpperCaseHTTPSStillMakesCookiesSecure(t *testing.T) {
+	c, err := config.Load(env(map[string]string{"APP_URL": "HTTPS://Shop.example.com/"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.SecureCookies() {
+		t.Fatalf("APP_URL %q: cookies not Secure", c.AppURL)
+	}
+}

@@ -58,8 +58,13 @@ func handleLogin(a *auth.Service) http.Handler {
 		if body.Email == "" {
 			fields["email"] = "is required"
 		}
+		if len(body.Email) > 254 {
+			fields["email"] = "must be at most 254 characters"
+		}
 		if body.Password == "" {
 			fields["password"] = "is required"
+		} else if len(body.Password) > 1024 {
+			fields["password"] = "must be at most 1024 characters"
 		}
 		if len(fields) > 0 {
 			return shop.Invalid(fields)

@@ -116,18 +116,26 @@ func validSignature(payload []byte, header string, secrets []string, now time.Ti
 	return false
 }
 
+// signatureTime reads the header's one timestamp. A header with several is
+// refused: stripe-go believes the last, so checking the first would let an
+// old signature through behind a fresh t=.
 func signatureTime(header string) (time.Time, bool) {
+	var (
+		at    time.Time
+		found bool
+	)
 	for _, part := range strings.Split(header, ",") {
 		k, v, _ := strings.Cut(part, "=")
-		if k == "t" {
-			sec, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				return time.Time{}, false
-			}
-			return time.Unix(sec, 0), true
+		if k != "t" {
+			continue
 		}
+		sec, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || found {
+			return time.Time{}, false
+		}
+		at, found = time.Unix(sec, 0), true
 	}
-	return time.Time{}, false
+	return at, found
 }
 
 // Sign returns a Stripe-Signature header for payload, as Stripe computes it.

@@ -2,6 +2,7 @@ package payments_test
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -32,6 +33,8 @@ func TestVerifyEvent(t *testing.T) {
 		"empty":         "",
 		"no v1":         "t=1700000000",
 		"tampered body": payments.Sign([]byte(sessionEvent+" "), "whsec_a", now),
+		"fresh t before an old signature": "t=" + strconv.FormatInt(now.Unix(), 10) + "," +
+			payments.Sign(body, "whsec_a", now.Add(-48*time.Hour)),
 	}
 	for name, header := range refused {
 		if _, err := payments.VerifyEvent(body, header, []string{"whsec_a"}, now); !errors.Is(err, payments.ErrSignature) {
