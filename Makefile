@@ -73,5 +73,10 @@ doctor:
 docker:
 	docker build -t stripeshop .
 
+## bench: load the server against baselines measured in the same run (docs/benchmarks.md)
+BENCHFLAGS ?=
+bench:
+	$(GO) run ./cmd/shopbench $(BENCHFLAGS)
+
 clean:
 	rm -rf $(BIN) web/dist/assets web/dist/index.html

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/stripeshop/stripeshop/internal/auth"
+	"github.com/stripeshop/stripeshop/internal/catalog"
 	"github.com/stripeshop/stripeshop/internal/checkout"
 	"github.com/stripeshop/stripeshop/internal/config"
 	"github.com/stripeshop/stripeshop/internal/httpapi"
@@ -87,10 +88,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Metrics: checkout.NewMetrics(reg),
 		AppURL:  cfg.AppURL,
 	})
+	// The public catalog is served from memory and kept fresh by LISTEN/NOTIFY.
+	cat := catalog.New(catalog.Config{Pool: pool, Logger: log, Registry: reg})
+	profiling := cfg.Profiling
+	if profiling {
+		log.Warn("STRIPESHOP_PPROF=1: profiling endpoints are served under /debug/pprof")
+	}
 	handler := httpapi.NewServer(httpapi.Deps{
 		Logger: log, Pool: pool, Checkout: checkoutSvc, Auth: authSvc, Registry: reg,
+		Catalog:        cat,
 		WebhookSecrets: cfg.StripeWebhookSecret, Web: web.Dist(),
 		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins,
+		CheckoutRateLimit: cfg.CheckoutRateLimit,
+		Profiling:         profiling,
 	})
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -102,6 +112,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
 	go checkoutSvc.RunReconciler(bg, cfg.ReconcileInterval)
+	catDone := make(chan struct{})
+	go func() { cat.Run(bg); close(catDone) }()
+	defer func() { stopBG(); <-catDone }()
 
 	log.Info("stripeshop listening", "addr", ln.Addr().String(), "config", cfg.String())
 	fmt.Fprintf(stdout, "stripeshop serving on %s (%s)\n", ln.Addr(), cfg.AppURL)

@@ -28,26 +28,36 @@ func (s *Service) Cancel(ctx context.Context, orderID string) (shop.Order, error
 		return o.Order, nil
 	}
 	ctx = context.WithoutCancel(ctx)
-	if o.SessionID == "" {
-		// No session was recorded: the reconciler's path finds or rules it out.
-		if err := s.reconcileOrder(ctx, o); err != nil {
-			return shop.Order{}, shop.Errorf(shop.ErrPaymentProvider, "could not reach the payment provider; try again")
+	sctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	unreachable := shop.Errorf(shop.ErrPaymentProvider, "could not reach the payment provider; try again")
+	sessionID, err := s.findSession(sctx, o)
+	if errors.Is(err, errNoSession) {
+		if err := s.abandon(ctx, o); err != nil {
+			return shop.Order{}, err
 		}
+	} else if err != nil {
+		return shop.Order{}, unreachable
 	} else {
-		sctx, cancel := context.WithTimeout(ctx, s.timeout)
-		sess, err := s.pay.ExpireSession(sctx, o.SessionID)
-		if err != nil && !errors.Is(err, payments.ErrNotFound) {
+		sess, err := s.pay.ExpireSession(sctx, sessionID)
+		switch {
+		case errors.Is(err, payments.ErrNotFound):
+			// Stripe does not know the session, so nobody can pay it.
+			if err := s.abandon(ctx, o); err != nil {
+				return shop.Order{}, err
+			}
+		case err != nil:
 			// Stripe refuses to expire a session that is no longer open:
 			// read it to learn whether it was paid or already expired.
-			sess, err = s.pay.GetSession(sctx, o.SessionID)
-		}
-		cancel()
-		if err != nil {
-			s.log.Warn("cancel: could not expire the session", "order_id", o.ID, "err", err)
-			return shop.Order{}, shop.Errorf(shop.ErrPaymentProvider, "could not reach the payment provider; try again")
-		}
-		if err := s.settle(ctx, sess); err != nil {
-			return shop.Order{}, err
+			if sess, err = s.pay.GetSession(sctx, sessionID); err != nil {
+				s.log.Warn("cancel: could not expire or read the session", "order_id", o.ID, "err", err)
+				return shop.Order{}, unreachable
+			}
+			fallthrough
+		default:
+			if err := s.settle(ctx, sess); err != nil {
+				return shop.Order{}, err
+			}
 		}
 	}
 	o, err = orders.Get(ctx, orderID)

@@ -87,7 +87,15 @@ func (s *Service) Start(ctx context.Context, productID string, qty int64) (Start
 		if err != nil {
 			return err
 		}
-		order, err = postgres.NewOrders(tx).Create(ctx, p, qty, s.now().Add(SessionLifetime).Truncate(time.Second))
+		if p.UnitAmount*qty > shop.MaxUnitAmount {
+			// Stripe's largest charge has eight digits; rolling back gives the units back.
+			return shop.Invalid(map[string]string{"quantity": "makes a total above the largest amount a payment can take"})
+		}
+		reserved := qty
+		if p.Stock == nil {
+			reserved = 0 // unlimited stock: nothing was taken, nothing to give back
+		}
+		order, err = postgres.NewOrders(tx).Create(ctx, p, qty, reserved, s.now().Add(SessionLifetime).Truncate(time.Second))
 		return err
 	})
 	if err != nil {
@@ -125,8 +133,9 @@ func (s *Service) createSession(ctx context.Context, o postgres.OrderRow) (payme
 		UnitAmount:  o.UnitAmount,
 		Quantity:    o.Quantity,
 		SuccessURL:  s.appURL + "/checkout/success?session_id={CHECKOUT_SESSION_ID}",
-		CancelURL:   s.appURL + "/checkout/cancel?product_id=" + url.QueryEscape(o.ProductID),
-		ExpiresAt:   o.ExpiresAt,
+		CancelURL: s.appURL + "/checkout/cancel?product_id=" + url.QueryEscape(o.ProductID) +
+			"&order_id=" + url.QueryEscape(o.ID),
+		ExpiresAt: o.ExpiresAt,
 	})
 }
 
@@ -141,17 +150,23 @@ func (s *Service) abandon(ctx context.Context, o postgres.OrderRow) error {
 // transition moves an order if its status allows, releases stock when the
 // order gives up its units, and counts the move.
 func (s *Service) transition(ctx context.Context, tx pgx.Tx, orderID string, to shop.Status, c postgres.Change) (bool, error) {
-	orders := postgres.NewOrders(tx)
-	before, err := orders.GetForUpdate(ctx, orderID)
+	before, err := postgres.NewOrders(tx).GetForUpdate(ctx, orderID)
 	if err != nil {
 		return false, err
 	}
-	after, moved, err := orders.Transition(ctx, orderID, to, c)
+	return s.move(ctx, tx, before, to, c)
+}
+
+// move is transition for an order row the transaction has already locked
+// (FOR UPDATE), which spares the webhook's hot path a second read.
+func (s *Service) move(ctx context.Context, tx pgx.Tx, before postgres.OrderRow, to shop.Status, c postgres.Change) (bool, error) {
+	orderID := before.ID
+	after, moved, err := postgres.NewOrders(tx).Transition(ctx, orderID, to, c)
 	if err != nil || !moved {
 		return false, err
 	}
-	if before.Status.HoldsStock() && !after.Status.HoldsStock() && to != shop.StatusPaid {
-		if err := postgres.NewProducts(tx).Release(ctx, after.ProductID, after.Quantity); err != nil {
+	if before.Reserved > 0 && after.Reserved == 0 {
+		if err := postgres.NewProducts(tx).Release(ctx, after.ProductID, before.Reserved); err != nil {
 			return false, err
 		}
 	}
@@ -164,6 +179,11 @@ func (s *Service) transition(ctx context.Context, tx pgx.Tx, orderID string, to 
 // kind is the event type, or "" when the session was read from Stripe. It
 // returns the order id and a note for the event log when nothing applied.
 func (s *Service) applySession(ctx context.Context, tx pgx.Tx, sess payments.Session, kind string) (string, string, error) {
+	// Before the order's row lock: a refund of this payment takes the same
+	// lock first too, so neither waits on the other in the opposite order.
+	if err := postgres.LockPaymentIntent(ctx, tx, sess.PaymentIntentID); err != nil {
+		return "", "", err
+	}
 	o, err := s.orderForSession(ctx, tx, sess)
 	if shop.ErrorCode(err) == shop.ErrNotFound {
 		return "", "no order for session " + sess.ID, nil
@@ -174,7 +194,11 @@ func (s *Service) applySession(ctx context.Context, tx pgx.Tx, sess payments.Ses
 	change := postgres.Change{SessionID: sess.ID, PaymentIntentID: sess.PaymentIntentID, CustomerEmail: sess.CustomerEmail}
 	var to shop.Status
 	switch {
-	case kind == "checkout.session.async_payment_failed":
+	case kind == "checkout.session.async_payment_failed",
+		// Read from Stripe: a delayed payment that failed leaves the session
+		// complete and unpaid, and its payment intent back at the start.
+		kind == "" && sess.Status == "complete" && sess.PaymentStatus == "unpaid" &&
+			(sess.PaymentIntentStatus == "requires_payment_method" || sess.PaymentIntentStatus == "canceled"):
 		to = shop.StatusFailed
 	case sess.Status == "complete" && (sess.PaymentStatus == "paid" || sess.PaymentStatus == "no_payment_required"):
 		to = shop.StatusPaid
@@ -190,9 +214,16 @@ func (s *Service) applySession(ctx context.Context, tx pgx.Tx, sess payments.Ses
 			return o.ID, reason, s.flag(ctx, tx, o, reason)
 		}
 	}
-	moved, err := s.transition(ctx, tx, o.ID, to, change)
+	moved, err := s.move(ctx, tx, o, to, change) // o is locked by orderForSession
 	if err != nil {
 		return o.ID, "", err
+	}
+	if moved && to == shop.StatusPaid {
+		// A refund may have been reported before the payment (events come
+		// in any order); it found no order then and applies now.
+		if err := s.applyEarlierRefunds(ctx, tx, sess.PaymentIntentID); err != nil {
+			return o.ID, "", err
+		}
 	}
 	if !moved && to == shop.StatusPaid && (o.Status == shop.StatusExpired || o.Status == shop.StatusFailed) {
 		reason := fmt.Sprintf("paid after the order was %s: refund the customer or fulfil by hand", o.Status)

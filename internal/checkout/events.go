@@ -32,7 +32,8 @@ func (s *Service) HandleEvent(ctx context.Context, ev payments.Event) (string, e
 	outcome := OutcomeError
 	err := postgres.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		events := postgres.NewEvents(tx)
-		fresh, err := events.Insert(ctx, shop.Event{ID: ev.ID, Type: ev.Type, APIVersion: ev.APIVersion, Payload: ev.Raw})
+		fresh, err := events.Insert(ctx, shop.Event{ID: ev.ID, Type: ev.Type, APIVersion: ev.APIVersion,
+			Payload: ev.Raw, PaymentIntentID: paymentIntentOf(ev)})
 		if err != nil {
 			return err
 		}
@@ -80,6 +81,9 @@ func (s *Service) applyRefund(ctx context.Context, tx pgx.Tx, c payments.Charge)
 	if c.PaymentIntentID == "" {
 		return "", "charge has no payment intent", nil
 	}
+	if err := postgres.LockPaymentIntent(ctx, tx, c.PaymentIntentID); err != nil {
+		return "", "", err
+	}
 	o, err := postgres.NewOrders(tx).ByPaymentIntentForUpdate(ctx, c.PaymentIntentID)
 	if shop.ErrorCode(err) == shop.ErrNotFound {
 		return "", "no order for payment intent " + c.PaymentIntentID, nil
@@ -95,6 +99,33 @@ func (s *Service) applyRefund(ctx context.Context, tx pgx.Tx, c payments.Charge)
 		return o.ID, "ignored: " + string(o.Status) + " → refunded is not allowed", nil
 	}
 	return o.ID, "", err
+}
+
+// applyEarlierRefunds applies the charge.refunded events of a payment that
+// arrived before the order was paid, and so were recorded with no order.
+func (s *Service) applyEarlierRefunds(ctx context.Context, tx pgx.Tx, paymentIntentID string) error {
+	if paymentIntentID == "" {
+		return nil
+	}
+	events := postgres.NewEvents(tx)
+	early, err := events.UnmatchedRefunds(ctx, paymentIntentID)
+	if err != nil {
+		return err
+	}
+	for _, e := range early {
+		ev, err := payments.ParseEvent(e.Payload)
+		if err != nil || ev.Charge == nil || ev.Charge.PaymentIntentID != paymentIntentID {
+			continue
+		}
+		orderID, note, err := s.applyRefund(ctx, tx, *ev.Charge)
+		if err != nil {
+			return err
+		}
+		if err := events.MarkProcessed(ctx, e.ID, orderID, note); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Reprocess applies an inbox event again, for the admin after a fix. The
@@ -141,7 +172,8 @@ func (s *Service) Fulfil(ctx context.Context, sessionID string) (shop.Order, err
 	cancel()
 	if err != nil {
 		// The customer still sees the order; the webhook or the reconciler settles it.
-		s.log.Warn("could not read the session from Stripe", "session_id", sessionID, "err", err)
+		// The session id is not logged: it opens the public order view.
+		s.log.Warn("could not read the session from Stripe", "order_id", o.ID, "err", err)
 		return o.Order, nil
 	}
 	if err := s.settle(ctx, sess); err != nil {
@@ -157,6 +189,16 @@ func (s *Service) settle(ctx context.Context, sess payments.Session) error {
 		_, _, err := s.applySession(ctx, tx, sess, "")
 		return err
 	})
+}
+
+func paymentIntentOf(ev payments.Event) string {
+	switch {
+	case ev.Charge != nil:
+		return ev.Charge.PaymentIntentID
+	case ev.Session != nil:
+		return ev.Session.PaymentIntentID
+	}
+	return ""
 }
 
 // metricType keeps the label set small: unknown types share one label.

@@ -7,7 +7,6 @@ import (
 
 	"github.com/stripeshop/stripeshop/internal/payments"
 	"github.com/stripeshop/stripeshop/internal/postgres"
-	"github.com/stripeshop/stripeshop/internal/shop"
 )
 
 // reconcileLockKey is the Postgres advisory lock that lets one replica sweep at a time.
@@ -89,28 +88,49 @@ func (s *Service) Reconcile(ctx context.Context, minAge time.Duration) (Reconcil
 func (s *Service) reconcileOrder(ctx context.Context, o postgres.OrderRow) error {
 	sctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	sessionID := o.SessionID
-	if sessionID == "" {
-		if o.Status != shop.StatusPending {
-			return nil
-		}
-		// The session id was never saved. The same idempotency key and the
-		// same parameters return the session Stripe made, if it made one.
-		created, err := s.createSession(sctx, o)
-		var pe *payments.ProviderError
-		if errors.As(err, &pe) && pe.StatusCode >= 400 && pe.StatusCode < 500 && s.now().After(o.ExpiresAt) {
-			// Stripe refuses to make a session that expires in the past: none was
-			// ever made, so nobody could have paid. Give the units back.
-			return s.abandon(ctx, o)
-		}
-		if err != nil {
-			return err
-		}
-		sessionID = created.ID
+	sessionID, err := s.findSession(sctx, o)
+	if errors.Is(err, errNoSession) {
+		return s.abandon(ctx, o)
 	}
-	sess, err := s.pay.GetSession(sctx, sessionID)
 	if err != nil {
 		return err
 	}
-	return s.settle(ctx, sess)
+	sess, err := s.pay.GetSession(sctx, sessionID)
+	if errors.Is(err, payments.ErrNotFound) && s.now().After(o.ExpiresAt) {
+		// Stripe does not know the session (another account's key, a restarted
+		// simulator) and it is past its expiry: nobody can pay it now.
+		return s.abandon(ctx, o)
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.settle(ctx, sess); err != nil {
+		return err
+	}
+	return postgres.NewOrders(s.pool).MarkReconciled(ctx, o.ID)
+}
+
+// errNoSession says that Stripe never made a session for an order.
+var errNoSession = errors.New("no checkout session was ever created")
+
+// findSession returns an order's session id. When it was never saved, the
+// same idempotency key and parameters return the session Stripe made, if it
+// made one; Stripe refuses to make one that would expire in the past, which
+// means none was made and nobody could have paid.
+func (s *Service) findSession(ctx context.Context, o postgres.OrderRow) (string, error) {
+	if o.SessionID != "" {
+		return o.SessionID, nil
+	}
+	created, err := s.createSession(ctx, o)
+	var pe *payments.ProviderError
+	if errors.As(err, &pe) && pe.StatusCode >= 400 && pe.StatusCode < 500 && s.now().After(o.ExpiresAt) {
+		return "", errNoSession
+	}
+	if err != nil {
+		return "", err
+	}
+	if err := postgres.NewOrders(s.pool).SetSession(ctx, o.ID, created.ID); err != nil {
+		s.log.Warn("could not record the session id", "order_id", o.ID, "err", err)
+	}
+	return created.ID, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -26,6 +27,11 @@ type Config struct {
 	LogFormat           string // json or text
 	TrustedProxies      []*net.IPNet
 	CORSOrigins         []string
+	// CheckoutRateLimit is checkouts and cancels a minute per client; 0 is off.
+	CheckoutRateLimit int
+	// Profiling serves net/http/pprof under /debug/pprof (STRIPESHOP_PPROF=1):
+	// for load tests on a private address only.
+	Profiling bool
 }
 
 // Defaults of API.md.
@@ -39,7 +45,8 @@ const (
 var Variables = []string{
 	"DATABASE_URL", "HTTP_ADDR", "APP_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
 	"STRIPE_API_URL", "ADMIN_EMAIL", "ADMIN_PASSWORD", "RECONCILE_INTERVAL", "LOG_LEVEL",
-	"LOG_FORMAT", "TRUSTED_PROXIES", "CORS_ORIGINS",
+	"LOG_FORMAT", "TRUSTED_PROXIES", "CORS_ORIGINS", "CHECKOUT_RATE_LIMIT",
+	"STRIPESHOP_PPROF",
 }
 
 // Error names the one setting that stops start-up.
@@ -114,6 +121,18 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, &Error{"RECONCILE_INTERVAL", "must be a duration of at least 1s, e.g. 5m"}
 	}
 	c.ReconcileInterval = d
+	n, err := strconv.Atoi(get("CHECKOUT_RATE_LIMIT", "60"))
+	if err != nil || n < 0 || n > 1_000_000 {
+		return c, &Error{"CHECKOUT_RATE_LIMIT", "must be a number of checkouts a minute per client (0 turns the limit off)"}
+	}
+	c.CheckoutRateLimit = n
+	switch getenv("STRIPESHOP_PPROF") {
+	case "", "0":
+	case "1":
+		c.Profiling = true
+	default:
+		return c, &Error{"STRIPESHOP_PPROF", "must be 1 (serve /debug/pprof) or unset"}
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

@@ -38,6 +38,7 @@ func TestEachBadSettingIsNamed(t *testing.T) {
 		"LOG_FORMAT":            "xml",
 		"TRUSTED_PROXIES":       "10.0.0.0/99",
 		"CORS_ORIGINS":          "example.com",
+		"CHECKOUT_RATE_LIMIT":   "lots",
 		"ADMIN_PASSWORD":        "short",
 	}
 	for name, value := range cases {

@@ -131,3 +131,48 @@ func TestUnlimitedStockStaysUnlimited(t *testing.T) {
 		t.Fatalf("unlimited stock became %d", *got)
 	}
 }
+
+// An order of a product with unlimited stock reserved nothing, so giving it
+// up must not add units to a stock the admin set in between.
+func TestGivingUpReturnsOnlyReservedUnits(t *testing.T) {
+	f := newFlow(t)
+	p := f.createProduct(1000, -1)
+	s := f.startCheckout(p.ID, 100)
+	f.admin().mustDo("PATCH", "/api/admin/products/"+p.ID, map[string]any{"stock": 3}, 200, nil)
+	var o order
+	f.client().mustDo("POST", "/api/checkout/cancel", map[string]any{"order_id": s.OrderID}, 200, &o)
+	if o.Status != "expired" {
+		t.Fatalf("after cancel: %s", o.Status)
+	}
+	if got := *f.product(p.ID).Stock; got != 3 {
+		t.Fatalf("stock = %d, want 3: units that were never reserved came back", got)
+	}
+}
+
+func TestTotalAboveStripesMaximumIsRefused(t *testing.T) {
+	e := newEnv(t)
+	p := e.createProduct(99_999_999, 5)
+	r := e.client().do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 2})
+	if r.Status != 400 || r.fields()["quantity"] == "" {
+		t.Fatalf("2 × 99,999,999 = %d %s, want 400 on quantity", r.Status, r.Body)
+	}
+	if got := *e.product(p.ID).Stock; got != 5 {
+		t.Fatalf("a refused checkout took stock: %d", got)
+	}
+	e.buy(p.ID, 1)
+}
+
+func TestCheckoutIsRateLimitedPerClient(t *testing.T) {
+	e := newEnv(t, withCheckoutRateLimit(3))
+	p := e.createProduct(1000, -1)
+	c := e.client()
+	for i := 0; i < 3; i++ {
+		c.mustDo("POST", "/api/checkout", map[string]any{"product_id": p.ID}, 201, nil)
+	}
+	r := c.do("POST", "/api/checkout", map[string]any{"product_id": p.ID})
+	if r.Status != 429 || r.errorCode() != "rate_limited" || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("4th checkout in a minute = %d %s (Retry-After %q), want 429", r.Status, r.Body, r.Header.Get("Retry-After"))
+	}
+	// The catalog is not limited.
+	c.mustDo("GET", "/api/products", nil, 200, nil)
+}

@@ -56,9 +56,11 @@ type envConfig struct {
 	pool      *pgxpool.Pool
 	dbURL     string
 	now       func() time.Time
+	rateLimit int
 }
 
 func withStripeURL(u string) envOption         { return func(c *envConfig) { c.stripeURL = u } }
+func withCheckoutRateLimit(n int) envOption    { return func(c *envConfig) { c.rateLimit = n } }
 func withClock(now func() time.Time) envOption { return func(c *envConfig) { c.now = now } }
 func withSecrets(s ...string) envOption        { return func(c *envConfig) { c.secrets = s } }
 func withPool(p *pgxpool.Pool, u string) envOption {
@@ -93,7 +95,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	})
 	h := httpapi.NewServer(httpapi.Deps{
 		Logger: log, Pool: cfg.pool, Checkout: co, Auth: a, Registry: reg,
-		WebhookSecrets: cfg.secrets, Web: emptyFS{}, // signatures are checked against the wall clock, as the simulator signs with it
+		WebhookSecrets: cfg.secrets, Web: emptyFS{}, CheckoutRateLimit: cfg.rateLimit, // signatures are checked against the wall clock, as the simulator signs with it
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

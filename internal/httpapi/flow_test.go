@@ -416,3 +416,49 @@ func TestFlowCancelReleasesAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// A session Stripe does not know (another account's key, a restarted
+// simulator) past its expiry cannot be paid: the reconciler releases it.
+func TestReconcilerReleasesSessionsStripeDoesNotKnow(t *testing.T) {
+	f := newFlow(t)
+	p := f.createProduct(1000, 2)
+	s := f.startCheckout(p.ID, 2)
+	ctx := context.Background()
+	if _, err := f.pool.Exec(ctx, `UPDATE orders SET session_id = 'cs_test_forgotten', expires_at = now() - interval '1 minute' WHERE id = $1`, s.OrderID); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.checkout.Reconcile(ctx, 0)
+	if err != nil || res.Errors != 0 {
+		t.Fatalf("reconcile: %+v %v", res, err)
+	}
+	if o := f.order(s.OrderID); o.Status != "expired" {
+		t.Fatalf("order %s, want expired", o.Status)
+	}
+	if got := *f.product(p.ID).Stock; got != 2 {
+		t.Fatalf("stock = %d, want 2", got)
+	}
+}
+
+// A delayed payment failed while webhooks were down: the session alone says
+// "complete, unpaid" either way, so the reconciler reads the payment intent.
+func TestReconcilerSeesAFailedDelayedPayment(t *testing.T) {
+	f := newFlow(t)
+	p := f.createProduct(1000, 3)
+	s := f.startCheckout(p.ID, 1)
+	ok := f.startCheckout(p.ID, 1)
+	f.simControl("POST", "/_sim/webhooks", `{"paused": true}`)
+	f.pay(s, "async_failed")
+	f.simControl("POST", "/_sim/checkout/sessions/"+ok.SessionID+"/complete", `{"outcome": "async_succeeded", "email": "b@example.com"}`)
+	if _, err := f.checkout.Reconcile(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+	if o := f.order(s.OrderID); o.Status != "failed" {
+		t.Fatalf("failed delayed payment: order %s, want failed", o.Status)
+	}
+	if o := f.order(ok.OrderID); o.Status != "paid" {
+		t.Fatalf("succeeded delayed payment: order %s, want paid", o.Status)
+	}
+	if got := *f.product(p.ID).Stock; got != 2 {
+		t.Fatalf("stock = %d, want 2", got)
+	}
+}

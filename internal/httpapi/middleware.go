@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/go-chi/httprate"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/stripeshop/stripeshop/internal/shop"
@@ -111,7 +112,7 @@ func observe(base *slog.Logger, ips clientIPs, latency *prometheus.HistogramVec)
 				status = http.StatusOK
 			}
 			elapsed := time.Since(start)
-			latency.WithLabelValues(r.Method, route, strconv.Itoa(status)).Observe(elapsed.Seconds())
+			latency.WithLabelValues(methodLabel(r.Method), route, strconv.Itoa(status)).Observe(elapsed.Seconds())
 			level := slog.LevelInfo
 			if status >= 500 {
 				level = slog.LevelError
@@ -122,6 +123,31 @@ func observe(base *slog.Logger, ips clientIPs, latency *prometheus.HistogramVec)
 				"status", status, "bytes", ww.BytesWritten(), "duration_ms", elapsed.Milliseconds(), "client", ip)
 		})
 	}
+}
+
+// limitPerClient allows perMinute requests a minute from each client
+// address (as clientIPs decides it) to the routes it wraps; 0 turns it off.
+func limitPerClient(name string, perMinute int) func(http.Handler) http.Handler {
+	if perMinute <= 0 {
+		return func(next http.Handler) http.Handler { return next }
+	}
+	return httprate.Limit(perMinute, time.Minute,
+		httprate.WithKeyFuncs(func(r *http.Request) (string, error) { return name + ":" + clientIP(r), nil }),
+		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
+			// httprate has set Retry-After already.
+			writeError(w, r, shop.Errorf(shop.ErrRateLimited, "too many requests; try again in a minute"))
+		}))
+}
+
+// methodLabel keeps the metric's label set fixed: any token is a valid
+// HTTP method, and each new label value would be a series kept forever.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "other"
 }
 
 // recoverJSON turns a panic into the contract's 500 and logs the stack.

@@ -7,6 +7,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/stripeshop/stripeshop/internal/catalog"
 	"github.com/stripeshop/stripeshop/internal/postgres"
 	"github.com/stripeshop/stripeshop/internal/shop"
 )
@@ -48,8 +49,18 @@ func productID(r *http.Request) (string, error) {
 	return strings.ToLower(id), nil
 }
 
-func handleListProducts(pool *pgxpool.Pool, all bool) http.Handler {
+// handleListProducts answers from the cached catalog when there is one
+// (public list only), else from Postgres.
+func handleListProducts(pool *pgxpool.Pool, cat *catalog.Catalog, all bool) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
+		if cat != nil && !all {
+			page, err := cat.List(r.Context())
+			if err != nil {
+				return err
+			}
+			page.ServeHTTP(w, r)
+			return nil
+		}
 		products, err := postgres.NewProducts(pool).List(r.Context(), all)
 		if err != nil {
 			return err
@@ -58,11 +69,19 @@ func handleListProducts(pool *pgxpool.Pool, all bool) http.Handler {
 	})
 }
 
-func handleGetProduct(pool *pgxpool.Pool, admin bool) http.Handler {
+func handleGetProduct(pool *pgxpool.Pool, cat *catalog.Catalog, admin bool) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := productID(r)
 		if err != nil {
 			return err
+		}
+		if cat != nil && !admin {
+			page, err := cat.Product(r.Context(), id)
+			if err != nil {
+				return err
+			}
+			page.ServeHTTP(w, r)
+			return nil
 		}
 		p, err := postgres.NewProducts(pool).Get(r.Context(), id)
 		if err != nil {
@@ -75,7 +94,7 @@ func handleGetProduct(pool *pgxpool.Pool, admin bool) http.Handler {
 	})
 }
 
-func handleCreateProduct(pool *pgxpool.Pool) http.Handler {
+func handleCreateProduct(pool *pgxpool.Pool, cat *catalog.Catalog) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
 		body, err := decode[productBody](w, r, maxJSONBody)
 		if err != nil {
@@ -102,12 +121,13 @@ func handleCreateProduct(pool *pgxpool.Pool) http.Handler {
 		if err != nil {
 			return err
 		}
+		cat.Invalidate()
 		logger(r).Info("product created", "product_id", p.ID)
 		return encode(w, http.StatusCreated, p)
 	})
 }
 
-func handleUpdateProduct(pool *pgxpool.Pool) http.Handler {
+func handleUpdateProduct(pool *pgxpool.Pool, cat *catalog.Catalog) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := productID(r)
 		if err != nil {
@@ -134,12 +154,13 @@ func handleUpdateProduct(pool *pgxpool.Pool) http.Handler {
 		if err != nil {
 			return err
 		}
+		cat.Invalidate()
 		logger(r).Info("product updated", "product_id", id)
 		return encode(w, http.StatusOK, out)
 	})
 }
 
-func handleDeleteProduct(pool *pgxpool.Pool) http.Handler {
+func handleDeleteProduct(pool *pgxpool.Pool, cat *catalog.Catalog) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := productID(r)
 		if err != nil {
@@ -149,6 +170,7 @@ func handleDeleteProduct(pool *pgxpool.Pool) http.Handler {
 		if err != nil {
 			return err
 		}
+		cat.Invalidate()
 		logger(r).Info("product deleted", "product_id", id, "archived", archived)
 		w.WriteHeader(http.StatusNoContent)
 		return nil

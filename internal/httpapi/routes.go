@@ -48,11 +48,21 @@ func routes(d Deps) *chi.Mux {
 		r.Get("/openapi.json", handleOpenAPI())
 		r.Method(http.MethodGet, "/products", handleListProducts(d.Pool, d.Catalog, false))
 		r.Method(http.MethodGet, "/products/{id}", handleGetProduct(d.Pool, d.Catalog, false))
-		r.Method(http.MethodPost, "/checkout", handleStartCheckout(d.Checkout))
-		r.Method(http.MethodGet, "/checkout/status", handleCheckoutStatus(d.Checkout))
-		r.Method(http.MethodPost, "/checkout/cancel", handleCancelCheckout(d.Checkout))
+		// These reach Stripe (and reserve stock) for anyone: limited per client.
+		r.With(limitPerClient("checkout", d.CheckoutRateLimit)).Group(func(r chi.Router) {
+			r.Method(http.MethodPost, "/checkout", handleStartCheckout(d.Checkout))
+			r.Method(http.MethodPost, "/checkout/cancel", handleCancelCheckout(d.Checkout))
+		})
+		r.With(limitPerClient("status", 4*d.CheckoutRateLimit)).
+			Method(http.MethodGet, "/checkout/status", handleCheckoutStatus(d.Checkout))
 
 		r.Route("/admin", func(r chi.Router) {
+			// The session store is Postgres: when it fails, answer as for any
+			// database failure (JSON 503), not with scs's plain-text 500.
+			d.Auth.Sessions().ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+				logger(r).Warn("session store failed", "err", err)
+				writeError(w, r, shop.Errorf(shop.ErrUnavailable, "the database is unavailable; try again"))
+			}
 			r.Use(d.Auth.Sessions().LoadAndSave)
 			r.Method(http.MethodPost, "/login", handleLogin(d.Auth))
 			r.Group(func(r chi.Router) {

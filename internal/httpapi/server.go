@@ -13,22 +13,32 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/stripeshop/stripeshop/internal/auth"
+	"github.com/stripeshop/stripeshop/internal/catalog"
 	"github.com/stripeshop/stripeshop/internal/checkout"
 )
 
 // Deps is everything the server needs; run builds it.
 type Deps struct {
-	Logger         *slog.Logger
-	Pool           *pgxpool.Pool
-	Checkout       *checkout.Service
-	Auth           *auth.Service
+	Logger   *slog.Logger
+	Pool     *pgxpool.Pool
+	Checkout *checkout.Service
+	Auth     *auth.Service
+	// Catalog serves the public catalog from memory; nil queries Postgres
+	// on every request.
+	Catalog        *catalog.Catalog
 	Registry       *prometheus.Registry
 	WebhookSecrets []string
 	// Web is the built React app (web.Dist()); it may lack index.html.
 	Web            fs.FS
 	TrustedProxies []*net.IPNet
 	CORSOrigins    []string
-	Now            func() time.Time
+	// CheckoutRateLimit is how many checkouts and cancels a minute one client
+	// may make (status calls: four times as many); 0 means no limit.
+	CheckoutRateLimit int
+	Now               func() time.Time
+	// Profiling mounts net/http/pprof under /debug/pprof (STRIPESHOP_PPROF=1);
+	// never on a server the public can reach.
+	Profiling bool
 }
 
 // NewServer returns the shop's handler. It is a chi router, so tests can

@@ -44,7 +44,7 @@ func New(cfg Config) *Client {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	bc := &stripe.BackendConfig{
-		HTTPClient:        &http.Client{Timeout: cfg.Timeout},
+		HTTPClient:        &http.Client{Timeout: cfg.Timeout, Transport: transport()},
 		MaxNetworkRetries: stripe.Int64(cfg.MaxNetworkRetries),
 		LeveledLogger:     slogLogger{cfg.Logger},
 		EnableTelemetry:   stripe.Bool(false),
@@ -58,6 +58,16 @@ func New(cfg Config) *Client {
 		Uploads: stripe.GetBackendWithConfig(stripe.UploadsBackend, bc),
 	}
 	return &Client{api: client.New(cfg.SecretKey, backends)}
+}
+
+// transport keeps enough idle connections to Stripe for concurrent
+// checkouts: Go's default keeps two per host, and each further call would
+// pay for a new TLS handshake.
+func transport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 100
+	t.MaxIdleConnsPerHost = 64
+	return t
 }
 
 // SessionParams describes the Checkout Session of one order. Every value
@@ -75,17 +85,20 @@ type SessionParams struct {
 
 // Session is what we read of a Checkout Session.
 type Session struct {
-	ID                string
-	URL               string
-	Status            string // open, complete, expired
-	PaymentStatus     string // paid, unpaid, no_payment_required
-	Currency          string
-	CustomerEmail     string
-	PaymentIntentID   string
-	ClientReferenceID string
-	OrderID           string // metadata.order_id
-	AmountTotal       int64
-	ExpiresAt         time.Time
+	ID              string
+	URL             string
+	Status          string // open, complete, expired
+	PaymentStatus   string // paid, unpaid, no_payment_required
+	Currency        string
+	CustomerEmail   string
+	PaymentIntentID string
+	// PaymentIntentStatus is set when the payment intent was expanded
+	// (GetSession): processing, succeeded, requires_payment_method, …
+	PaymentIntentStatus string
+	ClientReferenceID   string
+	OrderID             string // metadata.order_id
+	AmountTotal         int64
+	ExpiresAt           time.Time
 }
 
 // Refund is what we read of a refund.
@@ -133,6 +146,9 @@ func (c *Client) CreateSession(ctx context.Context, p SessionParams) (Session, e
 // GetSession reads a Checkout Session.
 func (c *Client) GetSession(ctx context.Context, id string) (Session, error) {
 	params := &stripe.CheckoutSessionParams{}
+	// The payment intent's status tells a delayed payment that failed from
+	// one still processing: the session says "unpaid" for both.
+	params.AddExpand("payment_intent")
 	params.Context = ctx
 	s, err := c.api.CheckoutSessions.Get(id, params)
 	if err != nil {
@@ -191,6 +207,7 @@ func sessionFrom(s *stripe.CheckoutSession) Session {
 	}
 	if s.PaymentIntent != nil {
 		out.PaymentIntentID = s.PaymentIntent.ID
+		out.PaymentIntentStatus = string(s.PaymentIntent.Status)
 	}
 	return out
 }

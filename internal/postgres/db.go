@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -74,13 +75,24 @@ func translate(err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return shop.Errorf(shop.ErrNotFound, "not found")
 	}
+	// A refused connection may carry the server's reason as a PgError
+	// (55000: the database does not accept connections); it is still an
+	// unreachable database.
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return &wrapped{shop.Errorf(shop.ErrUnavailable, "the database is unavailable; try again"), err}
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch {
 		case pgErr.Code == "23505":
 			return &wrapped{shop.Errorf(shop.ErrConflict, "already exists"), err}
+		case pgErr.Code == "23503": // a row still referenced, or one that went away meanwhile
+			return &wrapped{shop.Errorf(shop.ErrConflict, "it changed meanwhile; try again"), err}
 		case pgErr.Code == "22P02": // invalid text representation, e.g. a malformed uuid
 			return &wrapped{shop.Errorf(shop.ErrNotFound, "not found"), err}
+		case pgErr.Code == "22021": // a NUL or invalid UTF-8 in text a client sent
+			return &wrapped{shop.Errorf(shop.ErrInvalid, "the input contains a character that cannot be stored (NUL)"), err}
 		case pgErr.Code[:2] == "08" || pgErr.Code[:2] == "57" || pgErr.Code[:2] == "53":
 			return &wrapped{shop.Errorf(shop.ErrUnavailable, "the database is unavailable; try again"), err}
 		}
@@ -98,8 +110,11 @@ func isConnError(err error) bool {
 		return true
 	}
 	// A pool that cannot reach the server, a reset or a closed connection.
+	// A connection closed by the network in the middle of a message reads
+	// as (unexpected) EOF, which is no net.Error.
 	var ne interface{ Timeout() bool }
-	return errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded)
+	return errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, pgconn.ErrConnClosed)
 }
 
 // wrapped keeps the driver's error for the log while the client sees the shop error.

@@ -28,8 +28,8 @@ func scanEvent(row pgx.Row) (shop.Event, error) {
 // transaction and then reports false, so an event is applied once.
 func (s *Events) Insert(ctx context.Context, e shop.Event) (bool, error) {
 	tag, err := s.db.Exec(ctx, `
-		INSERT INTO stripe_events (id, type, api_version, payload) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (id) DO NOTHING`, e.ID, e.Type, e.APIVersion, e.Payload)
+		INSERT INTO stripe_events (id, type, api_version, payload, payment_intent_id) VALUES ($1, $2, $3, $4, nullif($5, ''))
+		ON CONFLICT (id) DO NOTHING`, e.ID, e.Type, e.APIVersion, e.Payload, e.PaymentIntentID)
 	if err != nil {
 		return false, translate(err)
 	}
@@ -39,6 +39,27 @@ func (s *Events) Insert(ctx context.Context, e shop.Event) (bool, error) {
 // GetForUpdate returns and locks an event.
 func (s *Events) GetForUpdate(ctx context.Context, id string) (shop.Event, error) {
 	return scanEvent(s.db.QueryRow(ctx, `SELECT `+eventColumns+` FROM stripe_events WHERE id = $1 FOR UPDATE`, id))
+}
+
+// UnmatchedRefunds returns, oldest first and locked, the charge.refunded
+// events of a payment intent that did not apply (no order yet, or one not
+// paid yet).
+func (s *Events) UnmatchedRefunds(ctx context.Context, paymentIntentID string) ([]shop.Event, error) {
+	return collectEvents(s.db.Query(ctx, `
+		SELECT `+eventColumns+` FROM stripe_events
+		WHERE payment_intent_id = $1 AND type = 'charge.refunded' AND (order_id IS NULL OR error <> '')
+		ORDER BY received_at, id FOR UPDATE`, paymentIntentID))
+}
+
+// LockPaymentIntent serialises, until the transaction ends, the work on one
+// payment: its payment and its refunds may be reported at the same moment,
+// in either order. Take it before any row lock.
+func LockPaymentIntent(ctx context.Context, tx DBTX, paymentIntentID string) error {
+	if paymentIntentID == "" {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('stripeshop:pi:' || $1))`, paymentIntentID)
+	return translate(err)
 }
 
 // MarkProcessed records the outcome of applying an event.

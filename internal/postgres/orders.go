@@ -20,19 +20,22 @@ func NewOrders(db DBTX) *Orders { return &Orders{db: db} }
 
 const orderColumns = `id::text, status, product_id::text, product_name, unit_amount, quantity, amount_total,
 	currency, customer_email, coalesce(session_id, ''), coalesce(payment_intent_id, ''), flagged, flag_reason,
-	expires_at, created_at, updated_at, paid_at, refunded_at`
+	expires_at, created_at, updated_at, paid_at, refunded_at, reserved`
 
 // OrderRow is an order with the fields only the workflow needs.
 type OrderRow struct {
 	shop.Order
 	ExpiresAt time.Time
+	// Reserved is the units the order took from stock: its quantity, or 0
+	// for a product with unlimited stock, and 0 again once given back.
+	Reserved int64
 }
 
 func scanOrder(row pgx.Row) (OrderRow, error) {
 	var o OrderRow
 	err := row.Scan(&o.ID, &o.Status, &o.ProductID, &o.ProductName, &o.UnitAmount, &o.Quantity, &o.AmountTotal,
 		&o.Currency, &o.CustomerEmail, &o.SessionID, &o.PaymentIntentID, &o.Flagged, &o.FlagReason,
-		&o.ExpiresAt, &o.CreatedAt, &o.UpdatedAt, &o.PaidAt, &o.RefundedAt)
+		&o.ExpiresAt, &o.CreatedAt, &o.UpdatedAt, &o.PaidAt, &o.RefundedAt, &o.Reserved)
 	return o, translate(err)
 }
 
@@ -52,13 +55,14 @@ func collectOrders(rows pgx.Rows, err error) ([]OrderRow, error) {
 	return orders, translate(rows.Err())
 }
 
-// Create inserts a pending order snapshotting the product's name and price.
-func (s *Orders) Create(ctx context.Context, p shop.Product, qty int64, expiresAt time.Time) (OrderRow, error) {
+// Create inserts a pending order snapshotting the product's name and price,
+// and the units it reserved.
+func (s *Orders) Create(ctx context.Context, p shop.Product, qty, reserved int64, expiresAt time.Time) (OrderRow, error) {
 	return scanOrder(s.db.QueryRow(ctx, `
-		INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_total, currency, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_total, currency, expires_at, reserved)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		RETURNING `+orderColumns,
-		p.ID, p.Name, p.UnitAmount, qty, p.UnitAmount*qty, p.Currency, expiresAt))
+		p.ID, p.Name, p.UnitAmount, qty, p.UnitAmount*qty, p.Currency, expiresAt, reserved))
 }
 
 // Get returns an order by id.
@@ -81,9 +85,18 @@ func (s *Orders) ByPaymentIntentForUpdate(ctx context.Context, pi string) (Order
 	return scanOrder(s.db.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE payment_intent_id = $1 FOR UPDATE`, pi))
 }
 
-// SetSession records the Checkout Session created for an order.
+// SetSession records the Checkout Session created for an order. It commits
+// without waiting for the WAL flush (synchronous_commit off for its own
+// transaction: call it on the pool, never inside a transaction), which saves a customer a disk flush on the
+// way to Stripe: losing the write in a database crash costs nothing,
+// because the webhook finds the order by the order id in the session's
+// metadata, and the reconciler by the idempotency key, and both record the
+// session then.
 func (s *Orders) SetSession(ctx context.Context, id, sessionID string) error {
-	_, err := s.db.Exec(ctx, `UPDATE orders SET session_id = $2, updated_at = now() WHERE id = $1 AND session_id IS NULL`, id, sessionID)
+	_, err := s.db.Exec(ctx, `
+		WITH async AS (SELECT set_config('synchronous_commit', 'off', true))
+		UPDATE orders SET session_id = $2, updated_at = now() FROM async
+		WHERE id = $1 AND session_id IS NULL`, id, sessionID)
 	return translate(err)
 }
 
@@ -109,7 +122,8 @@ func (s *Orders) Transition(ctx context.Context, id string, to shop.Status, c Ch
 			payment_intent_id = coalesce(nullif($5, ''), payment_intent_id),
 			customer_email = coalesce(nullif($6, ''), customer_email),
 			paid_at = CASE WHEN $2 = 'paid' THEN now() ELSE paid_at END,
-			refunded_at = CASE WHEN $2 = 'refunded' THEN now() ELSE refunded_at END
+			refunded_at = CASE WHEN $2 = 'refunded' THEN now() ELSE refunded_at END,
+			reserved = CASE WHEN $2 IN ('expired', 'failed') THEN 0 ELSE reserved END
 		WHERE id = $1 AND status = ANY($3)
 		RETURNING `+orderColumns,
 		id, to, statusStrings(from), c.SessionID, c.PaymentIntentID, c.CustomerEmail))
@@ -133,13 +147,19 @@ func statusStrings(ss []shop.Status) []string {
 	return out
 }
 
-// Open returns pending and processing orders created before `before`, oldest
-// first: the ones the reconciler looks at.
+// Open returns pending and processing orders created before `before`, the
+// least recently reconciled first: the ones the reconciler looks at.
 func (s *Orders) Open(ctx context.Context, before time.Time, limit int) ([]OrderRow, error) {
 	return collectOrders(s.db.Query(ctx, `
 		SELECT `+orderColumns+` FROM orders
 		WHERE status IN ('pending', 'processing') AND created_at < $1
-		ORDER BY created_at LIMIT $2`, before, limit))
+		ORDER BY reconciled_at NULLS FIRST, created_at LIMIT $2`, before, limit))
+}
+
+// MarkReconciled records that the reconciler asked Stripe about an order.
+func (s *Orders) MarkReconciled(ctx context.Context, id string) error {
+	_, err := s.db.Exec(ctx, `UPDATE orders SET reconciled_at = now() WHERE id = $1`, id)
+	return translate(err)
 }
 
 // ListFilter selects a page of orders.

@@ -81,10 +81,12 @@ func (s *Products) Delete(ctx context.Context, id string) (archived bool, err er
 	tag, err := s.db.Exec(ctx, `
 		DELETE FROM products p WHERE p.id = $1
 		AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.product_id = p.id)`, id)
-	if err != nil {
+	if err != nil && shop.ErrorCode(translate(err)) != shop.ErrConflict {
 		return false, translate(err)
 	}
-	if tag.RowsAffected() == 1 {
+	// A checkout that committed an order meanwhile makes the DELETE fail on
+	// the foreign key: archive the product instead.
+	if err == nil && tag.RowsAffected() == 1 {
 		return false, nil
 	}
 	tag, err = s.db.Exec(ctx, `UPDATE products SET active = false, updated_at = now() WHERE id = $1`, id)
@@ -101,22 +103,35 @@ func (s *Products) Delete(ctx context.Context, id string) (archived bool, err er
 // UPDATE, so concurrent buyers can never oversell. It returns the product as
 // it stands after the reservation; not_found when it is unknown or inactive,
 // conflict when the stock is short.
+//
+// It looks before it takes: a product with unlimited stock has nothing to
+// take, and one that is sold out has nothing left, so neither makes its
+// buyers queue on the row lock (held until commit, WAL flush included) that
+// the UPDATE would take. The look decides nothing that the UPDATE's own
+// condition does not check again.
 func (s *Products) Reserve(ctx context.Context, id string, qty int64) (shop.Product, error) {
-	p, err := scanProduct(s.db.QueryRow(ctx, `
-		UPDATE products SET stock = stock - $2
-		WHERE id = $1 AND active AND (stock IS NULL OR stock >= $2)
-		RETURNING `+productColumns, id, qty))
-	if shop.ErrorCode(err) != shop.ErrNotFound {
-		return p, err
+	for range 3 {
+		p, err := s.Get(ctx, id)
+		switch {
+		case err != nil:
+			return p, err
+		case !p.Active:
+			return p, shop.Errorf(shop.ErrNotFound, "product not found")
+		case p.Stock == nil:
+			return p, nil
+		case *p.Stock < qty:
+			return p, shop.Errorf(shop.ErrConflict, "not enough stock")
+		}
+		p, err = scanProduct(s.db.QueryRow(ctx, `
+			UPDATE products SET stock = stock - $2
+			WHERE id = $1 AND active AND stock >= $2
+			RETURNING `+productColumns, id, qty))
+		if shop.ErrorCode(err) != shop.ErrNotFound {
+			return p, err
+		}
+		// Sold, archived or made unlimited since we looked: look again.
 	}
-	var active bool
-	if err := s.db.QueryRow(ctx, `SELECT active FROM products WHERE id = $1`, id).Scan(&active); err != nil {
-		return p, translate(err)
-	}
-	if !active {
-		return p, shop.Errorf(shop.ErrNotFound, "product not found")
-	}
-	return p, shop.Errorf(shop.ErrConflict, "not enough stock")
+	return shop.Product{}, shop.Errorf(shop.ErrConflict, "not enough stock")
 }
 
 // Release returns qty reserved units to a product's stock.

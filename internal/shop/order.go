@@ -106,4 +106,6 @@ type Event struct {
 	ProcessedAt *time.Time `json:"processed_at"`
 	Error       string     `json:"error"`
 	Payload     []byte     `json:"-"`
+	// PaymentIntentID is the payment the event is about, when it names one.
+	PaymentIntentID string `json:"-"`
 }

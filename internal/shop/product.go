@@ -96,9 +96,14 @@ func (p Product) Validate() error {
 		f["name"] = "is required"
 	case utf8.RuneCountInString(p.Name) > MaxNameLen:
 		f["name"] = "must be at most 200 characters"
+	case strings.ContainsRune(p.Name, 0): // Postgres text cannot hold NUL
+		f["name"] = "must not contain NUL characters"
 	}
-	if utf8.RuneCountInString(p.Description) > MaxDescriptionLen {
+	switch {
+	case utf8.RuneCountInString(p.Description) > MaxDescriptionLen:
 		f["description"] = "must be at most 5000 characters"
+	case strings.ContainsRune(p.Description, 0):
+		f["description"] = "must not contain NUL characters"
 	}
 	min, ok := minimumCharge[p.Currency]
 	if !ok {

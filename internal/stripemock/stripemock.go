@@ -40,6 +40,10 @@ func Start(ctx context.Context) (string, func(), error) {
 		return "", nil, err
 	}
 	cmd := exec.Command(bin, "-http-addr", addr, "-https-addr", tlsAddr)
+	// Die with the test binary even when it is killed (a fuzz worker
+	// stopped by the coordinator, a timeout): an orphan keeps the fuzz
+	// worker's pipes open, and `go test -fuzz` then waits for ever.
+	dieWithParent(cmd)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stripeshop/stripeshop/internal/postgres"
+)
+
+// The baselines are what a competent engineer would write in an afternoon:
+// chi and pgx, no middleware, no logging, no metrics. shopbench runs them
+// as children of itself (see startBaseline), configured by these variables.
+const (
+	childEnv       = "SHOPBENCH_CHILD" // catalog or webhook
+	childAddrEnv   = "SHOPBENCH_CHILD_ADDR"
+	childDBEnv     = "SHOPBENCH_CHILD_DATABASE_URL"
+	childSecretEnv = "SHOPBENCH_CHILD_WEBHOOK_SECRET"
+)
+
+func childMain(kind string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serveBaseline(ctx, kind, os.Getenv(childAddrEnv), os.Getenv(childDBEnv), os.Getenv(childSecretEnv)); err != nil {
+		fmt.Fprintln(os.Stderr, "shopbench baseline:", err)
+		return 1
+	}
+	return 0
+}
+
+func serveBaseline(ctx context.Context, kind, addr, dbURL, secret string) error {
+	// The same pool settings as the server's.
+	pool, err := postgres.Open(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	r := chi.NewRouter()
+	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
+	switch kind {
+	case "catalog":
+		r.Get("/api/products", minimalCatalog(pool))
+	case "webhook":
+		r.Post("/webhook/stripe", minimalWebhook(pool, secret))
+	default:
+		return fmt.Errorf("unknown baseline %q", kind)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: r, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// minimalCatalog runs the server's catalog query (the same store method)
+// and encodes the same JSON on every request.
+func minimalCatalog(pool *pgxpool.Pool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		products, err := postgres.NewProducts(pool).List(r.Context(), false)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_ = json.NewEncoder(w).Encode(map[string]any{"products": products})
+	}
+}
+
+// minimalWebhook verifies Stripe's HMAC by hand, decodes the few fields it
+// needs and runs the webhook transaction.
+func minimalWebhook(pool *pgxpool.Pool, secret string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+		if err != nil || !validHMAC(body, r.Header.Get("Stripe-Signature"), secret, time.Now()) {
+			http.Error(w, "bad signature", http.StatusBadRequest)
+			return
+		}
+		var ev minimalEvent
+		if err := json.Unmarshal(body, &ev); err != nil || ev.ID == "" {
+			http.Error(w, "not an event", http.StatusBadRequest)
+			return
+		}
+		if err := applyPaid(r.Context(), pool, ev, body); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"received":true}`)
+	}
+}
+
+// validHMAC checks "t=…,v1=…" as Stripe signs: HMAC-SHA256 of "t.body",
+// at most five minutes old.
+func validHMAC(body []byte, header, secret string, now time.Time) bool {
+	var ts string
+	var sigs []string
+	for part := range strings.SplitSeq(header, ",") {
+		k, v, _ := strings.Cut(part, "=")
+		switch k {
+		case "t":
+			ts = v
+		case "v1":
+			sigs = append(sigs, v)
+		}
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil || now.Sub(time.Unix(sec, 0)).Abs() > 5*time.Minute {
+		return false
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(ts))
+	mac.Write([]byte("."))
+	mac.Write(body)
+	want := mac.Sum(nil)
+	for _, s := range sigs {
+		got, err := hex.DecodeString(s)
+		if err == nil && hmac.Equal(got, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// minimalEvent is what the transaction needs of a checkout.session.completed.
+type minimalEvent struct {
+	ID         string `json:"id"`
+	Type       string `json:"type"`
+	APIVersion string `json:"api_version"`
+	Data       struct {
+		Object struct {
+			ID              string            `json:"id"`
+			Status          string            `json:"status"`
+			PaymentStatus   string            `json:"payment_status"`
+			AmountTotal     int64             `json:"amount_total"`
+			Currency        string            `json:"currency"`
+			Metadata        map[string]string `json:"metadata"`
+			PaymentIntent   string            `json:"payment_intent"`
+			CustomerDetails *struct {
+				Email string `json:"email"`
+			} `json:"customer_details"`
+		} `json:"object"`
+	} `json:"data"`
+}
+
+// applyPaid is the webhook transaction at its leanest: record the event in
+// the inbox (a duplicate stops there), lock the order, mark it paid when it
+// is pending and the amount matches, and note the outcome on the event.
+// It is the same SQL work as the server's HandleEvent for this event.
+func applyPaid(ctx context.Context, pool *pgxpool.Pool, ev minimalEvent, payload []byte) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
+	tag, err := tx.Exec(ctx, `INSERT INTO stripe_events (id, type, api_version, payload) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (id) DO NOTHING`, ev.ID, ev.Type, ev.APIVersion, payload)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return tx.Commit(ctx)
+	}
+	s := ev.Data.Object
+	orderID := s.Metadata["order_id"]
+	var (
+		status   string
+		amount   int64
+		currency string
+	)
+	err = tx.QueryRow(ctx, `SELECT status, amount_total, currency FROM orders WHERE id = $1 FOR UPDATE`, orderID).
+		Scan(&status, &amount, &currency)
+	note := ""
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		note, orderID = "no order", ""
+	case err != nil:
+		return err
+	case s.Status != "complete" || s.PaymentStatus != "paid":
+		note = "not paid"
+	case amount != s.AmountTotal || currency != s.Currency:
+		note = "amount mismatch"
+	default:
+		email := ""
+		if s.CustomerDetails != nil {
+			email = s.CustomerDetails.Email
+		}
+		if _, err := tx.Exec(ctx, `UPDATE orders SET status = 'paid', updated_at = now(), paid_at = now(),
+			session_id = coalesce(session_id, $2), payment_intent_id = $3, customer_email = $4
+			WHERE id = $1 AND status = 'pending'`, orderID, s.ID, s.PaymentIntent, email); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE stripe_events SET processed_at = now(), error = $3,
+		order_id = nullif($2, '')::uuid WHERE id = $1`, ev.ID, orderID, note); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}

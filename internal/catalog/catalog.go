@@ -1,0 +1,402 @@
+// Package catalog serves the public catalog (GET /api/products and
+// /api/products/{id}) from memory: the JSON of every answer is encoded once,
+// with its ETag, and rebuilt when a product changes. Changes reach every
+// replica through Postgres LISTEN/NOTIFY (migration 0002 notifies on every
+// insert, update and delete of products, stock reservations included).
+//
+// Staleness is bounded: a notification triggers a rebuild at once, or, under
+// a stream of them (a flash sale reserving stock on every request), at most
+// once per MinRebuildInterval. While the LISTEN connection is down the
+// catalog is rebuilt every FallbackTTL/2 and a read never serves one older
+// than FallbackTTL, so no replica shows old data for long whatever happens
+// to its connection. Edits made through this replica (Invalidate) are seen
+// by its very next read.
+package catalog
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/stripeshop/stripeshop/internal/postgres"
+	"github.com/stripeshop/stripeshop/internal/shop"
+)
+
+// Channel is the notification channel of migration 0002.
+const Channel = "products_changed"
+
+// Defaults of Config.
+const (
+	DefaultMinRebuildInterval = 100 * time.Millisecond
+	DefaultFallbackTTL        = 500 * time.Millisecond
+	DefaultMaxAge             = time.Minute
+)
+
+// Config configures a Catalog.
+type Config struct {
+	Pool   *pgxpool.Pool
+	Logger *slog.Logger
+	// Registry receives the catalog's metrics; nil registers none.
+	Registry prometheus.Registerer
+	// MinRebuildInterval spaces the rebuilds that notifications trigger,
+	// so a burst of changes costs one catalog query per interval.
+	MinRebuildInterval time.Duration
+	// FallbackTTL is how old the catalog may be while it is not listening.
+	FallbackTTL time.Duration
+	// MaxAge rebuilds the catalog this often even when nothing was
+	// announced: insurance against a change made with triggers disabled.
+	MaxAge time.Duration
+	// ReconnectBackoff is the first wait before connecting the listener
+	// again; each failure doubles it up to MaxReconnectBackoff.
+	ReconnectBackoff    time.Duration
+	MaxReconnectBackoff time.Duration
+}
+
+// Catalog is the cached public catalog. Its zero value is not usable; make
+// one with New and run its listener with Run.
+type Catalog struct {
+	pool *pgxpool.Pool
+	log  *slog.Logger
+	cfg  Config
+
+	snap      atomic.Pointer[snapshot]
+	listening atomic.Bool
+	// seen counts the changes announced or made here; a snapshot records
+	// the count it covers. mustSync is the count a read must see: it moves
+	// only for changes made through this replica.
+	seen     atomic.Uint64
+	mustSync atomic.Uint64
+	wake     chan struct{}
+	build    sync.Mutex // one rebuild at a time
+
+	metrics metrics
+}
+
+type metrics struct {
+	rebuilds      *prometheus.CounterVec
+	notifications prometheus.Counter
+	listening     prometheus.Gauge
+}
+
+type snapshot struct {
+	gen     uint64
+	builtAt time.Time
+	list    Page
+	byID    map[string]Page
+}
+
+// New returns the catalog over cfg.Pool; nothing is read until it is used.
+func New(cfg Config) *Catalog {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MinRebuildInterval <= 0 {
+		cfg.MinRebuildInterval = DefaultMinRebuildInterval
+	}
+	if cfg.FallbackTTL <= 0 {
+		cfg.FallbackTTL = DefaultFallbackTTL
+	}
+	if cfg.MaxAge <= 0 {
+		cfg.MaxAge = DefaultMaxAge
+	}
+	if cfg.ReconnectBackoff <= 0 {
+		cfg.ReconnectBackoff = 100 * time.Millisecond
+	}
+	if cfg.MaxReconnectBackoff <= 0 {
+		cfg.MaxReconnectBackoff = 5 * time.Second
+	}
+	c := &Catalog{pool: cfg.Pool, log: cfg.Logger, cfg: cfg, wake: make(chan struct{}, 1)}
+	c.metrics = metrics{
+		rebuilds: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "stripeshop_catalog_rebuilds_total",
+			Help: "Rebuilds of the cached public catalog, by outcome (ok, error).",
+		}, []string{"outcome"}),
+		notifications: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "stripeshop_catalog_notifications_total",
+			Help: "Product change notifications received on the LISTEN connection.",
+		}),
+		listening: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "stripeshop_catalog_listening",
+			Help: "1 while the catalog's LISTEN connection is up; 0 while it falls back to a short TTL.",
+		}),
+	}
+	if cfg.Registry != nil {
+		cfg.Registry.MustRegister(c.metrics.rebuilds, c.metrics.notifications, c.metrics.listening)
+	}
+	return c
+}
+
+// List returns the public product list, {"products": [...]}.
+func (c *Catalog) List(ctx context.Context) (Page, error) {
+	s, err := c.current(ctx)
+	if err != nil {
+		return Page{}, err
+	}
+	return s.list, nil
+}
+
+// Product returns one active product; not_found when it is unknown or
+// inactive. id must be lower-case, as the store returns ids.
+func (c *Catalog) Product(ctx context.Context, id string) (Page, error) {
+	s, err := c.current(ctx)
+	if err != nil {
+		return Page{}, err
+	}
+	p, ok := s.byID[id]
+	if !ok {
+		return Page{}, shop.Errorf(shop.ErrNotFound, "product not found")
+	}
+	return p, nil
+}
+
+// Invalidate tells the catalog that this replica changed a product: its
+// next read rebuilds first, so an admin sees their own edit at once. Other
+// replicas learn of it by notification. A nil Catalog ignores the call.
+func (c *Catalog) Invalidate() {
+	if c == nil {
+		return
+	}
+	c.mustSync.Store(c.seen.Add(1))
+	c.poke()
+}
+
+// Listening reports whether the LISTEN connection is up.
+func (c *Catalog) Listening() bool { return c.listening.Load() }
+
+func (c *Catalog) changed() {
+	c.seen.Add(1)
+	c.poke()
+}
+
+func (c *Catalog) poke() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// current returns a snapshot fresh enough to serve, rebuilding it first
+// when it is not.
+func (c *Catalog) current(ctx context.Context) (*snapshot, error) {
+	if s := c.snap.Load(); c.usable(s) {
+		return s, nil
+	}
+	return c.rebuild(ctx, true)
+}
+
+// usable reports whether s may be served: it exists, covers every change
+// made through this replica, and is young enough when no notification
+// would tell us it is not.
+func (c *Catalog) usable(s *snapshot) bool {
+	if s == nil || s.gen < c.mustSync.Load() {
+		return false
+	}
+	return c.listening.Load() || time.Since(s.builtAt) <= c.cfg.FallbackTTL
+}
+
+// rebuild reads the catalog and swaps in a new snapshot. When onlyIfStale,
+// a caller that waited for another rebuild takes that one's result.
+func (c *Catalog) rebuild(ctx context.Context, onlyIfStale bool) (*snapshot, error) {
+	c.build.Lock()
+	defer c.build.Unlock()
+	if s := c.snap.Load(); onlyIfStale && c.usable(s) {
+		return s, nil
+	}
+	// Read the count before the query: a change announced while it runs
+	// leaves seen above the snapshot's gen, and the next rebuild takes it.
+	gen := c.seen.Load()
+	start := time.Now()
+	products, err := postgres.NewProducts(c.pool).List(ctx, false)
+	if err != nil {
+		c.metrics.rebuilds.WithLabelValues("error").Inc()
+		return nil, err
+	}
+	s, err := encodeSnapshot(products)
+	if err != nil {
+		c.metrics.rebuilds.WithLabelValues("error").Inc()
+		return nil, err
+	}
+	s.gen, s.builtAt = gen, start
+	c.snap.Store(s)
+	c.metrics.rebuilds.WithLabelValues("ok").Inc()
+	return s, nil
+}
+
+// encodeSnapshot encodes the answers exactly as httpapi's encode does
+// (json.Encoder: HTML-safe, with a trailing newline), so a cached answer
+// is byte for byte the one the handler would write.
+func encodeSnapshot(products []shop.Product) (*snapshot, error) {
+	s := &snapshot{byID: make(map[string]Page, len(products))}
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestCompression)
+	list, err := encodePage(map[string]any{"products": products}, zw)
+	if err != nil {
+		return nil, err
+	}
+	s.list = list
+	for _, p := range products {
+		page, err := encodePage(p, zw)
+		if err != nil {
+			return nil, err
+		}
+		s.byID[p.ID] = page
+	}
+	return s, nil
+}
+
+func encodePage(v any, zw *gzip.Writer) (Page, error) {
+	var b bytes.Buffer
+	if err := json.NewEncoder(&b).Encode(v); err != nil {
+		return Page{}, fmt.Errorf("encode catalog: %w", err)
+	}
+	sum := sha256.Sum256(b.Bytes())
+	return newPage(b.Bytes(), `"`+base64.RawURLEncoding.EncodeToString(sum[:18])+`"`, zw), nil
+}
+
+// Run keeps the catalog up to date until ctx ends: it listens for product
+// changes on a dedicated connection (reconnecting with backoff when it
+// drops) and rebuilds the snapshot when they come.
+func (c *Catalog) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		c.refresh(ctx)
+	}()
+	c.listen(ctx)
+	wg.Wait()
+}
+
+// refresh rebuilds the snapshot when a change was announced (no sooner than
+// MinRebuildInterval after the last rebuild), every FallbackTTL/2 while the
+// listener is down, and every MaxAge regardless.
+func (c *Catalog) refresh(ctx context.Context) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		var due time.Duration
+		s := c.snap.Load()
+		switch {
+		case s == nil:
+		case c.seen.Load() > s.gen:
+			due = time.Until(s.builtAt.Add(c.cfg.MinRebuildInterval))
+		case !c.listening.Load():
+			due = time.Until(s.builtAt.Add(c.cfg.FallbackTTL / 2))
+		default:
+			due = time.Until(s.builtAt.Add(c.cfg.MaxAge))
+		}
+		if due <= 0 {
+			if _, err := c.rebuild(ctx, false); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				c.log.Warn("catalog rebuild failed; retrying", "err", err)
+				due = c.cfg.FallbackTTL
+			} else {
+				continue
+			}
+		}
+		timer.Reset(due)
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.wake:
+			if !timer.Stop() {
+				select {
+				case <-timer.C:
+				default:
+				}
+			}
+		case <-timer.C:
+		}
+	}
+}
+
+// listen holds the LISTEN connection, reconnecting with backoff: the wait
+// starts over after a connection that worked and doubles after each that
+// did not.
+func (c *Catalog) listen(ctx context.Context) {
+	backoff := c.cfg.ReconnectBackoff
+	for ctx.Err() == nil {
+		connected, err := c.listenOnce(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if connected {
+			backoff = c.cfg.ReconnectBackoff
+		}
+		c.log.Warn("catalog LISTEN connection lost; serving with a short TTL until it is back",
+			"err", err, "retry_in", backoff.String())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		if !connected {
+			backoff = min(2*backoff, c.cfg.MaxReconnectBackoff)
+		}
+	}
+}
+
+// listenOnce connects, listens and waits for notifications until the
+// connection fails; connected reports whether it got as far as listening.
+func (c *Catalog) listenOnce(ctx context.Context) (connected bool, err error) {
+	conn, err := pgx.ConnectConfig(ctx, c.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
+		return false, err
+	}
+	c.setListening(true)
+	defer c.setListening(false)
+	c.log.Info("catalog listening for product changes", "channel", Channel)
+	// Whatever changed while nobody listened is in the database: rebuild.
+	c.changed()
+	for {
+		// Wake up now and then to check that the connection still answers:
+		// a silently dropped one would otherwise leave us "listening".
+		wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		_, err := conn.WaitForNotification(wctx)
+		cancel()
+		switch {
+		case err == nil:
+			c.metrics.notifications.Inc()
+			c.changed()
+		case ctx.Err() != nil:
+			return true, ctx.Err()
+		case wctx.Err() != nil:
+			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err = conn.Ping(pctx)
+			cancel()
+			if err != nil {
+				return true, err
+			}
+		default:
+			return true, err
+		}
+	}
+}
+
+func (c *Catalog) setListening(on bool) {
+	c.listening.Store(on)
+	if on {
+		c.metrics.listening.Set(1)
+	} else {
+		c.metrics.listening.Set(0)
+	}
+	c.poke()
+}
