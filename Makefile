@@ -78,5 +78,10 @@ BENCHFLAGS ?=
 bench:
 	$(GO) run ./cmd/shopbench $(BENCHFLAGS)
 
+## soak: the long fault tests (docs/reliability.md); SOAK=10m for a longer randomized run
+SOAK ?= 5m
+soak:
+	STRIPESHOP_SOAK=1 STRIPESHOP_SOAK_DURATION=$(SOAK) $(GO) test -count=1 -timeout 60m -v -run . ./internal/reliability
+
 clean:
 	rm -rf $(BIN) web/dist/assets web/dist/index.html
