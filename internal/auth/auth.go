@@ -90,6 +90,9 @@ func New(cfg Config) *Service {
 	sm.Cookie.Secure = cfg.SecureCookie
 	sm.Cookie.Path = "/"
 	sm.Cookie.Persist = false
+	// The store keeps a hash of each token, so a copy of the sessions table
+	// (a backup, a read replica) signs no one in.
+	sm.HashTokenInStore = true
 	// Equalise the time of a login for an unknown email with a known one.
 	dummy, _ := bcrypt.GenerateFromPassword([]byte("stripeshop-timing-equaliser"), cfg.BcryptCost)
 	s := &Service{

@@ -82,7 +82,7 @@ func (s *Service) Start(ctx context.Context, productID string, qty int64) (Start
 		return Started{}, shop.Errorf(shop.ErrNotFound, "product not found")
 	}
 	var order postgres.OrderRow
-	err := postgres.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		p, err := postgres.NewProducts(tx).Reserve(ctx, productID, qty)
 		if err != nil {
 			return err
@@ -141,7 +141,7 @@ func (s *Service) createSession(ctx context.Context, o postgres.OrderRow) (payme
 
 // abandon expires a pending order whose session could not be created.
 func (s *Service) abandon(ctx context.Context, o postgres.OrderRow) error {
-	return postgres.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := s.transition(ctx, tx, o.ID, shop.StatusExpired, postgres.Change{})
 		return err
 	})
@@ -170,8 +170,10 @@ func (s *Service) move(ctx context.Context, tx pgx.Tx, before postgres.OrderRow,
 			return false, err
 		}
 	}
-	s.metrics.Transitions.WithLabelValues(string(before.Status), string(to)).Inc()
-	s.log.Info("order transition", "order_id", orderID, "from", before.Status, "to", to)
+	onCommit(ctx, func() {
+		s.metrics.Transitions.WithLabelValues(string(before.Status), string(to)).Inc()
+		s.log.Info("order transition", "order_id", orderID, "from", before.Status, "to", to)
+	})
 	return true, nil
 }
 
@@ -247,8 +249,10 @@ func (s *Service) flag(ctx context.Context, tx pgx.Tx, o postgres.OrderRow, reas
 	if o.Flagged && o.FlagReason == reason {
 		return nil
 	}
-	s.metrics.Flagged.Inc()
-	s.log.Warn("order flagged for the admin", "order_id", o.ID, "reason", reason)
+	onCommit(ctx, func() {
+		s.metrics.Flagged.Inc()
+		s.log.Warn("order flagged for the admin", "order_id", o.ID, "reason", reason)
+	})
 	return postgres.NewOrders(tx).Flag(ctx, o.ID, reason)
 }
 
@@ -313,7 +317,7 @@ func (s *Service) Refund(ctx context.Context, orderID string) (shop.Order, error
 		s.log.Error("refund failed", "order_id", o.ID, "err", err)
 		return shop.Order{}, shop.Errorf(shop.ErrPaymentProvider, "the payment provider refused or failed the refund; nothing was refunded")
 	}
-	err = postgres.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := s.transition(ctx, tx, o.ID, shop.StatusRefunded, postgres.Change{})
 		return err
 	})

@@ -30,7 +30,7 @@ func (s *Service) HandleEvent(ctx context.Context, ev payments.Event) (string, e
 			"event_id", ev.ID, "event_version", ev.APIVersion, "expected", payments.APIVersion)
 	}
 	outcome := OutcomeError
-	err := postgres.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		events := postgres.NewEvents(tx)
 		fresh, err := events.Insert(ctx, shop.Event{ID: ev.ID, Type: ev.Type, APIVersion: ev.APIVersion,
 			Payload: ev.Raw, PaymentIntentID: paymentIntentOf(ev)})
@@ -132,7 +132,7 @@ func (s *Service) applyEarlierRefunds(ctx context.Context, tx pgx.Tx, paymentInt
 // transitions are conditional, so applying an event twice changes nothing.
 func (s *Service) Reprocess(ctx context.Context, eventID string) (shop.Event, error) {
 	var out shop.Event
-	err := postgres.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		events := postgres.NewEvents(tx)
 		e, err := events.GetForUpdate(ctx, eventID)
 		if err != nil {
@@ -185,7 +185,7 @@ func (s *Service) Fulfil(ctx context.Context, sessionID string) (shop.Order, err
 
 // settle applies a session read from Stripe.
 func (s *Service) settle(ctx context.Context, sess payments.Session) error {
-	return postgres.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		_, _, err := s.applySession(ctx, tx, sess, "")
 		return err
 	})

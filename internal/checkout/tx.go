@@ -1,0 +1,40 @@
+package checkout
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stripeshop/stripeshop/internal/postgres"
+)
+
+// afterCommit holds what a transaction reports once it has committed: a
+// move counted or logged before the commit could be rolled back, and then
+// counted again on the retry.
+type afterCommit []func()
+
+type afterCommitKey struct{}
+
+// inTx runs fn in a transaction and, once it commits, what fn asked to run
+// after the commit (onCommit).
+func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	var done afterCommit
+	err := postgres.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		return fn(context.WithValue(ctx, afterCommitKey{}, &done), tx)
+	})
+	if err == nil {
+		for _, f := range done {
+			f()
+		}
+	}
+	return err
+}
+
+// onCommit runs f once the transaction of ctx commits (at once outside one).
+func onCommit(ctx context.Context, f func()) {
+	if done, ok := ctx.Value(afterCommitKey{}).(*afterCommit); ok {
+		*done = append(*done, f)
+		return
+	}
+	f()
+}
