@@ -154,27 +154,28 @@ func (s *Service) transition(ctx context.Context, tx pgx.Tx, orderID string, to 
 	if err != nil {
 		return false, err
 	}
-	return s.move(ctx, tx, before, to, c)
+	_, moved, err := s.move(ctx, tx, before, to, c)
+	return moved, err
 }
 
 // move is transition for an order row the transaction has already locked
 // (FOR UPDATE), which spares the webhook's hot path a second read.
-func (s *Service) move(ctx context.Context, tx pgx.Tx, before postgres.OrderRow, to shop.Status, c postgres.Change) (bool, error) {
+func (s *Service) move(ctx context.Context, tx pgx.Tx, before postgres.OrderRow, to shop.Status, c postgres.Change) (postgres.OrderRow, bool, error) {
 	orderID := before.ID
 	after, moved, err := postgres.NewOrders(tx).Transition(ctx, orderID, to, c)
 	if err != nil || !moved {
-		return false, err
+		return after, false, err
 	}
 	if before.Reserved > 0 && after.Reserved == 0 {
 		if err := postgres.NewProducts(tx).Release(ctx, after.ProductID, before.Reserved); err != nil {
-			return false, err
+			return after, false, err
 		}
 	}
 	onCommit(ctx, func() {
 		s.metrics.Transitions.WithLabelValues(string(before.Status), string(to)).Inc()
 		s.log.Info("order transition", "order_id", orderID, "from", before.Status, "to", to)
 	})
-	return true, nil
+	return after, true, nil
 }
 
 // applySession brings an order in line with what Stripe says of its session.
@@ -183,7 +184,7 @@ func (s *Service) move(ctx context.Context, tx pgx.Tx, before postgres.OrderRow,
 func (s *Service) applySession(ctx context.Context, tx pgx.Tx, sess payments.Session, kind string) (string, string, error) {
 	// Before the order's row lock: a refund of this payment takes the same
 	// lock first too, so neither waits on the other in the opposite order.
-	if err := postgres.LockPaymentIntent(ctx, tx, sess.PaymentIntentID); err != nil {
+	if err := lockPaymentIntent(ctx, tx, sess.PaymentIntentID); err != nil {
 		return "", "", err
 	}
 	o, err := s.orderForSession(ctx, tx, sess)
@@ -216,11 +217,11 @@ func (s *Service) applySession(ctx context.Context, tx pgx.Tx, sess payments.Ses
 			return o.ID, reason, s.flag(ctx, tx, o, reason)
 		}
 	}
-	moved, err := s.move(ctx, tx, o, to, change) // o is locked by orderForSession
+	after, moved, err := s.move(ctx, tx, o, to, change) // o is locked by orderForSession
 	if err != nil {
 		return o.ID, "", err
 	}
-	if moved && to == shop.StatusPaid {
+	if moved && after.RefundsWaiting {
 		// A refund may have been reported before the payment (events come
 		// in any order); it found no order then and applies now.
 		if err := s.applyEarlierRefunds(ctx, tx, sess.PaymentIntentID); err != nil {

@@ -41,6 +41,7 @@ func (s *Service) HandleEvent(ctx context.Context, ev payments.Event) (string, e
 			outcome = OutcomeDuplicate
 			return nil
 		}
+		ctx = paymentIntentLocked(ctx, paymentIntentOf(ev)) // by the insert
 		orderID, note, handled, err := s.apply(ctx, tx, ev)
 		if err != nil {
 			return err
@@ -81,7 +82,7 @@ func (s *Service) applyRefund(ctx context.Context, tx pgx.Tx, c payments.Charge)
 	if c.PaymentIntentID == "" {
 		return "", "charge has no payment intent", nil
 	}
-	if err := postgres.LockPaymentIntent(ctx, tx, c.PaymentIntentID); err != nil {
+	if err := lockPaymentIntent(ctx, tx, c.PaymentIntentID); err != nil {
 		return "", "", err
 	}
 	o, err := postgres.NewOrders(tx).ByPaymentIntentForUpdate(ctx, c.PaymentIntentID)

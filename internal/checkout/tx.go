@@ -38,3 +38,22 @@ func onCommit(ctx context.Context, f func()) {
 	}
 	f()
 }
+
+type lockedPaymentIntentKey struct{}
+
+// paymentIntentLocked notes in ctx that the transaction holds the lock of
+// a payment (the inbox insert takes it), so it is not asked for again.
+func paymentIntentLocked(ctx context.Context, paymentIntentID string) context.Context {
+	if paymentIntentID == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, lockedPaymentIntentKey{}, paymentIntentID)
+}
+
+// lockPaymentIntent takes a payment's lock unless the transaction holds it.
+func lockPaymentIntent(ctx context.Context, tx pgx.Tx, paymentIntentID string) error {
+	if held, _ := ctx.Value(lockedPaymentIntentKey{}).(string); held != "" && held == paymentIntentID {
+		return nil
+	}
+	return postgres.LockPaymentIntent(ctx, tx, paymentIntentID)
+}

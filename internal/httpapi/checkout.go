@@ -111,7 +111,7 @@ func handleWebhook(svc *checkout.Service, secrets []string, now func() time.Time
 			}
 			return err
 		}
-		logger(r).Info("webhook event", "event_id", ev.ID, "type", ev.Type, "outcome", outcome)
+		logger(r).Debug("webhook event", "event_id", ev.ID, "type", ev.Type, "outcome", outcome) // the access log and the transition say the rest
 		return encode(w, http.StatusOK, map[string]any{"received": true, "outcome": outcome})
 	})
 }

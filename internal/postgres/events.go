@@ -26,10 +26,22 @@ func scanEvent(row pgx.Row) (shop.Event, error) {
 // Insert records an event unless its id is already in the inbox, and reports
 // whether it was new. A concurrent insert of the same id waits for the first
 // transaction and then reports false, so an event is applied once.
+//
+// An event about a payment first takes the payment's lock (LockPaymentIntent),
+// in the same round trip: the insert reads from the lock, so it waits for it.
 func (s *Events) Insert(ctx context.Context, e shop.Event) (bool, error) {
-	tag, err := s.db.Exec(ctx, `
-		INSERT INTO stripe_events (id, type, api_version, payload, payment_intent_id) VALUES ($1, $2, $3, $4, nullif($5, ''))
-		ON CONFLICT (id) DO NOTHING`, e.ID, e.Type, e.APIVersion, e.Payload, e.PaymentIntentID)
+	sql := `INSERT INTO stripe_events (id, type, api_version, payload, payment_intent_id)
+		VALUES ($1, $2, $3, $4, NULL)
+		ON CONFLICT (id) DO NOTHING`
+	args := []any{e.ID, e.Type, e.APIVersion, e.Payload}
+	if e.PaymentIntentID != "" {
+		sql = `WITH lock AS (SELECT pg_advisory_xact_lock(hashtext('stripeshop:pi:' || $5::text)))
+		INSERT INTO stripe_events (id, type, api_version, payload, payment_intent_id)
+		SELECT $1, $2, $3, $4, $5 FROM lock
+		ON CONFLICT (id) DO NOTHING`
+		args = append(args, e.PaymentIntentID)
+	}
+	tag, err := s.db.Exec(ctx, sql, args...)
 	if err != nil {
 		return false, translate(err)
 	}

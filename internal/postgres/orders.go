@@ -29,13 +29,16 @@ type OrderRow struct {
 	// Reserved is the units the order took from stock: its quantity, or 0
 	// for a product with unlimited stock, and 0 again once given back.
 	Reserved int64
+	// RefundsWaiting, set by Transition, says that refunds of the order's
+	// payment were recorded before the order knew its payment.
+	RefundsWaiting bool
 }
 
-func scanOrder(row pgx.Row) (OrderRow, error) {
+func scanOrder(row pgx.Row, extra ...any) (OrderRow, error) {
 	var o OrderRow
-	err := row.Scan(&o.ID, &o.Status, &o.ProductID, &o.ProductName, &o.UnitAmount, &o.Quantity, &o.AmountTotal,
+	err := row.Scan(append([]any{&o.ID, &o.Status, &o.ProductID, &o.ProductName, &o.UnitAmount, &o.Quantity, &o.AmountTotal,
 		&o.Currency, &o.CustomerEmail, &o.SessionID, &o.PaymentIntentID, &o.Flagged, &o.FlagReason,
-		&o.ExpiresAt, &o.CreatedAt, &o.UpdatedAt, &o.PaidAt, &o.RefundedAt, &o.Reserved)
+		&o.ExpiresAt, &o.CreatedAt, &o.UpdatedAt, &o.PaidAt, &o.RefundedAt, &o.Reserved}, extra...)...)
 	return o, translate(err)
 }
 
@@ -116,6 +119,7 @@ func (s *Orders) Transition(ctx context.Context, id string, to shop.Status, c Ch
 	if len(from) == 0 {
 		return OrderRow{}, false, fmt.Errorf("no status leads to %s", to)
 	}
+	var waiting bool
 	o, err := scanOrder(s.db.QueryRow(ctx, `
 		UPDATE orders SET status = $2, updated_at = now(),
 			session_id = coalesce(session_id, nullif($4, '')),
@@ -125,8 +129,11 @@ func (s *Orders) Transition(ctx context.Context, id string, to shop.Status, c Ch
 			refunded_at = CASE WHEN $2 = 'refunded' THEN now() ELSE refunded_at END,
 			reserved = CASE WHEN $2 IN ('expired', 'failed') THEN 0 ELSE reserved END
 		WHERE id = $1 AND status = ANY($3)
-		RETURNING `+orderColumns,
-		id, to, statusStrings(from), c.SessionID, c.PaymentIntentID, c.CustomerEmail))
+		RETURNING `+orderColumns+`,
+			$2 = 'paid' AND EXISTS (SELECT 1 FROM stripe_events e WHERE e.payment_intent_id = orders.payment_intent_id
+				AND e.type = 'charge.refunded' AND (e.order_id IS NULL OR e.error <> ''))`,
+		id, to, statusStrings(from), c.SessionID, c.PaymentIntentID, c.CustomerEmail), &waiting)
+	o.RefundsWaiting = waiting
 	if shop.ErrorCode(err) == shop.ErrNotFound {
 		return OrderRow{}, false, nil
 	}
