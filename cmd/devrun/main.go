@@ -161,9 +161,13 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
     shop:   %s
     admin:  %s/admin
     login:  %s / %s
-  Ctrl-C stops the server%s.
+  Ctrl-C stops %s.
 
 `, appURL, appURL, set.get("ADMIN_EMAIL", getenv), adminPasswordHint(set, getenv), stopsToo(set))
+	if pw, ok := set["ADMIN_PASSWORD"]; ok && !canLogIn("http://127.0.0.1:"+port, set["ADMIN_EMAIL"], pw) {
+		say("this database already had an admin, so the login above was not created: use yours, or add one with\n" +
+			"    go run ./cmd/stripeshop admin create --email you@example.com")
+	}
 	select {
 	case err := <-exited:
 		return fmt.Errorf("the server stopped: %v", err)
@@ -187,17 +191,28 @@ func adminPasswordHint(set env, getenv func(string) string) string {
 }
 
 func stopsToo(set env) string {
-	var parts []string
+	parts := []string{"the server"}
 	if _, ok := set["STRIPE_API_URL"]; ok {
 		parts = append(parts, "the simulator")
 	}
 	if strings.Contains(set["DATABASE_URL"], "127.0.0.1:") && !strings.Contains(set["DATABASE_URL"], ":5432/") {
 		parts = append(parts, "the Postgres under .data/")
 	}
-	if len(parts) == 0 {
-		return ""
+	if len(parts) == 1 {
+		return parts[0]
 	}
-	return ", " + strings.Join(parts, " and ")
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+}
+
+// canLogIn reports whether the printed admin credentials work.
+func canLogIn(base, email, password string) bool {
+	body := fmt.Sprintf(`{"email": %q, "password": %q}`, email, password)
+	resp, err := http.Post(base+"/api/admin/login", "application/json", strings.NewReader(body))
+	if err != nil {
+		return true // say nothing we are not sure of
+	}
+	resp.Body.Close()
+	return resp.StatusCode != http.StatusUnauthorized
 }
 
 // ensureDatabase connects to the URL's server and creates its database if
