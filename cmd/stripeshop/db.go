@@ -17,18 +17,6 @@ import (
 	"github.com/stripeshop/stripeshop/internal/shop"
 )
 
-func migrateUp(pool *pgxpool.Pool) error {
-	m, err := postgres.NewMigrator(pool)
-	if err != nil {
-		return err
-	}
-	defer m.Close()
-	if err := m.Up(); err != nil {
-		return fmt.Errorf("apply migrations: %w", err)
-	}
-	return nil
-}
-
 func openDB(ctx context.Context, getenv func(string) string) (*pgxpool.Pool, error) {
 	cfg, err := config.Load(getenv)
 	if err != nil {
@@ -98,7 +86,7 @@ func adminCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer pool.Close()
-	if err := migrateUp(pool); err != nil {
+	if err := postgres.MigrateUp(pool); err != nil {
 		return err
 	}
 	a := auth.New(auth.Config{Pool: pool})

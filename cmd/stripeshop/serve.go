@@ -54,7 +54,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer pool.Close()
-	if err := migrateUp(pool); err != nil {
+	if err := postgres.MigrateUp(pool); err != nil {
 		return err
 	}
 

@@ -35,6 +35,19 @@ func NewMigrator(pool *pgxpool.Pool) (*Migrator, error) {
 	return &Migrator{m: m}, nil
 }
 
+// MigrateUp applies every embedded migration not yet applied to pool's database.
+func MigrateUp(pool *pgxpool.Pool) error {
+	m, err := NewMigrator(pool)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if err := m.Up(); err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	return nil
+}
+
 // Up applies every migration not yet applied.
 func (m *Migrator) Up() error { return ignoreNoChange(m.m.Up()) }
 

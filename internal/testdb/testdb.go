@@ -77,12 +77,7 @@ func migrate(ctx context.Context, u string) error {
 		return err
 	}
 	defer pool.Close()
-	m, err := postgres.NewMigrator(pool)
-	if err != nil {
-		return err
-	}
-	defer m.Close()
-	return m.Up()
+	return postgres.MigrateUp(pool)
 }
 
 func migrationsHash() string {
