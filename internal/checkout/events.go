@@ -135,13 +135,21 @@ func (s *Service) Reprocess(ctx context.Context, eventID string) (shop.Event, er
 	var out shop.Event
 	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		events := postgres.NewEvents(tx)
-		e, err := events.GetForUpdate(ctx, eventID)
+		e, err := events.Get(ctx, eventID)
 		if err != nil {
 			return err
 		}
 		ev, err := payments.ParseEvent(e.Payload)
 		if err != nil {
 			return shop.Errorf(shop.ErrConflict, "the stored event cannot be decoded")
+		}
+		// The payment's lock before any row lock, in the order the webhook takes them.
+		if err := lockPaymentIntent(ctx, tx, paymentIntentOf(ev)); err != nil {
+			return err
+		}
+		ctx = paymentIntentLocked(ctx, paymentIntentOf(ev))
+		if _, err := events.GetForUpdate(ctx, eventID); err != nil {
+			return err
 		}
 		orderID, note, _, err := s.apply(ctx, tx, ev)
 		if err != nil {

@@ -327,3 +327,29 @@ func TestTwoServersOneDatabase(t *testing.T) {
 		t.Fatalf("order = %s with %d events", o.Status, len(o.Events))
 	}
 }
+
+// Reprocessing an applied event changes nothing; reprocessing a refund that
+// arrived before its payment, once the payment is in, applies it.
+func TestReprocess(t *testing.T) {
+	e := newEnv(t)
+	p := e.createProduct(1000, 5)
+	s := e.buy(p.ID, 1)
+	paid := paidEvent(s, e.order(s.OrderID))
+	paid.ID = "evt_reprocess_paid"
+	e.mustDeliver(paid.payload())
+	var ev struct {
+		ID          string  `json:"id"`
+		ProcessedAt *string `json:"processed_at"`
+	}
+	a := e.admin()
+	a.mustDo("POST", "/api/admin/events/evt_reprocess_paid/reprocess", nil, 200, &ev)
+	if ev.ID != "evt_reprocess_paid" || ev.ProcessedAt == nil {
+		t.Fatalf("reprocess answered %+v", ev)
+	}
+	if n := metric(t, e, "stripeshop_order_transitions_total", map[string]string{"to": "paid"}); n != 1 {
+		t.Fatalf("reprocess moved the order again: %v moves to paid", n)
+	}
+	if o := e.order(s.OrderID); o.Status != "paid" {
+		t.Fatalf("after reprocess: %s", o.Status)
+	}
+}

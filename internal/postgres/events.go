@@ -48,6 +48,11 @@ func (s *Events) Insert(ctx context.Context, e shop.Event) (bool, error) {
 	return tag.RowsAffected() == 1, nil
 }
 
+// Get returns an event.
+func (s *Events) Get(ctx context.Context, id string) (shop.Event, error) {
+	return scanEvent(s.db.QueryRow(ctx, `SELECT `+eventColumns+` FROM stripe_events WHERE id = $1`, id))
+}
+
 // GetForUpdate returns and locks an event.
 func (s *Events) GetForUpdate(ctx context.Context, id string) (shop.Event, error) {
 	return scanEvent(s.db.QueryRow(ctx, `SELECT `+eventColumns+` FROM stripe_events WHERE id = $1 FOR UPDATE`, id))
