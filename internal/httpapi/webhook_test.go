@@ -328,8 +328,8 @@ func TestTwoServersOneDatabase(t *testing.T) {
 	}
 }
 
-// Reprocessing an applied event changes nothing; reprocessing a refund that
-// arrived before its payment, once the payment is in, applies it.
+// The admin's reprocess of an applied event answers the event and changes
+// nothing: transitions are conditional.
 func TestReprocess(t *testing.T) {
 	e := newEnv(t)
 	p := e.createProduct(1000, 5)
