@@ -33,7 +33,7 @@ web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
 	$(NPM) run --prefix web build
 
 ## test: every test: Go (with stripe-mock and real Postgres), front end, browser
-test: test-go test-fuzz test-web test-e2e
+test: web test-go test-fuzz test-web test-e2e
 
 test-go:
 	STRIPESHOP_REQUIRE_STRIPE_MOCK=1 $(GO) test $(GOTESTFLAGS) ./...
