@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -38,6 +38,82 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Lo
 
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
   return { data, error, loading, reload, setData };
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface Pages<T> {
+  items: T[];
+  cursor: string | null;
+  error: unknown;
+  loading: boolean;
+  /** Appends the next page (when there is one). */
+  loadMore: () => Promise<void>;
+  /** Loads the first page again. */
+  reload: () => void;
+}
+
+/**
+ * A cursor-paged list: the first page whenever deps change (stale answers
+ * dropped), further pages appended by loadMore.
+ */
+export function usePages<T>(fetchPage: (cursor?: string) => Promise<Page<T>>, deps: readonly unknown[]): Pages<T> {
+  const [items, setItems] = useState<T[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>(null);
+  const [generation, setGeneration] = useState(0);
+  const shownGeneration = useRef(generation);
+
+  useEffect(() => {
+    let current = true;
+    setLoading(true);
+    setError(null);
+    if (shownGeneration.current === generation) {
+      // New deps (a filter): the old list is not of them. A reload keeps
+      // showing the list until the fresh one arrives.
+      setItems([]);
+      setCursor(null);
+    }
+    shownGeneration.current = generation;
+    fetchPage().then(
+      (page) => {
+        if (!current) return;
+        setItems(page.items);
+        setCursor(page.next_cursor);
+        setLoading(false);
+      },
+      (err: unknown) => {
+        if (!current) return;
+        setError(err);
+        setLoading(false);
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [...deps, generation]);
+
+  async function loadMore() {
+    if (!cursor) return;
+    setLoading(true);
+    setError(null);
+    try {
+      const page = await fetchPage(cursor);
+      setItems((prev) => [...prev, ...page.items]);
+      setCursor(page.next_cursor);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setLoading(false);
+    }
+  }
+
+  const reload = useCallback(() => setGeneration((g) => g + 1), []);
+  return { items, cursor, error, loading, loadMore, reload };
 }
 
 export function useTitle(title: string): void {

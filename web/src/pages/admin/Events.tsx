@@ -1,59 +1,29 @@
-import { useEffect, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { adminListEvents, adminReprocessEvent, type WebhookEvent } from '../../api';
 import { Alert, Loading } from '../../components/Alert';
 import { describeError } from '../../errors';
-import { useTitle } from '../../hooks';
+import { usePages, useTitle } from '../../hooks';
 import { formatDateTime } from './dates';
 
 const PAGE_SIZE = 50;
 
 export default function Events() {
   useTitle('Webhook events');
-  const [events, setEvents] = useState<WebhookEvent[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const [generation, setGeneration] = useState(0);
+  const {
+    items: events,
+    cursor,
+    error,
+    loading,
+    loadMore,
+    reload,
+  } = usePages<WebhookEvent>(
+    (cursor) => adminListEvents({ limit: PAGE_SIZE, cursor }).then((p) => ({ items: p.events, next_cursor: p.next_cursor })),
+    [],
+  );
   const [working, setWorking] = useState<string | null>(null);
   const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
   const messageRef = useRef<HTMLDivElement>(null);
-
-  useEffect(() => {
-    let current = true;
-    setLoading(true);
-    setError(null);
-    adminListEvents({ limit: PAGE_SIZE }).then(
-      (page) => {
-        if (!current) return;
-        setEvents(page.events);
-        setCursor(page.next_cursor);
-        setLoading(false);
-      },
-      (err: unknown) => {
-        if (!current) return;
-        setError(err);
-        setLoading(false);
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [generation]);
-
-  async function loadMore() {
-    if (!cursor) return;
-    setLoading(true);
-    try {
-      const page = await adminListEvents({ limit: PAGE_SIZE, cursor });
-      setEvents((e) => [...e, ...page.events]);
-      setCursor(page.next_cursor);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setLoading(false);
-    }
-  }
 
   async function reprocess(ev: WebhookEvent) {
     setWorking(ev.id);
@@ -61,7 +31,7 @@ export default function Events() {
     try {
       await adminReprocessEvent(ev.id);
       setMessage({ kind: 'success', text: `Event ${ev.id} (${ev.type}) was reprocessed.` });
-      setGeneration((g) => g + 1);
+      reload();
     } catch (err) {
       setMessage({ kind: 'error', text: `Event ${ev.id} was not reprocessed: ${describeError(err)}` });
     } finally {

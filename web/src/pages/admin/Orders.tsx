@@ -1,10 +1,9 @@
-import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { adminListOrders, ORDER_STATUSES, type Order, type OrderStatus } from '../../api';
 import { Alert, Loading } from '../../components/Alert';
 import { StatusBadge, statusLabel } from '../../components/StatusBadge';
 import { describeError } from '../../errors';
-import { useTitle } from '../../hooks';
+import { usePages, useTitle } from '../../hooks';
 import { formatMoney } from '../../money';
 import { formatDateTime } from './dates';
 
@@ -14,51 +13,17 @@ export default function Orders() {
   useTitle('Orders');
   const [search, setSearch] = useSearchParams();
   const status = (search.get('status') ?? '') as OrderStatus | '';
-  const [orders, setOrders] = useState<Order[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const [generation, setGeneration] = useState(0);
-
-  // First page whenever the filter changes.
-  useEffect(() => {
-    let current = true;
-    setLoading(true);
-    setError(null);
-    setOrders([]);
-    setCursor(null);
-    adminListOrders({ status, limit: PAGE_SIZE }).then(
-      (page) => {
-        if (!current) return;
-        setOrders(page.orders);
-        setCursor(page.next_cursor);
-        setLoading(false);
-      },
-      (err: unknown) => {
-        if (!current) return;
-        setError(err);
-        setLoading(false);
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [status, generation]);
-
-  async function loadMore() {
-    if (!cursor) return;
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await adminListOrders({ status, limit: PAGE_SIZE, cursor });
-      setOrders((o) => [...o, ...page.orders]);
-      setCursor(page.next_cursor);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setLoading(false);
-    }
-  }
+  const {
+    items: orders,
+    cursor,
+    error,
+    loading,
+    loadMore,
+    reload,
+  } = usePages<Order>(
+    (cursor) => adminListOrders({ status, limit: PAGE_SIZE, cursor }).then((p) => ({ items: p.orders, next_cursor: p.next_cursor })),
+    [status],
+  );
 
   return (
     <section aria-labelledby="orders-heading">
@@ -88,7 +53,7 @@ export default function Orders() {
       {error != null && (
         <Alert kind="error" title="The orders could not be loaded">
           <p>{describeError(error)}</p>
-          <button type="button" className="button" onClick={() => (orders.length ? loadMore() : setGeneration((g) => g + 1))}>
+          <button type="button" className="button" onClick={() => (orders.length ? loadMore() : reload())}>
             Try again
           </button>
         </Alert>
