@@ -22,11 +22,13 @@ func Start(ctx context.Context) (string, func(), error) {
 	if u := os.Getenv("STRIPE_MOCK_URL"); u != "" {
 		return strings.TrimRight(u, "/"), func() {}, nil
 	}
-	var out bytes.Buffer
+	// The path is on stdout; stderr carries go's own news ("go: downloading
+	// …" on a fresh module cache), which must not be taken for the path.
+	var out, errs bytes.Buffer
 	find := exec.CommandContext(ctx, "go", "tool", "-n", "stripe-mock")
-	find.Stdout, find.Stderr = &out, &out
+	find.Stdout, find.Stderr = &out, &errs
 	if err := find.Run(); err != nil {
-		return "", nil, fmt.Errorf("build stripe-mock (go tool -n stripe-mock): %v: %s", err, out.String())
+		return "", nil, fmt.Errorf("build stripe-mock (go tool -n stripe-mock): %v: %s", err, errs.String())
 	}
 	bin := strings.TrimSpace(out.String())
 	addr, err := freeAddr()
