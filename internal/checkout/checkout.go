@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stripeshop/stripeshop/internal/payments"
@@ -82,7 +81,7 @@ func (s *Service) Start(ctx context.Context, productID string, qty int64) (Start
 		return Started{}, shop.Errorf(shop.ErrNotFound, "product not found")
 	}
 	var order postgres.OrderRow
-	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *postgres.Tx) error {
 		p, err := postgres.NewProducts(tx).Reserve(ctx, productID, qty)
 		if err != nil {
 			return err
@@ -141,7 +140,7 @@ func (s *Service) createSession(ctx context.Context, o postgres.OrderRow) (payme
 
 // abandon expires a pending order whose session could not be created.
 func (s *Service) abandon(ctx context.Context, o postgres.OrderRow) error {
-	return s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *postgres.Tx) error {
 		_, err := s.transition(ctx, tx, o.ID, shop.StatusExpired, postgres.Change{})
 		return err
 	})
@@ -149,7 +148,7 @@ func (s *Service) abandon(ctx context.Context, o postgres.OrderRow) error {
 
 // transition moves an order if its status allows, releases stock when the
 // order gives up its units, and counts the move.
-func (s *Service) transition(ctx context.Context, tx pgx.Tx, orderID string, to shop.Status, c postgres.Change) (bool, error) {
+func (s *Service) transition(ctx context.Context, tx *postgres.Tx, orderID string, to shop.Status, c postgres.Change) (bool, error) {
 	before, err := postgres.NewOrders(tx).GetForUpdate(ctx, orderID)
 	if err != nil {
 		return false, err
@@ -160,7 +159,7 @@ func (s *Service) transition(ctx context.Context, tx pgx.Tx, orderID string, to 
 
 // move is transition for an order row the transaction has already locked
 // (FOR UPDATE), which spares the webhook's hot path a second read.
-func (s *Service) move(ctx context.Context, tx pgx.Tx, before postgres.OrderRow, to shop.Status, c postgres.Change) (postgres.OrderRow, bool, error) {
+func (s *Service) move(ctx context.Context, tx *postgres.Tx, before postgres.OrderRow, to shop.Status, c postgres.Change) (postgres.OrderRow, bool, error) {
 	orderID := before.ID
 	after, moved, err := postgres.NewOrders(tx).Transition(ctx, orderID, to, c)
 	if err != nil || !moved {
@@ -181,7 +180,7 @@ func (s *Service) move(ctx context.Context, tx pgx.Tx, before postgres.OrderRow,
 // applySession brings an order in line with what Stripe says of its session.
 // kind is the event type, or "" when the session was read from Stripe. It
 // returns the order id and a note for the event log when nothing applied.
-func (s *Service) applySession(ctx context.Context, tx pgx.Tx, sess payments.Session, kind string) (string, string, error) {
+func (s *Service) applySession(ctx context.Context, tx *postgres.Tx, sess payments.Session, kind string) (string, string, error) {
 	// Before the order's row lock: a refund of this payment takes the same
 	// lock first too, so neither waits on the other in the opposite order.
 	if err := lockPaymentIntent(ctx, tx, sess.PaymentIntentID); err != nil {
@@ -246,7 +245,7 @@ func paidMismatch(o postgres.OrderRow, sess payments.Session) string {
 	return ""
 }
 
-func (s *Service) flag(ctx context.Context, tx pgx.Tx, o postgres.OrderRow, reason string) error {
+func (s *Service) flag(ctx context.Context, tx *postgres.Tx, o postgres.OrderRow, reason string) error {
 	if o.Flagged && o.FlagReason == reason {
 		return nil
 	}
@@ -260,7 +259,7 @@ func (s *Service) flag(ctx context.Context, tx pgx.Tx, o postgres.OrderRow, reas
 // orderForSession finds the order a session belongs to: by the order id we
 // put in its metadata (which works even when saving the session id failed),
 // else by the session id.
-func (s *Service) orderForSession(ctx context.Context, tx pgx.Tx, sess payments.Session) (postgres.OrderRow, error) {
+func (s *Service) orderForSession(ctx context.Context, tx *postgres.Tx, sess payments.Session) (postgres.OrderRow, error) {
 	orders := postgres.NewOrders(tx)
 	id := sess.OrderID
 	if id == "" {
@@ -318,7 +317,7 @@ func (s *Service) Refund(ctx context.Context, orderID string) (shop.Order, error
 		s.log.Error("refund failed", "order_id", o.ID, "err", err)
 		return shop.Order{}, shop.Errorf(shop.ErrPaymentProvider, "the payment provider refused or failed the refund; nothing was refunded")
 	}
-	err = s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *postgres.Tx) error {
 		_, err := s.transition(ctx, tx, o.ID, shop.StatusRefunded, postgres.Change{})
 		return err
 	})

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/stripeshop/stripeshop/internal/payments"
 	"github.com/stripeshop/stripeshop/internal/postgres"
 	"github.com/stripeshop/stripeshop/internal/shop"
@@ -30,7 +28,7 @@ func (s *Service) HandleEvent(ctx context.Context, ev payments.Event) (string, e
 			"event_id", ev.ID, "event_version", ev.APIVersion, "expected", payments.APIVersion)
 	}
 	outcome := OutcomeError
-	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *postgres.Tx) error {
 		events := postgres.NewEvents(tx)
 		fresh, err := events.Insert(ctx, shop.Event{ID: ev.ID, Type: ev.Type, APIVersion: ev.APIVersion,
 			Payload: ev.Raw, PaymentIntentID: paymentIntentOf(ev)})
@@ -65,7 +63,7 @@ func (s *Service) HandleEvent(ctx context.Context, ev payments.Event) (string, e
 
 // apply dispatches an event to the transition it asks for. handled is false
 // for event types the shop does not act on.
-func (s *Service) apply(ctx context.Context, tx pgx.Tx, ev payments.Event) (orderID, note string, handled bool, err error) {
+func (s *Service) apply(ctx context.Context, tx *postgres.Tx, ev payments.Event) (orderID, note string, handled bool, err error) {
 	switch ev.Type {
 	case "checkout.session.completed", "checkout.session.async_payment_succeeded",
 		"checkout.session.async_payment_failed", "checkout.session.expired":
@@ -78,7 +76,7 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, ev payments.Event) (orde
 	return "", "", false, nil
 }
 
-func (s *Service) applyRefund(ctx context.Context, tx pgx.Tx, c payments.Charge) (string, string, error) {
+func (s *Service) applyRefund(ctx context.Context, tx *postgres.Tx, c payments.Charge) (string, string, error) {
 	if c.PaymentIntentID == "" {
 		return "", "charge has no payment intent", nil
 	}
@@ -104,7 +102,7 @@ func (s *Service) applyRefund(ctx context.Context, tx pgx.Tx, c payments.Charge)
 
 // applyEarlierRefunds applies the charge.refunded events of a payment that
 // arrived before the order was paid, and so were recorded with no order.
-func (s *Service) applyEarlierRefunds(ctx context.Context, tx pgx.Tx, paymentIntentID string) error {
+func (s *Service) applyEarlierRefunds(ctx context.Context, tx *postgres.Tx, paymentIntentID string) error {
 	if paymentIntentID == "" {
 		return nil
 	}
@@ -133,7 +131,7 @@ func (s *Service) applyEarlierRefunds(ctx context.Context, tx pgx.Tx, paymentInt
 // transitions are conditional, so applying an event twice changes nothing.
 func (s *Service) Reprocess(ctx context.Context, eventID string) (shop.Event, error) {
 	var out shop.Event
-	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *postgres.Tx) error {
 		events := postgres.NewEvents(tx)
 		e, err := events.Get(ctx, eventID)
 		if err != nil {
@@ -194,7 +192,7 @@ func (s *Service) Fulfil(ctx context.Context, sessionID string) (shop.Order, err
 
 // settle applies a session read from Stripe.
 func (s *Service) settle(ctx context.Context, sess payments.Session) error {
-	return s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *postgres.Tx) error {
 		_, _, err := s.applySession(ctx, tx, sess, "")
 		return err
 	})

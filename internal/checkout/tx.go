@@ -3,8 +3,6 @@ package checkout
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/stripeshop/stripeshop/internal/postgres"
 )
 
@@ -17,9 +15,9 @@ type afterCommitKey struct{}
 
 // inTx runs fn in a transaction and, once it commits, what fn asked to run
 // after the commit (onCommit).
-func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
+func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, tx *postgres.Tx) error) error {
 	var done afterCommit
-	err := postgres.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := postgres.InTx(ctx, s.pool, func(tx *postgres.Tx) error {
 		return fn(context.WithValue(ctx, afterCommitKey{}, &done), tx)
 	})
 	if err == nil {
@@ -51,7 +49,7 @@ func paymentIntentLocked(ctx context.Context, paymentIntentID string) context.Co
 }
 
 // lockPaymentIntent takes a payment's lock unless the transaction holds it.
-func lockPaymentIntent(ctx context.Context, tx pgx.Tx, paymentIntentID string) error {
+func lockPaymentIntent(ctx context.Context, tx *postgres.Tx, paymentIntentID string) error {
 	if held, _ := ctx.Value(lockedPaymentIntentKey{}).(string); held != "" && held == paymentIntentID {
 		return nil
 	}

@@ -138,7 +138,7 @@ func handleUpdateProduct(pool *pgxpool.Pool, cat *catalog.Catalog) http.Handler 
 			return err
 		}
 		var out shop.Product
-		err = postgres.InTx(r.Context(), pool, func(tx postgres.Tx) error {
+		err = postgres.InTx(r.Context(), pool, func(tx *postgres.Tx) error {
 			products := postgres.NewProducts(tx)
 			p, err := products.GetForUpdate(r.Context(), id)
 			if err != nil {

@@ -46,22 +46,6 @@ func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
-// Tx is a transaction.
-type Tx = pgx.Tx
-
-// InTx runs fn in a transaction, committed when fn returns nil.
-func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) error {
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		return translate(err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return translate(tx.Commit(ctx))
-}
-
 // translate turns driver errors into shop errors: no rows → not_found,
 // unique violation → conflict, an unreachable database → unavailable.
 func translate(err error) error {

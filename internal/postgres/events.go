@@ -75,17 +75,16 @@ func LockPaymentIntent(ctx context.Context, tx DBTX, paymentIntentID string) err
 	if paymentIntentID == "" {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('stripeshop:pi:' || $1))`, paymentIntentID)
-	return translate(err)
+	return execLater(ctx, tx, `SELECT pg_advisory_xact_lock(hashtext('stripeshop:pi:' || $1))`, paymentIntentID)
 }
 
-// MarkProcessed records the outcome of applying an event.
+// MarkProcessed records the outcome of applying an event; in a Tx it goes
+// with the commit.
 func (s *Events) MarkProcessed(ctx context.Context, id string, orderID string, errText string) error {
-	_, err := s.db.Exec(ctx, `
+	return execLater(ctx, s.db, `
 		UPDATE stripe_events SET processed_at = now(), error = $3,
 			order_id = coalesce(nullif($2, '')::uuid, order_id)
 		WHERE id = $1`, id, orderID, errText)
-	return translate(err)
 }
 
 // ForOrder lists an order's events, oldest first.

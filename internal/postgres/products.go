@@ -134,10 +134,10 @@ func (s *Products) Reserve(ctx context.Context, id string, qty int64) (shop.Prod
 	return shop.Product{}, shop.Errorf(shop.ErrConflict, "not enough stock")
 }
 
-// Release returns qty reserved units to a product's stock.
+// Release returns qty reserved units to a product's stock; in a Tx it goes
+// with the next statement or the commit.
 func (s *Products) Release(ctx context.Context, id string, qty int64) error {
-	_, err := s.db.Exec(ctx, `
+	return execLater(ctx, s.db, `
 		UPDATE products SET stock = LEAST(stock + $2, 1000000)
 		WHERE id = $1 AND stock IS NOT NULL`, id, qty)
-	return translate(err)
 }

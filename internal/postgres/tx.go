@@ -1,0 +1,168 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Tx is a transaction that spends as few round trips to Postgres as its
+// statements allow: its BEGIN travels with its first statement, and a
+// statement whose only result is success or failure (Later) travels with
+// the next one, or with the COMMIT. Postgres runs a pipeline's statements
+// in order and skips the rest after an error, so the transaction means
+// exactly what it would statement by statement; only the moment an error is
+// reported moves, to the call that sends it.
+//
+// A Tx is for one goroutine. The pgx.Row that QueryRow returns must be
+// scanned before the next statement: the statement is sent by Scan.
+type Tx struct {
+	conn    *pgxpool.Conn
+	pending *pgx.Batch // statements not sent yet; "begin" first until it is sent
+	begun   bool       // "begin" has been sent
+}
+
+// InTx runs fn in a transaction, committed when fn returns nil. The
+// connection goes back to the pool once the transaction has ended; one left
+// in a state we cannot vouch for is closed instead.
+func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx *Tx) error) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return translate(err)
+	}
+	defer conn.Release() // destroys the connection unless it is idle outside a transaction
+	tx := &Tx{conn: conn, pending: &pgx.Batch{}}
+	tx.pending.Queue("begin")
+	if err := fn(tx); err != nil {
+		tx.rollback(context.WithoutCancel(ctx))
+		return err
+	}
+	if err := tx.commit(ctx); err != nil {
+		tx.rollback(context.WithoutCancel(ctx))
+		return translate(err)
+	}
+	return nil
+}
+
+// Later queues a statement to be sent with the transaction's next one or
+// with its commit. Its error, if any, becomes the error of that call: use
+// it for writes whose result nothing reads (an outcome noted, a lock taken
+// before the statement that needs it).
+func (t *Tx) Later(sql string, args ...any) {
+	t.pending.Queue(sql, args...)
+}
+
+// execLater runs sql on db now, or, when db is a Tx, with its next
+// statement or its commit.
+func execLater(ctx context.Context, db DBTX, sql string, args ...any) error {
+	if tx, ok := db.(*Tx); ok {
+		tx.Later(sql, args...)
+		return nil
+	}
+	_, err := db.Exec(ctx, sql, args...)
+	return translate(err)
+}
+
+// Exec runs sql, with whatever is pending, in one round trip.
+func (t *Tx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	var tag pgconn.CommandTag
+	b := t.take()
+	b.Queue(sql, args...).Exec(func(ct pgconn.CommandTag) error {
+		tag = ct
+		return nil
+	})
+	return tag, t.send(ctx, b)
+}
+
+// QueryRow returns a row whose Scan runs sql, with whatever is pending, in
+// one round trip.
+func (t *Tx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return &txRow{tx: t, ctx: ctx, sql: sql, args: args}
+}
+
+// Query sends what is pending, then runs sql; its rows must be closed
+// before the next statement.
+func (t *Tx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if b := t.take(); len(b.QueuedQueries) > 0 {
+		if err := t.send(ctx, b); err != nil {
+			return nil, err
+		}
+	}
+	return t.conn.Query(ctx, sql, args...)
+}
+
+type txRow struct {
+	tx   *Tx
+	ctx  context.Context
+	sql  string
+	args []any
+}
+
+func (r *txRow) Scan(dest ...any) error {
+	var scanErr error
+	b := r.tx.take()
+	b.Queue(r.sql, r.args...).QueryRow(func(row pgx.Row) error {
+		scanErr = row.Scan(dest...)
+		if errors.Is(scanErr, pgx.ErrNoRows) {
+			// No row is an answer, not a failure: returned to the batch it
+			// would make pgx forget the statements it has prepared.
+			return nil
+		}
+		return scanErr
+	})
+	if err := r.tx.send(r.ctx, b); err != nil {
+		return err
+	}
+	return scanErr
+}
+
+// take hands over the pending statements and starts a new queue.
+func (t *Tx) take() *pgx.Batch {
+	b := t.pending
+	t.pending = &pgx.Batch{}
+	if !t.begun {
+		t.begun = true // sent with this batch, or the batch fails and we roll back
+	}
+	return b
+}
+
+func (t *Tx) send(ctx context.Context, b *pgx.Batch) error {
+	return t.conn.SendBatch(ctx, b).Close()
+}
+
+// commit sends what is pending and COMMIT together. A transaction that never
+// sent a statement has nothing to commit.
+func (t *Tx) commit(ctx context.Context) error {
+	if !t.begun && len(t.pending.QueuedQueries) == 1 { // only the "begin"
+		return nil
+	}
+	b := t.take()
+	b.Queue("commit").Exec(func(ct pgconn.CommandTag) error {
+		// A transaction that failed earlier answers COMMIT with ROLLBACK.
+		if ct.String() == "ROLLBACK" {
+			return pgx.ErrTxCommitRollback
+		}
+		return nil
+	})
+	return t.send(ctx, b)
+}
+
+// rollback ends a transaction that failed or was given up. A connection it
+// cannot bring back to idle is closed, so the pool never hands out a
+// connection inside someone else's transaction.
+func (t *Tx) rollback(ctx context.Context) {
+	pc := t.conn.Conn().PgConn()
+	if !t.begun || pc.IsClosed() || (!pc.IsBusy() && pc.TxStatus() == 'I') {
+		return
+	}
+	if pc.IsBusy() {
+		_ = t.conn.Conn().Close(ctx)
+		return
+	}
+	if _, err := t.conn.Exec(ctx, "rollback"); err != nil {
+		_ = t.conn.Conn().Close(ctx)
+	}
+}

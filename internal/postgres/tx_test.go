@@ -1,0 +1,181 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stripeshop/stripeshop/internal/postgres"
+	"github.com/stripeshop/stripeshop/internal/shop"
+	"github.com/stripeshop/stripeshop/internal/testdb"
+)
+
+// stockOf reads a product's stock outside any transaction.
+func stockOf(t *testing.T, pool *pgxpool.Pool, id string) int64 {
+	t.Helper()
+	p, err := postgres.NewProducts(pool).Get(context.Background(), id)
+	if err != nil || p.Stock == nil {
+		t.Fatalf("product %s: %v", id, err)
+	}
+	return *p.Stock
+}
+
+// noOpenTransaction fails when a connection sits inside a transaction: a Tx
+// must never leave one behind.
+func noOpenTransaction(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	var n int
+	err := pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND state LIKE 'idle in transaction%'`).Scan(&n)
+	if err != nil || n != 0 {
+		t.Fatalf("connections left inside a transaction: %d (%v)", n, err)
+	}
+}
+
+func TestTxCommitsEverythingOrNothing(t *testing.T) {
+	ctx := context.Background()
+	pool, _ := testdb.New(t)
+	stock := int64(10)
+	p, err := postgres.NewProducts(pool).Create(ctx, shopProduct(&stock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	take := `UPDATE products SET stock = stock - $2 WHERE id = $1`
+
+	// Statements sent later, with the commit: all of them land.
+	err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
+		tx.Later(take, p.ID, 1)
+		tx.Later(take, p.ID, 2)
+		return nil
+	})
+	if err != nil || stockOf(t, pool, p.ID) != 7 {
+		t.Fatalf("after two later takes: stock %d, err %v; want 7", stockOf(t, pool, p.ID), err)
+	}
+
+	// A statement that fails with the commit undoes the ones before it,
+	// including one whose answer was read, and the error reaches the caller.
+	err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
+		var left int64
+		if err := tx.QueryRow(ctx, take+` RETURNING stock`, p.ID, 3).Scan(&left); err != nil || left != 4 {
+			t.Errorf("inside the transaction: stock %d, err %v; want 4", left, err)
+		}
+		tx.Later(take, p.ID, 100) // breaks CHECK (stock >= 0)
+		return nil
+	})
+	if err == nil {
+		t.Fatal("a failing statement sent with the commit: want an error")
+	}
+	if got := stockOf(t, pool, p.ID); got != 7 {
+		t.Fatalf("after a failed commit: stock %d, want 7 (nothing applied)", got)
+	}
+
+	// fn failing rolls back what was sent.
+	boom := errors.New("boom")
+	err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
+		if _, err := tx.Exec(ctx, take, p.ID, 5); err != nil {
+			return err
+		}
+		tx.Later(take, p.ID, 1)
+		return boom
+	})
+	if !errors.Is(err, boom) || stockOf(t, pool, p.ID) != 7 {
+		t.Fatalf("fn failed: err %v, stock %d; want boom and 7", err, stockOf(t, pool, p.ID))
+	}
+
+	// A failing later statement is reported by the next call, which did
+	// not run, and the transaction is then rolled back whatever fn does.
+	err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
+		tx.Later(take, p.ID, 100)
+		_, err := tx.Exec(ctx, take, p.ID, 1)
+		if err == nil {
+			t.Error("the next statement after a failing later one: want its error")
+		}
+		return nil // even an fn that ignores it cannot commit a failed transaction
+	})
+	if err == nil || stockOf(t, pool, p.ID) != 7 {
+		t.Fatalf("ignored failure: err %v, stock %d; want an error and 7", err, stockOf(t, pool, p.ID))
+	}
+	noOpenTransaction(t, pool)
+}
+
+func TestTxNoRowIsAnAnswerNotAFailure(t *testing.T) {
+	ctx := context.Background()
+	pool, _ := testdb.New(t)
+	stock := int64(3)
+	p, err := postgres.NewProducts(pool).Create(ctx, shopProduct(&stock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
+		_, err := postgres.NewOrders(tx).GetForUpdate(ctx, "00000000-0000-4000-8000-000000000000")
+		if shop.ErrorCode(err) != shop.ErrNotFound {
+			t.Errorf("unknown order: %v, want not_found", err)
+		}
+		// The transaction goes on after a lookup that found nothing.
+		_, err = tx.Exec(ctx, `UPDATE products SET stock = 1 WHERE id = $1`, p.ID)
+		return err
+	})
+	if err != nil || stockOf(t, pool, p.ID) != 1 {
+		t.Fatalf("err %v, stock %d; want the update committed", err, stockOf(t, pool, p.ID))
+	}
+}
+
+func TestTxIsolatedUntilCommit(t *testing.T) {
+	ctx := context.Background()
+	pool, _ := testdb.New(t)
+	stock := int64(5)
+	p, err := postgres.NewProducts(pool).Create(ctx, shopProduct(&stock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
+		// The BEGIN went with this first statement: another connection must
+		// not see its write before the commit.
+		if _, err := tx.Exec(ctx, `UPDATE products SET stock = 0 WHERE id = $1`, p.ID); err != nil {
+			return err
+		}
+		if got := stockOf(t, pool, p.ID); got != 5 {
+			t.Errorf("seen from outside before the commit: stock %d, want 5", got)
+		}
+		rows, err := tx.Query(ctx, `SELECT stock FROM products WHERE id = $1`, p.ID)
+		if err != nil {
+			return err
+		}
+		n, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[int64])
+		if err != nil || n != 0 {
+			t.Errorf("seen from inside: stock %d, err %v; want 0", n, err)
+		}
+		return nil
+	})
+	if err != nil || stockOf(t, pool, p.ID) != 0 {
+		t.Fatalf("err %v, stock after commit %d; want 0", err, stockOf(t, pool, p.ID))
+	}
+}
+
+func TestTxCanceledMidwayLeavesNothingBehind(t *testing.T) {
+	pool, _ := testdb.New(t)
+	stock := int64(5)
+	p, err := postgres.NewProducts(pool).Create(context.Background(), shopProduct(&stock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE products SET stock = 1 WHERE id = $1`, p.ID); err != nil {
+			return err
+		}
+		cancel()
+		_, err := tx.Exec(ctx, `SELECT pg_sleep(0.2)`)
+		return err
+	})
+	if err == nil {
+		t.Fatal("canceled transaction: want an error")
+	}
+	if got := stockOf(t, pool, p.ID); got != 5 {
+		t.Fatalf("stock %d after a canceled transaction, want 5", got)
+	}
+	noOpenTransaction(t, pool)
+}
