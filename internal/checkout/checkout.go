@@ -261,12 +261,12 @@ func (s *Service) flag(ctx context.Context, tx *postgres.Tx, o postgres.OrderRow
 // else by the session id.
 func (s *Service) orderForSession(ctx context.Context, tx *postgres.Tx, sess payments.Session) (postgres.OrderRow, error) {
 	orders := postgres.NewOrders(tx)
-	id := sess.OrderID
-	if id == "" {
-		id = sess.ClientReferenceID
-	}
+	id := sessionOrderID(sess)
 	if postgres.IsUUID(id) {
-		o, err := orders.GetForUpdate(ctx, id)
+		o, err := lockedOrder(ctx, id)
+		if err == errNotPrefetched {
+			o, err = orders.GetForUpdate(ctx, id)
+		}
 		if err == nil && o.SessionID != "" && o.SessionID != sess.ID {
 			return postgres.OrderRow{}, shop.Errorf(shop.ErrNotFound, "session %s is not the order's", sess.ID)
 		}
@@ -279,6 +279,15 @@ func (s *Service) orderForSession(ctx context.Context, tx *postgres.Tx, sess pay
 		return o, err
 	}
 	return orders.GetForUpdate(ctx, o.ID)
+}
+
+// sessionOrderID is the order a session names: in its metadata, else as
+// its client reference.
+func sessionOrderID(sess payments.Session) string {
+	if sess.OrderID != "" {
+		return sess.OrderID
+	}
+	return sess.ClientReferenceID
 }
 
 // Order returns an order with its events, for the admin.

@@ -30,8 +30,19 @@ func (s *Service) HandleEvent(ctx context.Context, ev payments.Event) (string, e
 	outcome := OutcomeError
 	err := s.inTx(ctx, func(ctx context.Context, tx *postgres.Tx) error {
 		events := postgres.NewEvents(tx)
-		fresh, err := events.Insert(ctx, shop.Event{ID: ev.ID, Type: ev.Type, APIVersion: ev.APIVersion,
-			Payload: ev.Raw, PaymentIntentID: paymentIntentOf(ev)})
+		record := shop.Event{ID: ev.ID, Type: ev.Type, APIVersion: ev.APIVersion,
+			Payload: ev.Raw, PaymentIntentID: paymentIntentOf(ev)}
+		var fresh bool
+		var err error
+		if id := orderToLock(ev); id != "" {
+			// The order's lock rides with the insert: one round trip fewer.
+			var o postgres.OrderRow
+			var found bool
+			fresh, o, found, err = events.InsertAndLockOrder(ctx, record, id)
+			ctx = orderLocked(ctx, id, o, found)
+		} else {
+			fresh, err = events.Insert(ctx, record)
+		}
 		if err != nil {
 			return err
 		}
@@ -61,15 +72,34 @@ func (s *Service) HandleEvent(ctx context.Context, ev payments.Event) (string, e
 	return outcome, err
 }
 
+// orderToLock is the order a session event will lock, when it names one.
+func orderToLock(ev payments.Event) string {
+	if ev.Session == nil || !sessionEvent(ev.Type) {
+		return ""
+	}
+	if id := sessionOrderID(*ev.Session); postgres.IsUUID(id) {
+		return id
+	}
+	return ""
+}
+
+func sessionEvent(kind string) bool {
+	switch kind {
+	case "checkout.session.completed", "checkout.session.async_payment_succeeded",
+		"checkout.session.async_payment_failed", "checkout.session.expired":
+		return true
+	}
+	return false
+}
+
 // apply dispatches an event to the transition it asks for. handled is false
 // for event types the shop does not act on.
 func (s *Service) apply(ctx context.Context, tx *postgres.Tx, ev payments.Event) (orderID, note string, handled bool, err error) {
-	switch ev.Type {
-	case "checkout.session.completed", "checkout.session.async_payment_succeeded",
-		"checkout.session.async_payment_failed", "checkout.session.expired":
+	switch {
+	case sessionEvent(ev.Type):
 		orderID, note, err = s.applySession(ctx, tx, *ev.Session, ev.Type)
 		return orderID, note, true, err
-	case "charge.refunded":
+	case ev.Type == "charge.refunded":
 		orderID, note, err = s.applyRefund(ctx, tx, *ev.Charge)
 		return orderID, note, true, err
 	}

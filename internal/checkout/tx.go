@@ -2,8 +2,10 @@ package checkout
 
 import (
 	"context"
+	"errors"
 
 	"github.com/stripeshop/stripeshop/internal/postgres"
+	"github.com/stripeshop/stripeshop/internal/shop"
 )
 
 // afterCommit holds what a transaction reports once it has committed: a
@@ -54,4 +56,38 @@ func lockPaymentIntent(ctx context.Context, tx *postgres.Tx, paymentIntentID str
 		return nil
 	}
 	return postgres.LockPaymentIntent(ctx, tx, paymentIntentID)
+}
+
+type lockedOrderKey struct{}
+
+// prefetchedOrder is an order the transaction has already locked (FOR
+// UPDATE), or found missing, in the round trip that recorded the event.
+// It is handed out once: after that the row may have moved on.
+type prefetchedOrder struct {
+	id    string
+	row   postgres.OrderRow
+	found bool
+	used  bool
+}
+
+var errNotPrefetched = errors.New("order not prefetched")
+
+// orderLocked notes in ctx the outcome of locking order id.
+func orderLocked(ctx context.Context, id string, row postgres.OrderRow, found bool) context.Context {
+	return context.WithValue(ctx, lockedOrderKey{}, &prefetchedOrder{id: id, row: row, found: found})
+}
+
+// lockedOrder returns order id as locked earlier in the transaction, or a
+// not_found error when it was found missing, the first time it is asked;
+// errNotPrefetched otherwise.
+func lockedOrder(ctx context.Context, id string) (postgres.OrderRow, error) {
+	p, ok := ctx.Value(lockedOrderKey{}).(*prefetchedOrder)
+	if !ok || p.id != id || p.used {
+		return postgres.OrderRow{}, errNotPrefetched
+	}
+	p.used = true
+	if !p.found {
+		return postgres.OrderRow{}, shop.Errorf(shop.ErrNotFound, "not found")
+	}
+	return p.row, nil
 }

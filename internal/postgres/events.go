@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/stripeshop/stripeshop/internal/shop"
 )
@@ -30,22 +31,63 @@ func scanEvent(row pgx.Row) (shop.Event, error) {
 // An event about a payment first takes the payment's lock (LockPaymentIntent),
 // in the same round trip: the insert reads from the lock, so it waits for it.
 func (s *Events) Insert(ctx context.Context, e shop.Event) (bool, error) {
-	sql := `INSERT INTO stripe_events (id, type, api_version, payload, payment_intent_id)
-		VALUES ($1, $2, $3, $4, NULL)
-		ON CONFLICT (id) DO NOTHING`
-	args := []any{e.ID, e.Type, e.APIVersion, e.Payload}
-	if e.PaymentIntentID != "" {
-		sql = `WITH lock AS (SELECT pg_advisory_xact_lock(hashtext('stripeshop:pi:' || $5::text)))
-		INSERT INTO stripe_events (id, type, api_version, payload, payment_intent_id)
-		SELECT $1, $2, $3, $4, $5 FROM lock
-		ON CONFLICT (id) DO NOTHING`
-		args = append(args, e.PaymentIntentID)
-	}
+	sql, args := insertEventSQL(e)
 	tag, err := s.db.Exec(ctx, sql, args...)
 	if err != nil {
 		return false, translate(err)
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+func insertEventSQL(e shop.Event) (string, []any) {
+	if e.PaymentIntentID == "" {
+		return `INSERT INTO stripe_events (id, type, api_version, payload, payment_intent_id)
+		VALUES ($1, $2, $3, $4, NULL)
+		ON CONFLICT (id) DO NOTHING`, []any{e.ID, e.Type, e.APIVersion, e.Payload}
+	}
+	return `WITH lock AS (SELECT pg_advisory_xact_lock(hashtext('stripeshop:pi:' || $5::text)))
+		INSERT INTO stripe_events (id, type, api_version, payload, payment_intent_id)
+		SELECT $1, $2, $3, $4, $5 FROM lock
+		ON CONFLICT (id) DO NOTHING`, []any{e.ID, e.Type, e.APIVersion, e.Payload, e.PaymentIntentID}
+}
+
+// InsertAndLockOrder is Insert, then Orders.GetForUpdate of the order the
+// event names, in one round trip: the lock its handling takes next, taken
+// after the payment's lock as everywhere else. found is false when there is
+// no such order. The order is locked even when the event is a duplicate,
+// which costs a duplicate nothing but a short wait. orderID must be a UUID.
+// Outside a Tx it takes two round trips.
+func (s *Events) InsertAndLockOrder(ctx context.Context, e shop.Event, orderID string) (fresh bool, o OrderRow, found bool, err error) {
+	tx, ok := s.db.(*Tx)
+	if !ok {
+		if fresh, err = s.Insert(ctx, e); err != nil {
+			return false, OrderRow{}, false, err
+		}
+		o, err = NewOrders(s.db).GetForUpdate(ctx, orderID)
+		if shop.ErrorCode(err) == shop.ErrNotFound {
+			return fresh, OrderRow{}, false, nil
+		}
+		return fresh, o, err == nil, err
+	}
+	insert, args := insertEventSQL(e)
+	var orderErr error
+	err = tx.send(ctx, tx.with(func(b *pgx.Batch) {
+		b.Queue(insert, args...).Exec(func(tag pgconn.CommandTag) error {
+			fresh = tag.RowsAffected() == 1
+			return nil
+		})
+		b.Queue(`SELECT `+orderColumns+` FROM orders WHERE id = $1 FOR UPDATE`, orderID).QueryRow(func(row pgx.Row) error {
+			o, orderErr = scanOrder(row)
+			if shop.ErrorCode(orderErr) == shop.ErrNotFound {
+				return nil // an answer, not a failure (see txRow.Scan)
+			}
+			return orderErr
+		})
+	}))
+	if err != nil {
+		return false, OrderRow{}, false, translate(err)
+	}
+	return fresh, o, orderErr == nil, nil
 }
 
 // Get returns an event.

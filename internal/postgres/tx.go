@@ -129,6 +129,13 @@ func (t *Tx) take() *pgx.Batch {
 	return b
 }
 
+// with returns what is pending followed by what queue adds, for one send.
+func (t *Tx) with(queue func(b *pgx.Batch)) *pgx.Batch {
+	b := t.take()
+	queue(b)
+	return b
+}
+
 func (t *Tx) send(ctx context.Context, b *pgx.Batch) error {
 	return t.conn.SendBatch(ctx, b).Close()
 }

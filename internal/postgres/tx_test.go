@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -176,6 +177,59 @@ func TestTxCanceledMidwayLeavesNothingBehind(t *testing.T) {
 	}
 	if got := stockOf(t, pool, p.ID); got != 5 {
 		t.Fatalf("stock %d after a canceled transaction, want 5", got)
+	}
+	noOpenTransaction(t, pool)
+}
+
+func TestInsertAndLockOrderInOneTransaction(t *testing.T) {
+	ctx := context.Background()
+	pool, _ := testdb.New(t)
+	p, err := postgres.NewProducts(pool).Create(ctx, shopProduct(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := postgres.NewOrders(pool).Create(ctx, p, 1, 0, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := shop.Event{ID: "evt_1", Type: "checkout.session.completed", APIVersion: "2023-10-16",
+		Payload: []byte(`{}`), PaymentIntentID: "pi_1"}
+	for i, wantFresh := range []bool{true, false} {
+		err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
+			fresh, got, found, err := postgres.NewEvents(tx).InsertAndLockOrder(ctx, ev, o.ID)
+			if err != nil {
+				return err
+			}
+			if fresh != wantFresh || !found || got.ID != o.ID || got.AmountTotal != o.AmountTotal {
+				t.Errorf("delivery %d: fresh %v found %v order %q; want fresh %v and the order", i+1, fresh, found, got.ID, wantFresh)
+			}
+			// The order is locked until the transaction ends.
+			_, err = pool.Exec(ctx, `SELECT 1 FROM orders WHERE id = $1 FOR UPDATE NOWAIT`, o.ID)
+			if err == nil {
+				t.Errorf("delivery %d: the order is not locked", i+1)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An event naming no known order: recorded, found false, and the
+	// transaction goes on.
+	err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
+		ev := shop.Event{ID: "evt_2", Type: "checkout.session.completed", APIVersion: "2023-10-16", Payload: []byte(`{}`)}
+		fresh, _, found, err := postgres.NewEvents(tx).InsertAndLockOrder(ctx, ev, "00000000-0000-4000-8000-000000000000")
+		if err != nil || !fresh || found {
+			t.Errorf("unknown order: fresh %v found %v err %v; want fresh, not found", fresh, found, err)
+		}
+		return postgres.NewEvents(tx).MarkProcessed(ctx, ev.ID, "", "no order")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := postgres.NewEvents(pool).Get(ctx, "evt_2")
+	if err != nil || e.Error != "no order" || e.ProcessedAt == nil {
+		t.Fatalf("event after commit: %+v, %v; want processed with its note", e, err)
 	}
 	noOpenTransaction(t, pool)
 }
