@@ -115,3 +115,43 @@ func (end cpuSample) since(start cpuSample) time.Duration {
 	}
 	return d
 }
+
+// connsTo counts the established TCP connections of process pid to the
+// loopback port `port`: the server's keep-alive connections to the
+// simulator, which net/http keeps idle for the next call (two goroutines
+// each) and which are a bounded pool, not a leak.
+func connsTo(pid, port int) (int, error) {
+	inodes := map[string]bool{}
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, fd := range fds {
+		target, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+		if err == nil && strings.HasPrefix(target, "socket:[") {
+			inodes[strings.TrimSuffix(strings.TrimPrefix(target, "socket:["), "]")] = true
+		}
+	}
+	n := 0
+	for _, table := range []string{"tcp", "tcp6"} {
+		f, err := os.Open(fmt.Sprintf("/proc/%d/net/%s", pid, table))
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(f)
+		sc.Scan() // header
+		for sc.Scan() {
+			// sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+			fields := strings.Fields(sc.Text())
+			if len(fields) < 10 || fields[3] != "01" || !inodes[fields[9]] { // 01: ESTABLISHED
+				continue
+			}
+			_, remPort, ok := strings.Cut(fields[2], ":")
+			if p, err := strconv.ParseInt(remPort, 16, 32); ok && err == nil && int(p) == port {
+				n++
+			}
+		}
+		f.Close()
+	}
+	return n, nil
+}

@@ -199,7 +199,7 @@ func TestAdminEditVisibleOnEveryReplicaWithinASecond(t *testing.T) {
 	t.Logf("rename visible on B after %v", took)
 
 	// A checkout's reservation is a product update too: stock must follow.
-	if _, err := postgres.NewProducts(a.pool).Reserve(context.Background(), p.ID, 2); err != nil {
+	if _, err := postgres.NewOrders(a.pool).Place(context.Background(), p.ID, 2, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, visibleWithin, "B shows the reserved stock", func() bool {
@@ -370,9 +370,9 @@ func TestBurstOfChangesCoalesces(t *testing.T) {
 	ctx := context.Background()
 	before := rebuilds(t, a.reg)
 	// A flash sale: 200 reservations as fast as Postgres takes them.
-	products := postgres.NewProducts(a.pool)
+	orders := postgres.NewOrders(a.pool)
 	for range 200 {
-		if _, err := products.Reserve(ctx, p.ID, 1); err != nil {
+		if _, err := orders.Place(ctx, p.ID, 1, time.Now().Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 	}

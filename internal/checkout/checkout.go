@@ -80,23 +80,7 @@ func (s *Service) Start(ctx context.Context, productID string, qty int64) (Start
 	if !postgres.IsUUID(productID) {
 		return Started{}, shop.Errorf(shop.ErrNotFound, "product not found")
 	}
-	var order postgres.OrderRow
-	err := s.inTx(ctx, func(ctx context.Context, tx *postgres.Tx) error {
-		p, err := postgres.NewProducts(tx).Reserve(ctx, productID, qty)
-		if err != nil {
-			return err
-		}
-		if p.UnitAmount*qty > shop.MaxUnitAmount {
-			// Stripe's largest charge has eight digits; rolling back gives the units back.
-			return shop.Invalid(map[string]string{"quantity": "makes a total above the largest amount a payment can take"})
-		}
-		reserved := qty
-		if p.Stock == nil {
-			reserved = 0 // unlimited stock: nothing was taken, nothing to give back
-		}
-		order, err = postgres.NewOrders(tx).Create(ctx, p, qty, reserved, s.now().Add(SessionLifetime).Truncate(time.Second))
-		return err
-	})
+	order, err := postgres.NewOrders(s.pool).Place(ctx, productID, qty, s.now().Add(SessionLifetime).Truncate(time.Second))
 	if err != nil {
 		return Started{}, err
 	}

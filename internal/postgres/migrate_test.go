@@ -3,8 +3,10 @@ package postgres_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stripeshop/stripeshop/internal/postgres"
+	"github.com/stripeshop/stripeshop/internal/shop"
 	"github.com/stripeshop/stripeshop/internal/testdb"
 )
 
@@ -79,20 +81,22 @@ func TestSchemaConstraints(t *testing.T) {
 	}
 }
 
-func TestReserveNeverOversells(t *testing.T) {
+func TestPlaceNeverOversells(t *testing.T) {
 	ctx := context.Background()
 	pool, _ := testdb.New(t)
-	products := postgres.NewProducts(pool)
+	products, orders := postgres.NewProducts(pool), postgres.NewOrders(pool)
 	stock := int64(3)
 	p, err := products.Create(ctx, shopProduct(&stock))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := products.Reserve(ctx, p.ID, 2); err != nil {
-		t.Fatal(err)
+	expires := time.Now().Add(time.Hour)
+	o, err := orders.Place(ctx, p.ID, 2, expires)
+	if err != nil || o.Reserved != 2 || o.AmountTotal != 2*p.UnitAmount || o.ProductName != p.Name {
+		t.Fatalf("first order: %+v, %v; want 2 reserved at the product's price", o, err)
 	}
-	if _, err := products.Reserve(ctx, p.ID, 2); err == nil {
-		t.Fatal("reserved 2 of the 1 left")
+	if _, err := orders.Place(ctx, p.ID, 2, expires); shop.ErrorCode(err) != shop.ErrConflict {
+		t.Fatalf("2 of the 1 left: %v, want conflict", err)
 	}
 	if err := products.Release(ctx, p.ID, 2); err != nil {
 		t.Fatal(err)
@@ -100,5 +104,37 @@ func TestReserveNeverOversells(t *testing.T) {
 	got, _ := products.Get(ctx, p.ID)
 	if *got.Stock != 3 {
 		t.Fatalf("stock = %d, want 3", *got.Stock)
+	}
+
+	// Unlimited stock: nothing reserved, nothing taken.
+	free, err := products.Create(ctx, shopProduct(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, err := orders.Place(ctx, free.ID, 5, expires); err != nil || o.Reserved != 0 || o.Quantity != 5 {
+		t.Fatalf("unlimited: %+v, %v; want 5 ordered, 0 reserved", o, err)
+	}
+	// Why nothing was placed.
+	big := shopProduct(nil)
+	big.UnitAmount = shop.MaxUnitAmount
+	huge, err := products.Create(ctx, big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := orders.Place(ctx, huge.ID, 2, expires); shop.ErrorCode(err) != shop.ErrInvalid {
+		t.Fatalf("a total above the maximum: %v, want invalid", err)
+	}
+	if _, err := products.Delete(ctx, free.ID); err != nil { // archived: it has an order
+		t.Fatal(err)
+	}
+	if _, err := orders.Place(ctx, free.ID, 1, expires); shop.ErrorCode(err) != shop.ErrNotFound {
+		t.Fatalf("archived product: %v, want not_found", err)
+	}
+	if _, err := orders.Place(ctx, "00000000-0000-4000-8000-000000000000", 1, expires); shop.ErrorCode(err) != shop.ErrNotFound {
+		t.Fatalf("unknown product: %v, want not_found", err)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM orders`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("%d orders, want the 2 placed", n)
 	}
 }

@@ -58,14 +58,51 @@ func collectOrders(rows pgx.Rows, err error) ([]OrderRow, error) {
 	return orders, translate(rows.Err())
 }
 
-// Create inserts a pending order snapshotting the product's name and price,
-// and the units it reserved.
-func (s *Orders) Create(ctx context.Context, p shop.Product, qty, reserved int64, expiresAt time.Time) (OrderRow, error) {
-	return scanOrder(s.db.QueryRow(ctx, `
-		INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_total, currency, expires_at, reserved)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		RETURNING `+orderColumns,
-		p.ID, p.Name, p.UnitAmount, qty, p.UnitAmount*qty, p.Currency, expiresAt, reserved))
+// Place records a pending order for qty units of an active product at its
+// current name and price, and takes the units from a product with limited
+// stock, in one statement: one round trip, and a transaction of its own
+// that holds the product's row lock (when there is stock to take) only for
+// that statement and its commit. Concurrent buyers can never oversell: the
+// UPDATE takes units only where enough are left. A product with unlimited
+// stock is read, not locked, and its order reserves nothing.
+//
+// When nothing was placed, Place looks at the product to say why:
+// not_found (unknown or archived), conflict (not enough stock), invalid (a
+// total above what a payment can take); a product that changed between the
+// two (made limited or unlimited meanwhile) is tried again.
+func (s *Orders) Place(ctx context.Context, productID string, qty int64, expiresAt time.Time) (OrderRow, error) {
+	for range 3 {
+		o, err := scanOrder(s.db.QueryRow(ctx, `
+			WITH taken AS (
+				UPDATE products SET stock = stock - $2::bigint
+				WHERE id = $1 AND active AND stock >= $2::bigint AND unit_amount * $2::bigint <= $4
+				RETURNING id, name, unit_amount, currency, $2::bigint AS reserved
+			), free AS (
+				SELECT id, name, unit_amount, currency, 0::bigint AS reserved FROM products
+				WHERE id = $1 AND active AND stock IS NULL AND unit_amount * $2::bigint <= $4
+			)
+			INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_total, currency, expires_at, reserved)
+			SELECT id, name, unit_amount, $2::bigint, unit_amount * $2::bigint, currency, $3, reserved
+			FROM (SELECT * FROM taken UNION ALL SELECT * FROM free) p
+			RETURNING `+orderColumns, productID, qty, expiresAt, shop.MaxUnitAmount))
+		if shop.ErrorCode(err) != shop.ErrNotFound {
+			return o, err
+		}
+		p, err := NewProducts(s.db).Get(ctx, productID)
+		switch {
+		case err != nil:
+			return OrderRow{}, err
+		case !p.Active:
+			return OrderRow{}, shop.Errorf(shop.ErrNotFound, "product not found")
+		case p.UnitAmount*qty > shop.MaxUnitAmount:
+			// Stripe's largest charge has eight digits.
+			return OrderRow{}, shop.Invalid(map[string]string{"quantity": "makes a total above the largest amount a payment can take"})
+		case p.Stock != nil && *p.Stock < qty:
+			return OrderRow{}, shop.Errorf(shop.ErrConflict, "not enough stock")
+		}
+		// Made limited, unlimited or restocked since the statement looked: again.
+	}
+	return OrderRow{}, shop.Errorf(shop.ErrConflict, "not enough stock")
 }
 
 // Get returns an order by id.

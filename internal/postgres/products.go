@@ -99,41 +99,6 @@ func (s *Products) Delete(ctx context.Context, id string) (archived bool, err er
 	return true, nil
 }
 
-// Reserve takes qty units of an active product's stock in one conditional
-// UPDATE, so concurrent buyers can never oversell. It returns the product as
-// it stands after the reservation; not_found when it is unknown or inactive,
-// conflict when the stock is short.
-//
-// It looks before it takes: a product with unlimited stock has nothing to
-// take, and one that is sold out has nothing left, so neither makes its
-// buyers queue on the row lock (held until commit, WAL flush included) that
-// the UPDATE would take. The look decides nothing that the UPDATE's own
-// condition does not check again.
-func (s *Products) Reserve(ctx context.Context, id string, qty int64) (shop.Product, error) {
-	for range 3 {
-		p, err := s.Get(ctx, id)
-		switch {
-		case err != nil:
-			return p, err
-		case !p.Active:
-			return p, shop.Errorf(shop.ErrNotFound, "product not found")
-		case p.Stock == nil:
-			return p, nil
-		case *p.Stock < qty:
-			return p, shop.Errorf(shop.ErrConflict, "not enough stock")
-		}
-		p, err = scanProduct(s.db.QueryRow(ctx, `
-			UPDATE products SET stock = stock - $2
-			WHERE id = $1 AND active AND stock >= $2
-			RETURNING `+productColumns, id, qty))
-		if shop.ErrorCode(err) != shop.ErrNotFound {
-			return p, err
-		}
-		// Sold, archived or made unlimited since we looked: look again.
-	}
-	return shop.Product{}, shop.Errorf(shop.ErrConflict, "not enough stock")
-}
-
 // Release returns qty reserved units to a product's stock; in a Tx it goes
 // with the next statement or the commit.
 func (s *Products) Release(ctx context.Context, id string, qty int64) error {

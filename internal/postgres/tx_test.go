@@ -188,7 +188,7 @@ func TestInsertAndLockOrderInOneTransaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := postgres.NewOrders(pool).Create(ctx, p, 1, 0, time.Now().Add(time.Hour))
+	o, err := postgres.NewOrders(pool).Place(ctx, p.ID, 1, time.Now().Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
