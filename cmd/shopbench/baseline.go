@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/stripeshop/stripeshop/internal/payments"
 	"github.com/stripeshop/stripeshop/internal/postgres"
 )
 
@@ -33,19 +34,20 @@ const (
 	childAddrEnv   = "SHOPBENCH_CHILD_ADDR"
 	childDBEnv     = "SHOPBENCH_CHILD_DATABASE_URL"
 	childSecretEnv = "SHOPBENCH_CHILD_WEBHOOK_SECRET"
+	childStripeEnv = "SHOPBENCH_CHILD_STRIPE_URL"
 )
 
 func childMain(kind string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serveBaseline(ctx, kind, os.Getenv(childAddrEnv), os.Getenv(childDBEnv), os.Getenv(childSecretEnv)); err != nil {
+	if err := serveBaseline(ctx, kind, os.Getenv(childAddrEnv), os.Getenv(childDBEnv), os.Getenv(childSecretEnv), os.Getenv(childStripeEnv)); err != nil {
 		fmt.Fprintln(os.Stderr, "shopbench baseline:", err)
 		return 1
 	}
 	return 0
 }
 
-func serveBaseline(ctx context.Context, kind, addr, dbURL, secret string) error {
+func serveBaseline(ctx context.Context, kind, addr, dbURL, secret, stripeURL string) error {
 	// The same pool settings as the server's.
 	pool, err := postgres.Open(ctx, dbURL)
 	if err != nil {
@@ -59,6 +61,9 @@ func serveBaseline(ctx context.Context, kind, addr, dbURL, secret string) error 
 		r.Get("/api/products", minimalCatalog(pool))
 	case "webhook":
 		r.Post("/webhook/stripe", minimalWebhook(pool, secret))
+	case "checkout":
+		pay := payments.New(payments.Config{SecretKey: benchKey, APIURL: stripeURL, Timeout: 10 * time.Second, MaxNetworkRetries: 2})
+		r.Post("/api/checkout", minimalCheckout(pool, pay, "http://"+addr))
 	default:
 		return fmt.Errorf("unknown baseline %q", kind)
 	}
@@ -222,4 +227,54 @@ func applyPaid(ctx context.Context, pool *pgxpool.Pool, ev minimalEvent, payload
 		return err
 	}
 	return tx.Commit(ctx)
+}
+
+// minimalCheckout is POST /api/checkout as a minimal chi + pgx + stripe-go
+// handler would write it, for a product with unlimited stock: insert the
+// order at the product's price (one statement), create the session with
+// the same stripe-go call, record its id, answer 201. No rate limit, no
+// access log, no metrics, a plain commit for the session id.
+func minimalCheckout(pool *pgxpool.Pool, pay *payments.Client, appURL string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			ProductID string `json:"product_id"`
+			Quantity  int64  `json:"quantity"`
+		}
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&in); err != nil || in.Quantity < 1 {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		var (
+			orderID, name, currency string
+			unitAmount              int64
+			expires                 time.Time
+		)
+		err := pool.QueryRow(r.Context(), `
+			INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_total, currency, expires_at)
+			SELECT id, name, unit_amount, $2, unit_amount * $2, currency, date_trunc('second', now() + interval '31 minutes')
+			FROM products WHERE id = $1 AND active AND stock IS NULL
+			RETURNING id::text, product_name, unit_amount, currency, expires_at`, in.ProductID, in.Quantity).
+			Scan(&orderID, &name, &unitAmount, &currency, &expires)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusConflict)
+			return
+		}
+		sess, err := pay.CreateSession(r.Context(), payments.SessionParams{
+			OrderID: orderID, ProductName: name, Currency: currency, UnitAmount: unitAmount, Quantity: in.Quantity,
+			SuccessURL: appURL + "/checkout/success?session_id={CHECKOUT_SESSION_ID}",
+			CancelURL:  appURL + "/checkout/cancel?product_id=" + in.ProductID + "&order_id=" + orderID,
+			ExpiresAt:  expires,
+		})
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		if _, err := pool.Exec(r.Context(), `UPDATE orders SET session_id = $2, updated_at = now() WHERE id = $1`, orderID, sess.ID); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		_ = json.NewEncoder(w).Encode(map[string]string{"order_id": orderID, "session_id": sess.ID, "checkout_url": sess.URL})
+	}
 }

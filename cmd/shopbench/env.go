@@ -308,6 +308,7 @@ func (env *environment) startBaseline(ctx context.Context, kind string) (*proces
 		childAddrEnv:   addr,
 		childDBEnv:     env.dbURL,
 		childSecretEnv: env.secret,
+		childStripeEnv: env.simURL,
 	})
 	if err != nil {
 		return nil, "", err

@@ -17,6 +17,8 @@ type report struct {
 	Results  []result `json:"results"`
 	Checks   []check  `json:"checks"`
 	Targets  []target `json:"targets"`
+	// Notes are figures for the reader that are neither targets nor checks.
+	Notes []string `json:"notes,omitempty"`
 }
 
 type machine struct {
@@ -228,6 +230,12 @@ func (r *report) writeTable(w io.Writer) error {
 	fmt.Fprintln(w, "\nchecks:")
 	for _, c := range r.Checks {
 		fmt.Fprintf(w, "  %-4s %s: %s\n", mark(c.OK), c.Name, c.Detail)
+	}
+	if len(r.Notes) > 0 {
+		fmt.Fprintln(w, "\nnotes:")
+		for _, n := range r.Notes {
+			fmt.Fprintf(w, "  %s\n", n)
+		}
 	}
 	return nil
 }

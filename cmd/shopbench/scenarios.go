@@ -275,6 +275,17 @@ func (b *bench) sameCatalog(ctx context.Context, baseURL string) error {
 }
 
 // ratio records the server row's ratio to a baseline row.
+// ratioOf sets a baseline's own ratio to the scenario's first baseline.
+func (b *bench) ratioOf(of, base result) {
+	for i := range b.rep.Results {
+		r := &b.rep.Results[i]
+		if r.Scenario == of.Scenario && r.Target == of.Target && base.RPS > 0 {
+			v := of.RPS / base.RPS
+			r.Ratio, r.RatioTo = &v, base.Target
+		}
+	}
+}
+
 func (b *bench) ratio(scenario string, srv, base result) {
 	for i := range b.rep.Results {
 		r := &b.rep.Results[i]
@@ -424,19 +435,38 @@ func (b *bench) checkout(ctx context.Context) error {
 		})
 		return err
 	}}
+	// The same work as the server's, written as a minimal handler would:
+	// what the HTTP hop and a durable order row cost on their own.
+	child, minURL, err := b.env.startBaseline(ctx, "checkout")
+	if err != nil {
+		return err
+	}
+	defer b.env.stopChild(child)
+	minOp := b.checkoutOpAt(minURL, p)
 	res, err := b.contend(ctx,
 		runSpec{scenario: "checkout", target: "baseline: stripe-go → simulator alone", baseline: true,
 			onSimulator: true, pick: func(*worker) *op { return baseOp }, before: b.env.restartSim},
+		runSpec{scenario: "checkout", target: "baseline: chi+pgx order row + stripe-go", baseline: true,
+			serverPID: child.cmd.Process.Pid, pick: func(*worker) *op { return minOp }, before: b.env.restartSim},
 		srv)
 	if err != nil {
 		return err
 	}
-	b.ratio("checkout", res[1], res[0])
+	b.ratio("checkout", res[2], res[0])
+	// For the reader: how far even a minimal handler with a durable order
+	// row is from the bare call, and how the server compares with it.
+	b.ratioOf(res[1], res[0])
+	b.rep.Notes = append(b.rep.Notes, fmt.Sprintf("checkout vs a minimal chi+pgx+stripe-go handler doing the same work: %.2f×; that handler vs the bare stripe-go call: %.2f×",
+		res[2].RPS/res[1].RPS, res[1].RPS/res[0].RPS))
 	return nil
 }
 
 func (b *bench) checkoutOp(p product) *op {
-	url := b.env.serverURL + "/api/checkout"
+	return b.checkoutOpAt(b.env.serverURL, p)
+}
+
+func (b *bench) checkoutOpAt(base string, p product) *op {
+	url := base + "/api/checkout"
 	body := fmt.Appendf(nil, `{"product_id":%q,"quantity":1}`, p.ID)
 	return &op{name: "checkout", do: func(ctx context.Context, w *worker) error {
 		return w.call(ctx, "POST", url, body, map[string]string{
