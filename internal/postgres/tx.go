@@ -23,6 +23,12 @@ type Tx struct {
 	conn    *pgxpool.Conn
 	pending *pgx.Batch // statements not sent yet; "begin" first until it is sent
 	begun   bool       // "begin" has been sent
+	// err is the first failure of a send. Postgres refuses every statement
+	// of a transaction after an error; the Tx refuses them too, so that a
+	// failure that happened before the BEGIN ran (pgx prepares new statements
+	// in a round trip of their own) cannot leave later statements to run,
+	// and commit, outside any transaction.
+	err error
 }
 
 // InTx runs fn in a transaction, committed when fn returns nil. The
@@ -74,7 +80,8 @@ func (t *Tx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandT
 		tag = ct
 		return nil
 	})
-	return tag, t.send(ctx, b)
+	err := t.send(ctx, b) // sets tag: read it after
+	return tag, err
 }
 
 // QueryRow returns a row whose Scan runs sql, with whatever is pending, in
@@ -86,7 +93,7 @@ func (t *Tx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 // Query sends what is pending, then runs sql; its rows must be closed
 // before the next statement.
 func (t *Tx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	if b := t.take(); len(b.QueuedQueries) > 0 {
+	if b := t.take(); len(b.QueuedQueries) > 0 || t.err != nil {
 		if err := t.send(ctx, b); err != nil {
 			return nil, err
 		}
@@ -137,7 +144,11 @@ func (t *Tx) with(queue func(b *pgx.Batch)) *pgx.Batch {
 }
 
 func (t *Tx) send(ctx context.Context, b *pgx.Batch) error {
-	return t.conn.SendBatch(ctx, b).Close()
+	if t.err != nil {
+		return t.err
+	}
+	t.err = t.conn.SendBatch(ctx, b).Close()
+	return t.err
 }
 
 // commit sends what is pending and COMMIT together. A transaction that never

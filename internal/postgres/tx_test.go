@@ -233,3 +233,31 @@ func TestInsertAndLockOrderInOneTransaction(t *testing.T) {
 	}
 	noOpenTransaction(t, pool)
 }
+
+// A statement that fails before the BEGIN has run (pgx prepares a new
+// statement in a round trip of its own) must not leave the next ones to run
+// and commit outside any transaction: after a failure, the Tx refuses.
+func TestTxRefusesEverythingAfterAFailure(t *testing.T) {
+	ctx := context.Background()
+	pool, _ := testdb.New(t)
+	stock := int64(5)
+	p, err := postgres.NewProducts(pool).Create(ctx, shopProduct(&stock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
+		var x int
+		_ = tx.QueryRow(ctx, `SELECT no_such_column FROM products WHERE id = $1`, p.ID).Scan(&x) // ignored on purpose
+		if _, err := tx.Exec(ctx, `UPDATE products SET stock = 3 WHERE id = $1`, p.ID); err == nil {
+			t.Error("a statement after a failed one ran")
+		}
+		return nil
+	})
+	if err == nil {
+		t.Fatal("a transaction with a failed statement committed")
+	}
+	if got := stockOf(t, pool, p.ID); got != 5 {
+		t.Fatalf("stock %d, want 5: a statement ran outside the transaction", got)
+	}
+	noOpenTransaction(t, pool)
+}
