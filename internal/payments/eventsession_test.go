@@ -86,6 +86,7 @@ func TestEventSessionDecodesLikeStripeGo(t *testing.T) {
 		"payment intent expanded":        with(t, session, map[string]any{"payment_intent": pi}),
 		"no customer details, an email":  with(t, session, map[string]any{"customer_details": nil, "customer_email": "a@example.com"}),
 		"no payment intent, no metadata": with(t, session, map[string]any{"payment_intent": nil, "metadata": nil, "url": nil}),
+		"order id only in another case":  with(t, session, map[string]any{"metadata": map[string]string{"ORDER_ID": "x", "Order_Id": "y"}}),
 		"expired":                        with(t, session, map[string]any{"status": "expired", "expires_at": 0}),
 	}
 	for name, object := range cases {
@@ -110,6 +111,8 @@ func FuzzEventSessionDecode(f *testing.F) {
 		`{"id":"cs_1","status":"open","payment_status":"unpaid","customer_details":{"email":"a@b.c"},"customer_email":"x@y.z","expires_at":1700000000}`,
 		`{"id":"cs_1","status":"expired","payment_status":"unpaid","payment_intent":null,"customer_details":null,"url":null}`,
 		`"cs_1"`, `{"payment_intent":{"id":"pi_1"},"payment_intent":"pi_2","id":"cs","status":"s","payment_status":"p"}`,
+		`{"id":"cs_1","status":"complete","payment_status":"paid","metadata":{"order_id":"a","Order_Id":"b","ORDER_ID":"c"}}`,
+		`{"id":"cs_1","status":"complete","payment_status":"paid","METADATA":{"order_id":"a"},"Metadata":{"ORDER_ID":"b"}}`,
 	} {
 		f.Add([]byte(s))
 	}

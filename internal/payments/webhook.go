@@ -122,9 +122,9 @@ type eventSession struct {
 	ClientReferenceID string `json:"client_reference_id"`
 	AmountTotal       int64  `json:"amount_total"`
 	ExpiresAt         int64  `json:"expires_at"`
-	Metadata          struct {
-		OrderID string `json:"order_id"`
-	} `json:"metadata"`
+	// A map, as in stripe-go: encoding/json matches struct fields without
+	// regard to case, and only the key "order_id" names the order.
+	Metadata        map[string]string `json:"metadata"`
 	CustomerDetails *struct {
 		Email string `json:"email"`
 	} `json:"customer_details"`
@@ -166,7 +166,7 @@ func decodeEventSession(object []byte) (Session, error) {
 		Currency:          s.Currency,
 		CustomerEmail:     s.CustomerEmail,
 		ClientReferenceID: s.ClientReferenceID,
-		OrderID:           s.Metadata.OrderID,
+		OrderID:           s.Metadata["order_id"],
 		AmountTotal:       s.AmountTotal,
 	}
 	if s.ExpiresAt != 0 {
