@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -142,12 +143,32 @@ func (s *Service) transition(ctx context.Context, tx *postgres.Tx, orderID strin
 }
 
 // move is transition for an order row the transaction has already locked
-// (FOR UPDATE), which spares the webhook's hot path a second read.
+// (FOR UPDATE), which spares the webhook's hot path a second read. The lock
+// means the row's status decides: an order that may not move is left as it
+// is, and one that may is moved by an UPDATE whose result is known, sent
+// with the transaction's next statement or its commit, unless a move to
+// paid must first learn whether refunds of its payment were recorded
+// before (then the UPDATE answers that in its RETURNING).
 func (s *Service) move(ctx context.Context, tx *postgres.Tx, before postgres.OrderRow, to shop.Status, c postgres.Change) (postgres.OrderRow, bool, error) {
+	if !slices.Contains(shop.From(to), before.Status) {
+		return before, false, nil
+	}
 	orderID := before.ID
-	after, moved, err := postgres.NewOrders(tx).Transition(ctx, orderID, to, c)
-	if err != nil || !moved {
-		return after, false, err
+	orders := postgres.NewOrders(tx)
+	after := before.Moved(to, c)
+	waiting, known := refundsWaitingFor(ctx, orderID, after.PaymentIntentID)
+	if to != shop.StatusPaid || known {
+		if err := orders.TransitionLater(ctx, orderID, to, c); err != nil {
+			return before, false, err
+		}
+		after.RefundsWaiting = to == shop.StatusPaid && waiting
+	} else {
+		var moved bool
+		var err error
+		after, moved, err = orders.Transition(ctx, orderID, to, c)
+		if err != nil || !moved { // !moved: the lock says it cannot happen
+			return before, false, err
+		}
 	}
 	if before.Reserved > 0 && after.Reserved == 0 {
 		if err := postgres.NewProducts(tx).Release(ctx, after.ProductID, before.Reserved); err != nil {

@@ -36,10 +36,10 @@ func (s *Service) HandleEvent(ctx context.Context, ev payments.Event) (string, e
 		var err error
 		if id := orderToLock(ev); id != "" {
 			// The order's lock rides with the insert: one round trip fewer.
-			var o postgres.OrderRow
-			var found bool
-			fresh, o, found, err = events.InsertAndLockOrder(ctx, record, id)
-			ctx = orderLocked(ctx, id, o, found)
+			var l postgres.EventLock
+			l, err = events.InsertAndLockOrder(ctx, record, id)
+			fresh = l.Fresh
+			ctx = orderLocked(ctx, id, record.PaymentIntentID, l)
 		} else {
 			fresh, err = events.Insert(ctx, record)
 		}

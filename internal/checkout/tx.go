@@ -61,20 +61,25 @@ func lockPaymentIntent(ctx context.Context, tx *postgres.Tx, paymentIntentID str
 type lockedOrderKey struct{}
 
 // prefetchedOrder is an order the transaction has already locked (FOR
-// UPDATE), or found missing, in the round trip that recorded the event.
-// It is handed out once: after that the row may have moved on.
+// UPDATE), or found missing, in the round trip that recorded the event,
+// and whether refunds of the event's payment wait for it.
+// The row is handed out once: after that it may have moved on.
 type prefetchedOrder struct {
-	id    string
-	row   postgres.OrderRow
-	found bool
-	used  bool
+	id             string
+	row            postgres.OrderRow
+	found          bool
+	used           bool
+	paymentIntent  string
+	refundsWaiting bool
 }
 
 var errNotPrefetched = errors.New("order not prefetched")
 
-// orderLocked notes in ctx the outcome of locking order id.
-func orderLocked(ctx context.Context, id string, row postgres.OrderRow, found bool) context.Context {
-	return context.WithValue(ctx, lockedOrderKey{}, &prefetchedOrder{id: id, row: row, found: found})
+// orderLocked notes in ctx what locking order id found, for the event of
+// payment intent pi.
+func orderLocked(ctx context.Context, id, pi string, l postgres.EventLock) context.Context {
+	return context.WithValue(ctx, lockedOrderKey{}, &prefetchedOrder{id: id, row: l.Order, found: l.Found,
+		paymentIntent: pi, refundsWaiting: l.RefundsWaiting})
 }
 
 // lockedOrder returns order id as locked earlier in the transaction, or a
@@ -90,4 +95,14 @@ func lockedOrder(ctx context.Context, id string) (postgres.OrderRow, error) {
 		return postgres.OrderRow{}, shop.Errorf(shop.ErrNotFound, "not found")
 	}
 	return p.row, nil
+}
+
+// refundsWaitingFor says whether refunds of payment intent pi wait for
+// order id, when the transaction learnt it with the order's lock.
+func refundsWaitingFor(ctx context.Context, id, pi string) (waiting, known bool) {
+	p, ok := ctx.Value(lockedOrderKey{}).(*prefetchedOrder)
+	if !ok || p.id != id || pi == "" || p.paymentIntent != pi {
+		return false, false
+	}
+	return p.refundsWaiting, true
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -51,33 +52,54 @@ func insertEventSQL(e shop.Event) (string, []any) {
 		ON CONFLICT (id) DO NOTHING`, []any{e.ID, e.Type, e.APIVersion, e.Payload, e.PaymentIntentID}
 }
 
+// EventLock is what InsertAndLockOrder learnt.
+type EventLock struct {
+	Fresh bool     // the event was not in the inbox yet
+	Found bool     // the order exists
+	Order OrderRow // locked FOR UPDATE, when found
+	// RefundsWaiting says whether refunds of the event's payment intent
+	// were recorded before an order knew the payment (false when the
+	// event names none). The payment's lock, taken by the insert, keeps it
+	// true until this transaction ends.
+	RefundsWaiting bool
+}
+
 // InsertAndLockOrder is Insert, then Orders.GetForUpdate of the order the
 // event names, in one round trip: the lock its handling takes next, taken
-// after the payment's lock as everywhere else. found is false when there is
-// no such order. The order is locked even when the event is a duplicate,
-// which costs a duplicate nothing but a short wait. orderID must be a UUID.
-// Outside a Tx it takes two round trips.
-func (s *Events) InsertAndLockOrder(ctx context.Context, e shop.Event, orderID string) (fresh bool, o OrderRow, found bool, err error) {
+// after the payment's lock as everywhere else; with it, whether refunds of
+// the event's payment wait for an order. The order is locked even when the
+// event is a duplicate, which costs a duplicate nothing but a short wait.
+// orderID must be a UUID. Outside a Tx it takes two round trips.
+func (s *Events) InsertAndLockOrder(ctx context.Context, e shop.Event, orderID string) (EventLock, error) {
+	var l EventLock
+	lockSQL := `SELECT ` + orderColumns + `, ` + strings.Replace(refundsWaitingSQL, "$1", "$2", 1) + `
+		FROM orders WHERE id = $1 FOR UPDATE`
+	var pi *string // NULL, not '', when the event names no payment: no refund matches it
+	if e.PaymentIntentID != "" {
+		pi = &e.PaymentIntentID
+	}
 	tx, ok := s.db.(*Tx)
 	if !ok {
-		if fresh, err = s.Insert(ctx, e); err != nil {
-			return false, OrderRow{}, false, err
+		var err error
+		if l.Fresh, err = s.Insert(ctx, e); err != nil {
+			return EventLock{}, err
 		}
-		o, err = NewOrders(s.db).GetForUpdate(ctx, orderID)
+		l.Order, err = scanOrder(s.db.QueryRow(ctx, lockSQL, orderID, pi), &l.RefundsWaiting)
 		if shop.ErrorCode(err) == shop.ErrNotFound {
-			return fresh, OrderRow{}, false, nil
+			return l, nil
 		}
-		return fresh, o, err == nil, err
+		l.Found = err == nil
+		return l, err
 	}
 	insert, args := insertEventSQL(e)
 	var orderErr error
-	err = tx.send(ctx, tx.with(func(b *pgx.Batch) {
+	err := tx.send(ctx, tx.with(func(b *pgx.Batch) {
 		b.Queue(insert, args...).Exec(func(tag pgconn.CommandTag) error {
-			fresh = tag.RowsAffected() == 1
+			l.Fresh = tag.RowsAffected() == 1
 			return nil
 		})
-		b.Queue(`SELECT `+orderColumns+` FROM orders WHERE id = $1 FOR UPDATE`, orderID).QueryRow(func(row pgx.Row) error {
-			o, orderErr = scanOrder(row)
+		b.Queue(lockSQL, orderID, pi).QueryRow(func(row pgx.Row) error {
+			l.Order, orderErr = scanOrder(row, &l.RefundsWaiting)
 			if shop.ErrorCode(orderErr) == shop.ErrNotFound {
 				return nil // an answer, not a failure (see txRow.Scan)
 			}
@@ -85,9 +107,10 @@ func (s *Events) InsertAndLockOrder(ctx context.Context, e shop.Event, orderID s
 		})
 	}))
 	if err != nil {
-		return false, OrderRow{}, false, translate(err)
+		return EventLock{}, translate(err)
 	}
-	return fresh, o, orderErr == nil, nil
+	l.Found = orderErr == nil
+	return l, nil
 }
 
 // Get returns an event.

@@ -147,6 +147,23 @@ type Change struct {
 	CustomerEmail   string
 }
 
+// transitionSQL moves an order ($1) to a status ($2) only from one of the
+// statuses ($3) that may lead there, writing the Change ($4–$6).
+const transitionSQL = `
+		UPDATE orders SET status = $2, updated_at = now(),
+			session_id = coalesce(session_id, nullif($4, '')),
+			payment_intent_id = coalesce(nullif($5, ''), payment_intent_id),
+			customer_email = coalesce(nullif($6, ''), customer_email),
+			paid_at = CASE WHEN $2 = 'paid' THEN now() ELSE paid_at END,
+			refunded_at = CASE WHEN $2 = 'refunded' THEN now() ELSE refunded_at END,
+			reserved = CASE WHEN $2 IN ('expired', 'failed') THEN 0 ELSE reserved END
+		WHERE id = $1 AND status = ANY($3)`
+
+// refundsWaitingSQL says whether refunds of a payment intent ($1) were
+// recorded before an order knew its payment, and wait for it.
+const refundsWaitingSQL = `EXISTS (SELECT 1 FROM stripe_events e WHERE e.payment_intent_id = $1
+		AND e.type = 'charge.refunded' AND (e.order_id IS NULL OR e.error <> ''))`
+
 // Transition moves an order to status `to` only if it is still in one of the
 // statuses that may lead there; the conditional UPDATE is what makes every
 // transition happen once however many doors reach it. It reports whether the
@@ -157,24 +174,47 @@ func (s *Orders) Transition(ctx context.Context, id string, to shop.Status, c Ch
 		return OrderRow{}, false, fmt.Errorf("no status leads to %s", to)
 	}
 	var waiting bool
-	o, err := scanOrder(s.db.QueryRow(ctx, `
-		UPDATE orders SET status = $2, updated_at = now(),
-			session_id = coalesce(session_id, nullif($4, '')),
-			payment_intent_id = coalesce(nullif($5, ''), payment_intent_id),
-			customer_email = coalesce(nullif($6, ''), customer_email),
-			paid_at = CASE WHEN $2 = 'paid' THEN now() ELSE paid_at END,
-			refunded_at = CASE WHEN $2 = 'refunded' THEN now() ELSE refunded_at END,
-			reserved = CASE WHEN $2 IN ('expired', 'failed') THEN 0 ELSE reserved END
-		WHERE id = $1 AND status = ANY($3)
+	o, err := scanOrder(s.db.QueryRow(ctx, transitionSQL+`
 		RETURNING `+orderColumns+`,
-			$2 = 'paid' AND EXISTS (SELECT 1 FROM stripe_events e WHERE e.payment_intent_id = orders.payment_intent_id
-				AND e.type = 'charge.refunded' AND (e.order_id IS NULL OR e.error <> ''))`,
+			$2 = 'paid' AND `+strings.Replace(refundsWaitingSQL, "$1", "orders.payment_intent_id", 1),
 		id, to, statusStrings(from), c.SessionID, c.PaymentIntentID, c.CustomerEmail), &waiting)
 	o.RefundsWaiting = waiting
 	if shop.ErrorCode(err) == shop.ErrNotFound {
 		return OrderRow{}, false, nil
 	}
 	return o, err == nil, err
+}
+
+// TransitionLater is Transition for an order the transaction holds locked
+// (FOR UPDATE) in a status that may lead to `to`: its outcome is known, so
+// inside a Tx the UPDATE goes with the next statement or the commit.
+// OrderRow.Moved says what the row becomes.
+func (s *Orders) TransitionLater(ctx context.Context, id string, to shop.Status, c Change) error {
+	from := shop.From(to)
+	if len(from) == 0 {
+		return fmt.Errorf("no status leads to %s", to)
+	}
+	return execLater(ctx, s.db, transitionSQL, id, to, statusStrings(from), c.SessionID, c.PaymentIntentID, c.CustomerEmail)
+}
+
+// Moved is the row as transitionSQL leaves it, but for the timestamps,
+// which are the database's.
+func (o OrderRow) Moved(to shop.Status, c Change) OrderRow {
+	o.Status = to
+	if o.SessionID == "" {
+		o.SessionID = c.SessionID
+	}
+	if c.PaymentIntentID != "" {
+		o.PaymentIntentID = c.PaymentIntentID
+	}
+	if c.CustomerEmail != "" {
+		o.CustomerEmail = c.CustomerEmail
+	}
+	if to == shop.StatusExpired || to == shop.StatusFailed {
+		o.Reserved = 0
+	}
+	o.RefundsWaiting = false
+	return o
 }
 
 // Flag marks an order for the admin's attention.

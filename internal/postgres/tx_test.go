@@ -196,12 +196,12 @@ func TestInsertAndLockOrderInOneTransaction(t *testing.T) {
 		Payload: []byte(`{}`), PaymentIntentID: "pi_1"}
 	for i, wantFresh := range []bool{true, false} {
 		err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
-			fresh, got, found, err := postgres.NewEvents(tx).InsertAndLockOrder(ctx, ev, o.ID)
+			l, err := postgres.NewEvents(tx).InsertAndLockOrder(ctx, ev, o.ID)
 			if err != nil {
 				return err
 			}
-			if fresh != wantFresh || !found || got.ID != o.ID || got.AmountTotal != o.AmountTotal {
-				t.Errorf("delivery %d: fresh %v found %v order %q; want fresh %v and the order", i+1, fresh, found, got.ID, wantFresh)
+			if l.Fresh != wantFresh || !l.Found || l.Order.ID != o.ID || l.Order.AmountTotal != o.AmountTotal || l.RefundsWaiting {
+				t.Errorf("delivery %d: %+v; want fresh %v, the order, no refunds waiting", i+1, l, wantFresh)
 			}
 			// The order is locked until the transaction ends.
 			_, err = pool.Exec(ctx, `SELECT 1 FROM orders WHERE id = $1 FOR UPDATE NOWAIT`, o.ID)
@@ -214,13 +214,31 @@ func TestInsertAndLockOrderInOneTransaction(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A refund of the payment recorded before any order knew it: the next
+	// event of that payment learns it waits.
+	refund := shop.Event{ID: "evt_refund", Type: "charge.refunded", APIVersion: "2023-10-16", Payload: []byte(`{}`), PaymentIntentID: "pi_1"}
+	if _, err := postgres.NewEvents(pool).Insert(ctx, refund); err != nil {
+		t.Fatal(err)
+	}
+	err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
+		ev := ev
+		ev.ID = "evt_3"
+		l, err := postgres.NewEvents(tx).InsertAndLockOrder(ctx, ev, o.ID)
+		if err == nil && !l.RefundsWaiting {
+			t.Errorf("a refund recorded with no order: %+v, want RefundsWaiting", l)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// An event naming no known order: recorded, found false, and the
 	// transaction goes on.
 	err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
 		ev := shop.Event{ID: "evt_2", Type: "checkout.session.completed", APIVersion: "2023-10-16", Payload: []byte(`{}`)}
-		fresh, _, found, err := postgres.NewEvents(tx).InsertAndLockOrder(ctx, ev, "00000000-0000-4000-8000-000000000000")
-		if err != nil || !fresh || found {
-			t.Errorf("unknown order: fresh %v found %v err %v; want fresh, not found", fresh, found, err)
+		l, err := postgres.NewEvents(tx).InsertAndLockOrder(ctx, ev, "00000000-0000-4000-8000-000000000000")
+		if err != nil || !l.Fresh || l.Found {
+			t.Errorf("unknown order: %+v, %v; want fresh, not found", l, err)
 		}
 		return postgres.NewEvents(tx).MarkProcessed(ctx, ev.ID, "", "no order")
 	})
