@@ -316,9 +316,10 @@ func fetch(ctx context.Context, url string, header map[string]string) ([]byte, h
 	return body, resp.Header, err
 }
 
-// ordersFor sizes a block of pending orders for one webhook run.
+// ordersFor sizes the block of pending orders one contender uses over all
+// its webhook runs.
 func (b *bench) ordersFor(share float64) int64 {
-	secs := (b.cfg.warmup + b.cfg.duration).Seconds()
+	secs := (b.cfg.warmup + b.cfg.duration).Seconds() * float64(b.cfg.rounds) / 2
 	return max(200, int64(float64(b.cfg.webhookRate)*share*secs))
 }
 
