@@ -366,19 +366,22 @@ func composeEnv(block string) map[string]string {
 	return env
 }
 
-// handledEvents are the event types checkout's apply acts on.
+// handledEvents are the event types checkout's apply acts on: those it
+// names, and the session events it hands to sessionEvent.
 func handledEvents(t *testing.T) []string {
 	t.Helper()
 	src := repoFile(t, "internal/checkout/events.go")
-	start := strings.Index(src, "func (s *Service) apply(")
-	if start < 0 {
-		t.Fatal("internal/checkout/events.go has no apply method")
-	}
-	body := src[start:]
-	body = body[:strings.Index(body, "\n}\n")]
 	var out []string
-	for _, m := range regexp.MustCompile(`"([a-z_]+(?:\.[a-z_]+)+)"`).FindAllStringSubmatch(body, -1) {
-		out = append(out, m[1])
+	for _, fn := range []string{"func (s *Service) apply(", "func sessionEvent("} {
+		start := strings.Index(src, fn)
+		if start < 0 {
+			t.Fatalf("internal/checkout/events.go has no %s…", fn)
+		}
+		body := src[start:]
+		body = body[:strings.Index(body, "\n}\n")]
+		for _, m := range regexp.MustCompile(`"([a-z_]+(?:\.[a-z_]+)+)"`).FindAllStringSubmatch(body, -1) {
+			out = append(out, m[1])
+		}
 	}
 	sort.Strings(out)
 	if len(out) < 5 {
