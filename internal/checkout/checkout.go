@@ -227,8 +227,9 @@ func (s *Service) applySession(ctx context.Context, tx *postgres.Tx, sess paymen
 	}
 	if moved && after.RefundsWaiting {
 		// A refund may have been reported before the payment (events come
-		// in any order); it found no order then and applies now.
-		if err := s.applyEarlierRefunds(ctx, tx, sess.PaymentIntentID); err != nil {
+		// in any order); it found no order then and applies now. The
+		// payment is the order's, which a session without one leaves as it was.
+		if err := s.applyEarlierRefunds(ctx, tx, after.PaymentIntentID); err != nil {
 			return o.ID, "", err
 		}
 	}

@@ -98,7 +98,9 @@ func lockedOrder(ctx context.Context, id string) (postgres.OrderRow, error) {
 }
 
 // refundsWaitingFor says whether refunds of payment intent pi wait for
-// order id, when the transaction learnt it with the order's lock.
+// order id, when the transaction learnt it with the order's lock. The
+// answer holds until something in the transaction applies those refunds:
+// ask it for the order's one move to paid, before applyEarlierRefunds.
 func refundsWaitingFor(ctx context.Context, id, pi string) (waiting, known bool) {
 	p, ok := ctx.Value(lockedOrderKey{}).(*prefetchedOrder)
 	if !ok || p.id != id || pi == "" || p.paymentIntent != pi {

@@ -59,8 +59,8 @@ type EventLock struct {
 	Order OrderRow // locked FOR UPDATE, when found
 	// RefundsWaiting says whether refunds of the event's payment intent
 	// were recorded before an order knew the payment (false when the
-	// event names none). The payment's lock, taken by the insert, keeps it
-	// true until this transaction ends.
+	// event names none). Inside a Tx the payment's lock, taken by the
+	// insert, keeps the answer fixed until the transaction ends.
 	RefundsWaiting bool
 }
 

@@ -29,7 +29,8 @@ type OrderRow struct {
 	// Reserved is the units the order took from stock: its quantity, or 0
 	// for a product with unlimited stock, and 0 again once given back.
 	Reserved int64
-	// RefundsWaiting, set by Transition, says that refunds of the order's
+	// RefundsWaiting, set by a move to paid (Transition, or checkout's
+	// move from what the webhook learnt with the order's lock), says that refunds of the order's
 	// payment were recorded before the order knew its payment.
 	RefundsWaiting bool
 }
@@ -194,7 +195,13 @@ func (s *Orders) TransitionLater(ctx context.Context, id string, to shop.Status,
 	if len(from) == 0 {
 		return fmt.Errorf("no status leads to %s", to)
 	}
-	return execLater(ctx, s.db, transitionSQL, id, to, statusStrings(from), c.SessionID, c.PaymentIntentID, c.CustomerEmail)
+	// Its result is never read, so a move that did not happen must fail the
+	// transaction by itself: with no row moved, 1/0 makes the COMMIT a
+	// ROLLBACK instead of committing what the caller believed happened
+	// (a stock release, an outcome, a metric).
+	return execLater(ctx, s.db, `WITH moved AS (`+transitionSQL+` RETURNING 1)
+		SELECT 1 / count(*) FROM moved`,
+		id, to, statusStrings(from), c.SessionID, c.PaymentIntentID, c.CustomerEmail)
 }
 
 // Moved is the row as transitionSQL leaves it, but for the timestamps,

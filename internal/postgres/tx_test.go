@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -278,4 +279,98 @@ func TestTxRefusesEverythingAfterAFailure(t *testing.T) {
 		t.Fatalf("stock %d, want 5: a statement ran outside the transaction", got)
 	}
 	noOpenTransaction(t, pool)
+}
+
+// TestMovedIsWhatTransitionDoes: checkout moves a locked order without
+// reading the UPDATE back (TransitionLater) and takes OrderRow.Moved for
+// the row it leaves; Moved must say what Transition's RETURNING says, for
+// every allowed move, with a session id already recorded or not, and for
+// changes that carry ids or none.
+func TestMovedIsWhatTransitionDoes(t *testing.T) {
+	ctx := context.Background()
+	pool, _ := testdb.New(t)
+	stock := int64(1000)
+	p, err := postgres.NewProducts(pool).Create(ctx, shopProduct(&stock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes := []postgres.Change{{}, {SessionID: "cs_new", PaymentIntentID: "pi_new", CustomerEmail: "new@example.com"}}
+	n := 0
+	for _, to := range shop.Statuses {
+		for _, from := range shop.From(to) {
+			for _, hadSession := range []bool{false, true} {
+				for _, c := range changes {
+					n++
+					o, err := postgres.NewOrders(pool).Place(ctx, p.ID, 2, time.Now().Add(time.Hour))
+					if err != nil {
+						t.Fatal(err)
+					}
+					session := any(nil)
+					if hadSession {
+						session = fmt.Sprintf("cs_old_%d", n)
+					}
+					_, err = pool.Exec(ctx, `UPDATE orders SET status = $2, session_id = $3, payment_intent_id = $4,
+						paid_at = CASE WHEN $2 IN ('paid', 'refunded') THEN now() END WHERE id = $1`,
+						o.ID, from, session, fmt.Sprintf("pi_old_%d", n))
+					if err != nil {
+						t.Fatal(err)
+					}
+					err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
+						before, err := postgres.NewOrders(tx).GetForUpdate(ctx, o.ID)
+						if err != nil {
+							return err
+						}
+						want := before.Moved(to, c)
+						got, moved, err := postgres.NewOrders(tx).Transition(ctx, o.ID, to, c)
+						if err != nil || !moved {
+							return fmt.Errorf("%s → %s did not move: %v", from, to, err)
+						}
+						if got.Status != want.Status || got.SessionID != want.SessionID || got.PaymentIntentID != want.PaymentIntentID ||
+							got.CustomerEmail != want.CustomerEmail || got.Reserved != want.Reserved || got.ProductID != want.ProductID {
+							t.Errorf("%s → %s (session %v, change %+v):\n Moved      %+v\n Transition %+v", from, to, hadSession, c, want, got)
+						}
+						return errors.New("roll back")
+					})
+					if err == nil || err.Error() != "roll back" {
+						t.Fatal(err)
+					}
+				}
+			}
+		}
+	}
+	if n < 20 {
+		t.Fatalf("only %d moves tried", n)
+	}
+}
+
+// A TransitionLater whose order is not where the caller believed fails
+// the whole transaction at its commit, rather than committing what was
+// done on that belief.
+func TestTransitionLaterThatMovesNothingFailsTheTransaction(t *testing.T) {
+	ctx := context.Background()
+	pool, _ := testdb.New(t)
+	stock := int64(5)
+	p, err := postgres.NewProducts(pool).Create(ctx, shopProduct(&stock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := postgres.NewOrders(pool).Place(ctx, p.ID, 2, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
+		if err := postgres.NewOrders(tx).TransitionLater(ctx, o.ID, shop.StatusRefunded, postgres.Change{}); err != nil {
+			return err // pending cannot become refunded
+		}
+		return postgres.NewProducts(tx).Release(ctx, p.ID, 2)
+	})
+	if err == nil {
+		t.Fatal("a move that did not happen committed")
+	}
+	if got := stockOf(t, pool, p.ID); got != 3 {
+		t.Fatalf("stock %d, want 3: the release went through with the failed move", got)
+	}
+	if got, _ := postgres.NewOrders(pool).Get(ctx, o.ID); got.Status != shop.StatusPending {
+		t.Fatalf("order %s, want pending", got.Status)
+	}
 }
