@@ -188,7 +188,7 @@ func (c *Client) Refund(ctx context.Context, paymentIntentID, idempotencyKey str
 func IdempotencyKey(op, id string) string { return "stripeshop-" + op + "-" + id }
 
 func sessionFrom(s *stripe.CheckoutSession) Session {
-	out := Session{
+	e := eventSession{
 		ID:                s.ID,
 		URL:               s.URL,
 		Status:            string(s.Status),
@@ -196,20 +196,17 @@ func sessionFrom(s *stripe.CheckoutSession) Session {
 		Currency:          string(s.Currency),
 		CustomerEmail:     s.CustomerEmail,
 		ClientReferenceID: s.ClientReferenceID,
-		OrderID:           s.Metadata["order_id"],
 		AmountTotal:       s.AmountTotal,
+		ExpiresAt:         s.ExpiresAt,
+		Metadata:          s.Metadata,
 	}
-	if s.ExpiresAt != 0 {
-		out.ExpiresAt = time.Unix(s.ExpiresAt, 0).UTC()
-	}
-	if s.CustomerDetails != nil && s.CustomerDetails.Email != "" {
-		out.CustomerEmail = s.CustomerDetails.Email
+	if s.CustomerDetails != nil {
+		e.CustomerDetails = &customerDetails{Email: s.CustomerDetails.Email}
 	}
 	if s.PaymentIntent != nil {
-		out.PaymentIntentID = s.PaymentIntent.ID
-		out.PaymentIntentStatus = string(s.PaymentIntent.Status)
+		e.PaymentIntent = &expandable{ID: s.PaymentIntent.ID, Status: string(s.PaymentIntent.Status)}
 	}
-	return out
+	return e.session()
 }
 
 // ProviderError is a failure of Stripe or of the way to it. Nothing was

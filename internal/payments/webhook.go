@@ -125,10 +125,12 @@ type eventSession struct {
 	// A map, as in stripe-go: encoding/json matches struct fields without
 	// regard to case, and only the key "order_id" names the order.
 	Metadata        map[string]string `json:"metadata"`
-	CustomerDetails *struct {
-		Email string `json:"email"`
-	} `json:"customer_details"`
-	PaymentIntent *expandable `json:"payment_intent"`
+	CustomerDetails *customerDetails  `json:"customer_details"`
+	PaymentIntent   *expandable       `json:"payment_intent"`
+}
+
+type customerDetails struct {
+	Email string `json:"email"`
 }
 
 // expandable is an expandable field: the object's id, or the object itself
@@ -158,6 +160,12 @@ func decodeEventSession(object []byte) (Session, error) {
 	if err := json.Unmarshal(object, &s); err != nil {
 		return Session{}, err
 	}
+	return s.session(), nil
+}
+
+// session is what the shop reads of a Checkout Session, however it was
+// decoded (sessionFrom converts stripe-go's type to this one).
+func (s *eventSession) session() Session {
 	out := Session{
 		ID:                s.ID,
 		URL:               s.URL,
@@ -179,7 +187,7 @@ func decodeEventSession(object []byte) (Session, error) {
 		out.PaymentIntentID = s.PaymentIntent.ID
 		out.PaymentIntentStatus = s.PaymentIntent.Status
 	}
-	return out, nil
+	return out
 }
 
 // validSignature tries each secret; stripe-go compares with hmac.Equal, in

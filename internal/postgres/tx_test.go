@@ -25,6 +25,22 @@ func stockOf(t *testing.T, pool *pgxpool.Pool, id string) int64 {
 	return *p.Stock
 }
 
+// withProduct gives a test a database of its own with one product of the
+// given stock (-1: unlimited).
+func withProduct(t *testing.T, stock int64) (*pgxpool.Pool, shop.Product) {
+	t.Helper()
+	pool, _ := testdb.New(t)
+	var s *int64
+	if stock >= 0 {
+		s = &stock
+	}
+	p, err := postgres.NewProducts(pool).Create(context.Background(), shopProduct(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pool, p
+}
+
 // noOpenTransaction fails when a connection sits inside a transaction: a Tx
 // must never leave one behind.
 func noOpenTransaction(t *testing.T, pool *pgxpool.Pool) {
@@ -39,12 +55,8 @@ func noOpenTransaction(t *testing.T, pool *pgxpool.Pool) {
 
 func TestTxCommitsEverythingOrNothing(t *testing.T) {
 	ctx := context.Background()
-	pool, _ := testdb.New(t)
-	stock := int64(10)
-	p, err := postgres.NewProducts(pool).Create(ctx, shopProduct(&stock))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, p := withProduct(t, 10)
+	var err error
 	take := `UPDATE products SET stock = stock - $2 WHERE id = $1`
 
 	// Statements sent later, with the commit: all of them land.
@@ -105,12 +117,8 @@ func TestTxCommitsEverythingOrNothing(t *testing.T) {
 
 func TestTxNoRowIsAnAnswerNotAFailure(t *testing.T) {
 	ctx := context.Background()
-	pool, _ := testdb.New(t)
-	stock := int64(3)
-	p, err := postgres.NewProducts(pool).Create(ctx, shopProduct(&stock))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, p := withProduct(t, 3)
+	var err error
 	err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
 		_, err := postgres.NewOrders(tx).GetForUpdate(ctx, "00000000-0000-4000-8000-000000000000")
 		if shop.ErrorCode(err) != shop.ErrNotFound {
@@ -127,12 +135,8 @@ func TestTxNoRowIsAnAnswerNotAFailure(t *testing.T) {
 
 func TestTxIsolatedUntilCommit(t *testing.T) {
 	ctx := context.Background()
-	pool, _ := testdb.New(t)
-	stock := int64(5)
-	p, err := postgres.NewProducts(pool).Create(ctx, shopProduct(&stock))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, p := withProduct(t, 5)
+	var err error
 	err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
 		// The BEGIN went with this first statement: another connection must
 		// not see its write before the commit.
@@ -158,12 +162,8 @@ func TestTxIsolatedUntilCommit(t *testing.T) {
 }
 
 func TestTxCanceledMidwayLeavesNothingBehind(t *testing.T) {
-	pool, _ := testdb.New(t)
-	stock := int64(5)
-	p, err := postgres.NewProducts(pool).Create(context.Background(), shopProduct(&stock))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, p := withProduct(t, 5)
+	var err error
 	ctx, cancel := context.WithCancel(context.Background())
 	err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE products SET stock = 1 WHERE id = $1`, p.ID); err != nil {
@@ -184,11 +184,8 @@ func TestTxCanceledMidwayLeavesNothingBehind(t *testing.T) {
 
 func TestInsertAndLockOrderInOneTransaction(t *testing.T) {
 	ctx := context.Background()
-	pool, _ := testdb.New(t)
-	p, err := postgres.NewProducts(pool).Create(ctx, shopProduct(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, p := withProduct(t, -1)
+	var err error
 	o, err := postgres.NewOrders(pool).Place(ctx, p.ID, 1, time.Now().Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
@@ -258,12 +255,8 @@ func TestInsertAndLockOrderInOneTransaction(t *testing.T) {
 // and commit outside any transaction: after a failure, the Tx refuses.
 func TestTxRefusesEverythingAfterAFailure(t *testing.T) {
 	ctx := context.Background()
-	pool, _ := testdb.New(t)
-	stock := int64(5)
-	p, err := postgres.NewProducts(pool).Create(ctx, shopProduct(&stock))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, p := withProduct(t, 5)
+	var err error
 	err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
 		var x int
 		_ = tx.QueryRow(ctx, `SELECT no_such_column FROM products WHERE id = $1`, p.ID).Scan(&x) // ignored on purpose
@@ -288,12 +281,7 @@ func TestTxRefusesEverythingAfterAFailure(t *testing.T) {
 // changes that carry ids or none.
 func TestMovedIsWhatTransitionDoes(t *testing.T) {
 	ctx := context.Background()
-	pool, _ := testdb.New(t)
-	stock := int64(1000)
-	p, err := postgres.NewProducts(pool).Create(ctx, shopProduct(&stock))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, p := withProduct(t, 1000)
 	changes := []postgres.Change{{}, {SessionID: "cs_new", PaymentIntentID: "pi_new", CustomerEmail: "new@example.com"}}
 	n := 0
 	for _, to := range shop.Statuses {
@@ -348,12 +336,8 @@ func TestMovedIsWhatTransitionDoes(t *testing.T) {
 // done on that belief.
 func TestTransitionLaterThatMovesNothingFailsTheTransaction(t *testing.T) {
 	ctx := context.Background()
-	pool, _ := testdb.New(t)
-	stock := int64(5)
-	p, err := postgres.NewProducts(pool).Create(ctx, shopProduct(&stock))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, p := withProduct(t, 5)
+	var err error
 	o, err := postgres.NewOrders(pool).Place(ctx, p.ID, 2, time.Now().Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
