@@ -187,6 +187,7 @@ func (c *Client) Refund(ctx context.Context, paymentIntentID, idempotencyKey str
 // IdempotencyKey derives a stable key for one operation on one object.
 func IdempotencyKey(op, id string) string { return "stripeshop-" + op + "-" + id }
 
+// sessionFrom is what the shop reads of a session stripe-go decoded.
 func sessionFrom(s *stripe.CheckoutSession) Session {
 	e := eventSession{
 		ID:                s.ID,
