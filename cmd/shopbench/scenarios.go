@@ -233,8 +233,8 @@ func (b *bench) catalog(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.ratio("catalog", res[1], res[0])
-	b.ratio("catalog", res[2], res[0])
+	b.ratio(res[1], res[0])
+	b.ratio(res[2], res[0])
 	return nil
 }
 
@@ -274,23 +274,12 @@ func (b *bench) sameCatalog(ctx context.Context, baseURL string) error {
 	return nil
 }
 
-// ratio records the server row's ratio to a baseline row.
-// ratioOf sets a baseline's own ratio to the scenario's first baseline.
-func (b *bench) ratioOf(of, base result) {
+// ratio records a row's req/s as a ratio to a baseline row of its scenario.
+func (b *bench) ratio(of, base result) {
 	for i := range b.rep.Results {
 		r := &b.rep.Results[i]
 		if r.Scenario == of.Scenario && r.Target == of.Target && base.RPS > 0 {
 			v := of.RPS / base.RPS
-			r.Ratio, r.RatioTo = &v, base.Target
-		}
-	}
-}
-
-func (b *bench) ratio(scenario string, srv, base result) {
-	for i := range b.rep.Results {
-		r := &b.rep.Results[i]
-		if r.Scenario == scenario && !r.Baseline && r.Target == srv.Target && base.RPS > 0 {
-			v := srv.RPS / base.RPS
 			r.Ratio, r.RatioTo = &v, base.Target
 		}
 	}
@@ -401,7 +390,7 @@ func (b *bench) webhook(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.ratio("webhook", res[2], res[0])
+	b.ratio(res[2], res[0])
 
 	paid, err := supplies[2].paidCount(ctx, b.env.pool)
 	if err != nil {
@@ -453,10 +442,10 @@ func (b *bench) checkout(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.ratio("checkout", res[2], res[0])
+	b.ratio(res[2], res[0])
 	// For the reader: how far even a minimal handler with a durable order
 	// row is from the bare call, and how the server compares with it.
-	b.ratioOf(res[1], res[0])
+	b.ratio(res[1], res[0])
 	b.rep.Notes = append(b.rep.Notes, fmt.Sprintf("checkout vs a minimal chi+pgx+stripe-go handler doing the same work: %.2f×; that handler vs the bare stripe-go call: %.2f×",
 		res[2].RPS/res[1].RPS, res[1].RPS/res[0].RPS))
 	return nil

@@ -2,7 +2,7 @@ package postgres
 
 import (
 	"context"
-	"strings"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -69,28 +69,17 @@ type EventLock struct {
 // after the payment's lock as everywhere else; with it, whether refunds of
 // the event's payment wait for an order. The order is locked even when the
 // event is a duplicate, which costs a duplicate nothing but a short wait.
-// orderID must be a UUID. Outside a Tx it takes two round trips.
+// orderID must be a UUID; the store must be over a Tx.
 func (s *Events) InsertAndLockOrder(ctx context.Context, e shop.Event, orderID string) (EventLock, error) {
-	var l EventLock
-	lockSQL := `SELECT ` + orderColumns + `, ` + strings.Replace(refundsWaitingSQL, "$1", "$2", 1) + `
-		FROM orders WHERE id = $1 FOR UPDATE`
+	tx, ok := s.db.(*Tx)
+	if !ok {
+		return EventLock{}, errors.New("InsertAndLockOrder takes locks for a transaction: use it on a Tx")
+	}
 	var pi *string // NULL, not '', when the event names no payment: no refund matches it
 	if e.PaymentIntentID != "" {
 		pi = &e.PaymentIntentID
 	}
-	tx, ok := s.db.(*Tx)
-	if !ok {
-		var err error
-		if l.Fresh, err = s.Insert(ctx, e); err != nil {
-			return EventLock{}, err
-		}
-		l.Order, err = scanOrder(s.db.QueryRow(ctx, lockSQL, orderID, pi), &l.RefundsWaiting)
-		if shop.ErrorCode(err) == shop.ErrNotFound {
-			return l, nil
-		}
-		l.Found = err == nil
-		return l, err
-	}
+	var l EventLock
 	insert, args := insertEventSQL(e)
 	var orderErr error
 	err := tx.send(ctx, tx.with(func(b *pgx.Batch) {
@@ -98,7 +87,8 @@ func (s *Events) InsertAndLockOrder(ctx context.Context, e shop.Event, orderID s
 			l.Fresh = tag.RowsAffected() == 1
 			return nil
 		})
-		b.Queue(lockSQL, orderID, pi).QueryRow(func(row pgx.Row) error {
+		b.Queue(`SELECT `+orderColumns+`, `+refundsWaiting("$2")+`
+			FROM orders WHERE id = $1 FOR UPDATE`, orderID, pi).QueryRow(func(row pgx.Row) error {
 			l.Order, orderErr = scanOrder(row, &l.RefundsWaiting)
 			if shop.ErrorCode(orderErr) == shop.ErrNotFound {
 				return nil // an answer, not a failure (see txRow.Scan)

@@ -160,10 +160,13 @@ const transitionSQL = `
 			reserved = CASE WHEN $2 IN ('expired', 'failed') THEN 0 ELSE reserved END
 		WHERE id = $1 AND status = ANY($3)`
 
-// refundsWaitingSQL says whether refunds of a payment intent ($1) were
-// recorded before an order knew its payment, and wait for it.
-const refundsWaitingSQL = `EXISTS (SELECT 1 FROM stripe_events e WHERE e.payment_intent_id = $1
+// refundsWaiting is an SQL expression saying whether refunds of the payment
+// intent pi (an SQL expression) were recorded before an order knew its
+// payment, and wait for it.
+func refundsWaiting(pi string) string {
+	return `EXISTS (SELECT 1 FROM stripe_events e WHERE e.payment_intent_id = ` + pi + `
 		AND e.type = 'charge.refunded' AND (e.order_id IS NULL OR e.error <> ''))`
+}
 
 // Transition moves an order to status `to` only if it is still in one of the
 // statuses that may lead there; the conditional UPDATE is what makes every
@@ -177,7 +180,7 @@ func (s *Orders) Transition(ctx context.Context, id string, to shop.Status, c Ch
 	var waiting bool
 	o, err := scanOrder(s.db.QueryRow(ctx, transitionSQL+`
 		RETURNING `+orderColumns+`,
-			$2 = 'paid' AND `+strings.Replace(refundsWaitingSQL, "$1", "orders.payment_intent_id", 1),
+			$2 = 'paid' AND `+refundsWaiting("orders.payment_intent_id"),
 		id, to, statusStrings(from), c.SessionID, c.PaymentIntentID, c.CustomerEmail), &waiting)
 	o.RefundsWaiting = waiting
 	if shop.ErrorCode(err) == shop.ErrNotFound {

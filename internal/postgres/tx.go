@@ -75,10 +75,11 @@ func execLater(ctx context.Context, db DBTX, sql string, args ...any) error {
 // Exec runs sql, with whatever is pending, in one round trip.
 func (t *Tx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
 	var tag pgconn.CommandTag
-	b := t.take()
-	b.Queue(sql, args...).Exec(func(ct pgconn.CommandTag) error {
-		tag = ct
-		return nil
+	b := t.with(func(b *pgx.Batch) {
+		b.Queue(sql, args...).Exec(func(ct pgconn.CommandTag) error {
+			tag = ct
+			return nil
+		})
 	})
 	err := t.send(ctx, b) // sets tag: read it after
 	return tag, err
@@ -110,15 +111,16 @@ type txRow struct {
 
 func (r *txRow) Scan(dest ...any) error {
 	var scanErr error
-	b := r.tx.take()
-	b.Queue(r.sql, r.args...).QueryRow(func(row pgx.Row) error {
-		scanErr = row.Scan(dest...)
-		if errors.Is(scanErr, pgx.ErrNoRows) {
-			// No row is an answer, not a failure: returned to the batch it
-			// would make pgx forget the statements it has prepared.
-			return nil
-		}
-		return scanErr
+	b := r.tx.with(func(b *pgx.Batch) {
+		b.Queue(r.sql, r.args...).QueryRow(func(row pgx.Row) error {
+			scanErr = row.Scan(dest...)
+			if errors.Is(scanErr, pgx.ErrNoRows) {
+				// No row is an answer, not a failure: returned to the batch it
+				// would make pgx forget the statements it has prepared.
+				return nil
+			}
+			return scanErr
+		})
 	})
 	if err := r.tx.send(r.ctx, b); err != nil {
 		return err
