@@ -1,7 +1,8 @@
 import { useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { adminListEvents, adminReprocessEvent, type WebhookEvent } from '../../api';
-import { Alert, Loading } from '../../components/Alert';
+import { Alert } from '../../components/Alert';
+import { Pager } from '../../components/Pager';
 import { describeError } from '../../errors';
 import { usePages, useTitle } from '../../hooks';
 import { formatDateTime } from './dates';
@@ -111,14 +112,7 @@ export default function Events() {
           </table>
         </div>
       )}
-      {loading && <Loading label="Loading events…" />}
-      {cursor && !loading && (
-        <p className="pager">
-          <button type="button" className="button" onClick={loadMore}>
-            Load more
-          </button>
-        </p>
-      )}
+      <Pager loading={loading} cursor={cursor} onMore={loadMore} label="Loading events…" />
     </section>
   );
 }

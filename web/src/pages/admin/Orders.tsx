@@ -1,6 +1,7 @@
 import { Link, useSearchParams } from 'react-router';
 import { adminListOrders, ORDER_STATUSES, type Order, type OrderStatus } from '../../api';
-import { Alert, Loading } from '../../components/Alert';
+import { Alert } from '../../components/Alert';
+import { Pager } from '../../components/Pager';
 import { StatusBadge, statusLabel } from '../../components/StatusBadge';
 import { describeError } from '../../errors';
 import { usePages, useTitle } from '../../hooks';
@@ -103,14 +104,7 @@ export default function Orders() {
           </table>
         </div>
       )}
-      {loading && <Loading label="Loading orders…" />}
-      {cursor && !loading && (
-        <p className="pager">
-          <button type="button" className="button" onClick={loadMore}>
-            Load more
-          </button>
-        </p>
-      )}
+      <Pager loading={loading} cursor={cursor} onMore={loadMore} label="Loading orders…" />
     </section>
   );
 }
