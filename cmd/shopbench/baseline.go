@@ -222,7 +222,7 @@ func applyPaid(ctx context.Context, pool *pgxpool.Pool, ev minimalEvent, payload
 			return err
 		}
 	}
-	if _, err := tx.Exec(ctx, `UPDATE stripe_events SET processed_at = now(), error = $3,
+	if _, err := tx.Exec(ctx, `UPDATE stripe_events SET processed_at = now(), note = $3,
 		order_id = nullif($2, '')::uuid WHERE id = $1`, ev.ID, orderID, note); err != nil {
 		return err
 	}

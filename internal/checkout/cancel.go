@@ -25,7 +25,7 @@ func (s *Service) Cancel(ctx context.Context, orderID string) (shop.Order, error
 		return shop.Order{}, err
 	}
 	if o.Status != shop.StatusPending {
-		return o.Order, nil
+		return o, nil
 	}
 	ctx = context.WithoutCancel(ctx)
 	sctx, cancel := context.WithTimeout(ctx, s.timeout)
@@ -60,6 +60,5 @@ func (s *Service) Cancel(ctx context.Context, orderID string) (shop.Order, error
 			}
 		}
 	}
-	o, err = orders.Get(ctx, orderID)
-	return o.Order, err
+	return orders.Get(ctx, orderID)
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -107,7 +106,7 @@ func (s *Service) Start(ctx context.Context, productID string, qty int64) (Start
 // createSession asks Stripe for the order's session. Every parameter derives
 // from the order row, so the reconciler can repeat the call with the same
 // idempotency key and get the same session back.
-func (s *Service) createSession(ctx context.Context, o postgres.OrderRow) (payments.Session, error) {
+func (s *Service) createSession(ctx context.Context, o shop.Order) (payments.Session, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	return s.pay.CreateSession(ctx, payments.SessionParams{
@@ -124,126 +123,103 @@ func (s *Service) createSession(ctx context.Context, o postgres.OrderRow) (payme
 }
 
 // abandon expires a pending order whose session could not be created.
-func (s *Service) abandon(ctx context.Context, o postgres.OrderRow) error {
-	return s.inTx(ctx, func(ctx context.Context, tx *postgres.Tx) error {
-		_, err := s.transition(ctx, tx, o.ID, shop.StatusExpired, postgres.Change{})
+func (s *Service) abandon(ctx context.Context, o shop.Order) error {
+	return s.inTx(ctx, func(t *tx) error {
+		_, err := s.transition(ctx, t, o.ID, shop.StatusExpired)
 		return err
 	})
 }
 
-// transition moves an order if its status allows, releases stock when the
-// order gives up its units, and counts the move.
-func (s *Service) transition(ctx context.Context, tx *postgres.Tx, orderID string, to shop.Status, c postgres.Change) (bool, error) {
-	before, err := postgres.NewOrders(tx).GetForUpdate(ctx, orderID)
+// transition locks an order and moves it to status `to` if it may go there.
+func (s *Service) transition(ctx context.Context, t *tx, orderID string, to shop.Status) (bool, error) {
+	l, err := t.lockOrder(ctx, orderID, "")
 	if err != nil {
 		return false, err
 	}
-	_, moved, err := s.move(ctx, tx, before, to, c)
+	_, moved, err := s.move(ctx, t, l.order, to, shop.Change{})
 	return moved, err
 }
 
-// move is transition for an order row the transaction has already locked
-// (FOR UPDATE), which spares the webhook's hot path a second read. The lock
-// means the row's status decides: an order that may not move is left as it
-// is, and one that may is moved by an UPDATE whose result is known, sent
-// with the transaction's next statement or its commit, unless a move to
-// paid must first learn whether refunds of its payment were recorded
-// before (then the UPDATE answers that in its RETURNING).
-func (s *Service) move(ctx context.Context, tx *postgres.Tx, before postgres.OrderRow, to shop.Status, c postgres.Change) (postgres.OrderRow, bool, error) {
-	if !slices.Contains(shop.From(to), before.Status) {
-		return before, false, nil
+// move makes the step the domain allows from an order the transaction
+// holds locked: the row's status decides, so the write's outcome is known
+// and it goes with the transaction's next statement or its commit.
+func (s *Service) move(ctx context.Context, t *tx, o shop.Order, to shop.Status, c shop.Change) (shop.Order, bool, error) {
+	m, ok := o.Move(to, s.now(), c)
+	if !ok {
+		return o, false, nil
 	}
-	orderID := before.ID
-	orders := postgres.NewOrders(tx)
-	after := before.Moved(to, c)
-	waiting, known := refundsWaitingFor(ctx, orderID, after.PaymentIntentID)
-	if to != shop.StatusPaid || known {
-		if err := orders.TransitionLater(ctx, orderID, to, c); err != nil {
-			return before, false, err
-		}
-		after.RefundsWaiting = to == shop.StatusPaid && waiting
-	} else {
-		var moved bool
-		var err error
-		after, moved, err = orders.Transition(ctx, orderID, to, c)
-		if err != nil || !moved { // !moved: the lock says it cannot happen
-			return before, false, err
-		}
+	if err := postgres.NewOrders(t.Tx).Apply(ctx, m); err != nil {
+		return o, false, err
 	}
-	if before.Reserved > 0 && after.Reserved == 0 {
-		if err := postgres.NewProducts(tx).Release(ctx, after.ProductID, before.Reserved); err != nil {
-			return after, false, err
-		}
-	}
-	onCommit(ctx, func() {
-		s.metrics.Transitions.WithLabelValues(string(before.Status), string(to)).Inc()
-		s.log.Info("order transition", "order_id", orderID, "from", before.Status, "to", to)
+	t.afterCommit(func() {
+		s.metrics.Transitions.WithLabelValues(string(m.From), string(to)).Inc()
+		s.log.Info("order transition", "order_id", o.ID, "from", m.From, "to", to)
 	})
-	return after, true, nil
+	return m.Order, true, nil
 }
 
 // applySession brings an order in line with what Stripe says of its session.
-// kind is the event type, or "" when the session was read from Stripe. It
-// returns the order id and a note for the event log when nothing applied.
-func (s *Service) applySession(ctx context.Context, tx *postgres.Tx, sess payments.Session, kind string) (string, string, error) {
-	// Before the order's row lock: a refund of this payment takes the same
-	// lock first too, so neither waits on the other in the opposite order.
-	if err := lockPaymentIntent(ctx, tx, sess.PaymentIntentID); err != nil {
-		return "", "", err
-	}
-	o, err := s.orderForSession(ctx, tx, sess)
+// kind is the event type, or "" when the session was read from Stripe;
+// pre is the order when the transaction locked it already, with the
+// payment's lock. It returns the order id and a note for the event log
+// when nothing applied.
+func (s *Service) applySession(ctx context.Context, t *tx, sess payments.Session, kind string, pre *locked) (string, string, error) {
+	l, err := s.lockSessionOrder(ctx, t, sess, pre)
 	if shop.ErrorCode(err) == shop.ErrNotFound {
 		return "", "no order for session " + sess.ID, nil
 	}
 	if err != nil {
 		return "", "", err
 	}
-	change := postgres.Change{SessionID: sess.ID, PaymentIntentID: sess.PaymentIntentID, CustomerEmail: sess.CustomerEmail}
-	var to shop.Status
+	o := l.order
+	to, open := sessionOutcome(sess, kind)
+	if open {
+		return o.ID, "", nil // still open: nothing to do yet
+	}
+	if to == shop.StatusPaid {
+		if reason := paidMismatch(o, sess); reason != "" {
+			return o.ID, reason, s.flag(ctx, t, o, reason)
+		}
+	}
+	change := shop.Change{SessionID: sess.ID, PaymentIntentID: sess.PaymentIntentID, CustomerEmail: sess.CustomerEmail}
+	after, moved, err := s.move(ctx, t, o, to, change)
+	switch {
+	case err != nil:
+		return o.ID, "", err
+	case moved && to == shop.StatusPaid && l.refundsWaiting:
+		// A refund may have been reported before the payment (events come
+		// in any order); it found no order then and applies now.
+		return o.ID, "", s.applyEarlierRefunds(ctx, t, after.PaymentIntentID)
+	case !moved && to == shop.StatusPaid && (o.Status == shop.StatusExpired || o.Status == shop.StatusFailed):
+		reason := fmt.Sprintf("paid after the order was %s: refund the customer or fulfil by hand", o.Status)
+		return o.ID, reason, s.flag(ctx, t, o, reason)
+	case !moved && o.Status != to:
+		return o.ID, fmt.Sprintf("ignored: %s → %s is not allowed", o.Status, to), nil
+	}
+	return o.ID, "", nil
+}
+
+// sessionOutcome is the status a session's state asks of its order, or
+// open when the customer may still pay.
+func sessionOutcome(sess payments.Session, kind string) (to shop.Status, open bool) {
 	switch {
 	case kind == "checkout.session.async_payment_failed",
 		// Read from Stripe: a delayed payment that failed leaves the session
 		// complete and unpaid, and its payment intent back at the start.
 		kind == "" && sess.Status == "complete" && sess.PaymentStatus == "unpaid" &&
 			(sess.PaymentIntentStatus == "requires_payment_method" || sess.PaymentIntentStatus == "canceled"):
-		to = shop.StatusFailed
+		return shop.StatusFailed, false
 	case sess.Status == "complete" && (sess.PaymentStatus == "paid" || sess.PaymentStatus == "no_payment_required"):
-		to = shop.StatusPaid
+		return shop.StatusPaid, false
 	case sess.Status == "complete":
-		to = shop.StatusProcessing
+		return shop.StatusProcessing, false
 	case sess.Status == "expired":
-		to = shop.StatusExpired
-	default:
-		return o.ID, "", nil // still open: nothing to do yet
+		return shop.StatusExpired, false
 	}
-	if to == shop.StatusPaid {
-		if reason := paidMismatch(o, sess); reason != "" {
-			return o.ID, reason, s.flag(ctx, tx, o, reason)
-		}
-	}
-	after, moved, err := s.move(ctx, tx, o, to, change) // o is locked by orderForSession
-	if err != nil {
-		return o.ID, "", err
-	}
-	if moved && after.RefundsWaiting {
-		// A refund may have been reported before the payment (events come
-		// in any order); it found no order then and applies now. The
-		// payment is the order's, which a session without one leaves as it was.
-		if err := s.applyEarlierRefunds(ctx, tx, after.PaymentIntentID); err != nil {
-			return o.ID, "", err
-		}
-	}
-	if !moved && to == shop.StatusPaid && (o.Status == shop.StatusExpired || o.Status == shop.StatusFailed) {
-		reason := fmt.Sprintf("paid after the order was %s: refund the customer or fulfil by hand", o.Status)
-		return o.ID, reason, s.flag(ctx, tx, o, reason)
-	}
-	if !moved && o.Status != to {
-		return o.ID, fmt.Sprintf("ignored: %s → %s is not allowed", o.Status, to), nil
-	}
-	return o.ID, "", nil
+	return "", true
 }
 
-func paidMismatch(o postgres.OrderRow, sess payments.Session) string {
+func paidMismatch(o shop.Order, sess payments.Session) string {
 	if sess.AmountTotal != o.AmountTotal || sess.Currency != o.Currency {
 		return fmt.Sprintf("Stripe reported %d %s for an order of %d %s; not marked paid",
 			sess.AmountTotal, sess.Currency, o.AmountTotal, o.Currency)
@@ -251,40 +227,48 @@ func paidMismatch(o postgres.OrderRow, sess payments.Session) string {
 	return ""
 }
 
-func (s *Service) flag(ctx context.Context, tx *postgres.Tx, o postgres.OrderRow, reason string) error {
+func (s *Service) flag(ctx context.Context, t *tx, o shop.Order, reason string) error {
 	if o.Flagged && o.FlagReason == reason {
 		return nil
 	}
-	onCommit(ctx, func() {
+	t.afterCommit(func() {
 		s.metrics.Flagged.Inc()
 		s.log.Warn("order flagged for the admin", "order_id", o.ID, "reason", reason)
 	})
-	return postgres.NewOrders(tx).Flag(ctx, o.ID, reason)
+	return postgres.NewOrders(t.Tx).Flag(ctx, o.ID, reason)
 }
 
-// orderForSession finds the order a session belongs to: by the order id we
-// put in its metadata (which works even when saving the session id failed),
-// else by the session id.
-func (s *Service) orderForSession(ctx context.Context, tx *postgres.Tx, sess payments.Session) (postgres.OrderRow, error) {
-	orders := postgres.NewOrders(tx)
-	id := sessionOrderID(sess)
-	if postgres.IsUUID(id) {
-		o, err := lockedOrder(ctx, id)
-		if err == errNotPrefetched {
-			o, err = orders.GetForUpdate(ctx, id)
+// lockSessionOrder locks the order a session belongs to, after the lock of
+// its payment: the order named in its metadata (which works even when
+// saving the session id failed), else the one that recorded the session.
+func (s *Service) lockSessionOrder(ctx context.Context, t *tx, sess payments.Session, pre *locked) (locked, error) {
+	switch id := sessionOrderID(sess); {
+	case pre != nil && pre.order.ID != "":
+		return *pre, sessionIsOrders(sess, pre.order)
+	case pre == nil && postgres.IsUUID(id):
+		l, err := t.lockOrder(ctx, id, sess.PaymentIntentID)
+		if err == nil {
+			return l, sessionIsOrders(sess, l.order)
 		}
-		if err == nil && o.SessionID != "" && o.SessionID != sess.ID {
-			return postgres.OrderRow{}, shop.Errorf(shop.ErrNotFound, "session %s is not the order's", sess.ID)
-		}
-		if err == nil || shop.ErrorCode(err) != shop.ErrNotFound {
-			return o, err
+		if shop.ErrorCode(err) != shop.ErrNotFound {
+			return l, err
 		}
 	}
-	o, err := orders.BySession(ctx, sess.ID)
+	// pre with no order: the order the metadata names does not exist.
+	o, err := postgres.NewOrders(t.Tx).BySession(ctx, sess.ID)
 	if err != nil {
-		return o, err
+		return locked{}, err
 	}
-	return orders.GetForUpdate(ctx, o.ID)
+	return t.lockOrder(ctx, o.ID, sess.PaymentIntentID)
+}
+
+// sessionIsOrders refuses a session that names an order which recorded
+// another session.
+func sessionIsOrders(sess payments.Session, o shop.Order) error {
+	if o.SessionID != "" && o.SessionID != sess.ID {
+		return shop.Errorf(shop.ErrNotFound, "session %s is not the order's", sess.ID)
+	}
+	return nil
 }
 
 // sessionOrderID is the order a session names: in its metadata, else as
@@ -306,7 +290,7 @@ func (s *Service) Order(ctx context.Context, id string) (shop.Order, []shop.Even
 		return shop.Order{}, nil, err
 	}
 	events, err := postgres.NewEvents(s.pool).ForOrder(ctx, id)
-	return o.Order, events, err
+	return o, events, err
 }
 
 // Refund refunds a paid order in full. The idempotency key is the order's,
@@ -332,13 +316,12 @@ func (s *Service) Refund(ctx context.Context, orderID string) (shop.Order, error
 		s.log.Error("refund failed", "order_id", o.ID, "err", err)
 		return shop.Order{}, shop.Errorf(shop.ErrPaymentProvider, "the payment provider refused or failed the refund; nothing was refunded")
 	}
-	err = s.inTx(ctx, func(ctx context.Context, tx *postgres.Tx) error {
-		_, err := s.transition(ctx, tx, o.ID, shop.StatusRefunded, postgres.Change{})
+	err = s.inTx(ctx, func(t *tx) error {
+		_, err := s.transition(ctx, t, o.ID, shop.StatusRefunded)
 		return err
 	})
 	if err != nil {
 		return shop.Order{}, err
 	}
-	o, err = postgres.NewOrders(s.pool).Get(ctx, orderID)
-	return o.Order, err
+	return postgres.NewOrders(s.pool).Get(ctx, orderID)
 }

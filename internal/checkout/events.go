@@ -28,30 +28,31 @@ func (s *Service) HandleEvent(ctx context.Context, ev payments.Event) (string, e
 			"event_id", ev.ID, "event_version", ev.APIVersion, "expected", payments.APIVersion)
 	}
 	outcome := OutcomeError
-	err := s.inTx(ctx, func(ctx context.Context, tx *postgres.Tx) error {
-		events := postgres.NewEvents(tx)
+	err := s.inTx(ctx, func(t *tx) error {
+		events := postgres.NewEvents(t.Tx)
 		record := shop.Event{ID: ev.ID, Type: ev.Type, APIVersion: ev.APIVersion,
 			Payload: ev.Raw, PaymentIntentID: paymentIntentOf(ev)}
 		var fresh bool
-		var err error
+		var pre *locked
 		if id := orderToLock(ev); id != "" {
 			// The order's lock rides with the insert: one round trip fewer.
-			var l postgres.EventLock
-			l, err = events.InsertAndLockOrder(ctx, record, id)
-			fresh = l.Fresh
-			ctx = orderLocked(ctx, id, record.PaymentIntentID, l)
+			l, err := events.InsertAndLockOrder(ctx, record, id)
+			if err != nil {
+				return err
+			}
+			fresh, pre = l.Fresh, &locked{order: l.Order, refundsWaiting: l.RefundsWaiting}
 		} else {
-			fresh, err = events.Insert(ctx, record)
-		}
-		if err != nil {
-			return err
+			var err error
+			if fresh, err = events.Insert(ctx, record); err != nil {
+				return err
+			}
 		}
 		if !fresh {
 			outcome = OutcomeDuplicate
 			return nil
 		}
-		ctx = paymentIntentLocked(ctx, paymentIntentOf(ev)) // by the insert
-		orderID, note, handled, err := s.apply(ctx, tx, ev)
+		t.heldPayment(record.PaymentIntentID) // the insert took it
+		orderID, note, handled, err := s.apply(ctx, t, ev, pre)
 		if err != nil {
 			return err
 		}
@@ -92,28 +93,29 @@ func sessionEvent(kind string) bool {
 	return false
 }
 
-// apply dispatches an event to the transition it asks for. handled is false
-// for event types the shop does not act on.
-func (s *Service) apply(ctx context.Context, tx *postgres.Tx, ev payments.Event) (orderID, note string, handled bool, err error) {
+// apply dispatches an event to the move it asks for; pre is the order the
+// transaction has locked already, if any. handled is false for event types
+// the shop does not act on.
+func (s *Service) apply(ctx context.Context, t *tx, ev payments.Event, pre *locked) (orderID, note string, handled bool, err error) {
 	switch {
 	case sessionEvent(ev.Type):
-		orderID, note, err = s.applySession(ctx, tx, *ev.Session, ev.Type)
+		orderID, note, err = s.applySession(ctx, t, *ev.Session, ev.Type, pre)
 		return orderID, note, true, err
 	case ev.Type == "charge.refunded":
-		orderID, note, err = s.applyRefund(ctx, tx, *ev.Charge)
+		orderID, note, err = s.applyRefund(ctx, t, *ev.Charge)
 		return orderID, note, true, err
 	}
 	return "", "", false, nil
 }
 
-func (s *Service) applyRefund(ctx context.Context, tx *postgres.Tx, c payments.Charge) (string, string, error) {
+func (s *Service) applyRefund(ctx context.Context, t *tx, c payments.Charge) (string, string, error) {
 	if c.PaymentIntentID == "" {
 		return "", "charge has no payment intent", nil
 	}
-	if err := lockPaymentIntent(ctx, tx, c.PaymentIntentID); err != nil {
+	if err := t.lockPayment(ctx, c.PaymentIntentID); err != nil {
 		return "", "", err
 	}
-	o, err := postgres.NewOrders(tx).ByPaymentIntentForUpdate(ctx, c.PaymentIntentID)
+	o, err := postgres.NewOrders(t.Tx).ByPaymentIntentForUpdate(ctx, c.PaymentIntentID)
 	if shop.ErrorCode(err) == shop.ErrNotFound {
 		return "", "no order for payment intent " + c.PaymentIntentID, nil
 	}
@@ -123,7 +125,7 @@ func (s *Service) applyRefund(ctx context.Context, tx *postgres.Tx, c payments.C
 	if !c.Refunded && c.AmountRefunded < c.Amount {
 		return o.ID, "partial refund: the order stays paid", nil
 	}
-	moved, err := s.transition(ctx, tx, o.ID, shop.StatusRefunded, postgres.Change{})
+	_, moved, err := s.move(ctx, t, o, shop.StatusRefunded, shop.Change{})
 	if err == nil && !moved && o.Status != shop.StatusRefunded {
 		return o.ID, "ignored: " + string(o.Status) + " → refunded is not allowed", nil
 	}
@@ -132,11 +134,11 @@ func (s *Service) applyRefund(ctx context.Context, tx *postgres.Tx, c payments.C
 
 // applyEarlierRefunds applies the charge.refunded events of a payment that
 // arrived before the order was paid, and so were recorded with no order.
-func (s *Service) applyEarlierRefunds(ctx context.Context, tx *postgres.Tx, paymentIntentID string) error {
+func (s *Service) applyEarlierRefunds(ctx context.Context, t *tx, paymentIntentID string) error {
 	if paymentIntentID == "" {
 		return nil
 	}
-	events := postgres.NewEvents(tx)
+	events := postgres.NewEvents(t.Tx)
 	early, err := events.UnmatchedRefunds(ctx, paymentIntentID)
 	if err != nil {
 		return err
@@ -146,7 +148,7 @@ func (s *Service) applyEarlierRefunds(ctx context.Context, tx *postgres.Tx, paym
 		if err != nil || ev.Charge == nil || ev.Charge.PaymentIntentID != paymentIntentID {
 			continue
 		}
-		orderID, note, err := s.applyRefund(ctx, tx, *ev.Charge)
+		orderID, note, err := s.applyRefund(ctx, t, *ev.Charge)
 		if err != nil {
 			return err
 		}
@@ -158,11 +160,11 @@ func (s *Service) applyEarlierRefunds(ctx context.Context, tx *postgres.Tx, paym
 }
 
 // Reprocess applies an inbox event again, for the admin after a fix. The
-// transitions are conditional, so applying an event twice changes nothing.
+// moves are conditional, so applying an event twice changes nothing.
 func (s *Service) Reprocess(ctx context.Context, eventID string) (shop.Event, error) {
 	var out shop.Event
-	err := s.inTx(ctx, func(ctx context.Context, tx *postgres.Tx) error {
-		events := postgres.NewEvents(tx)
+	err := s.inTx(ctx, func(t *tx) error {
+		events := postgres.NewEvents(t.Tx)
 		e, err := events.Get(ctx, eventID)
 		if err != nil {
 			return err
@@ -172,14 +174,13 @@ func (s *Service) Reprocess(ctx context.Context, eventID string) (shop.Event, er
 			return shop.Errorf(shop.ErrConflict, "the stored event cannot be decoded")
 		}
 		// The payment's lock before any row lock, in the order the webhook takes them.
-		if err := lockPaymentIntent(ctx, tx, paymentIntentOf(ev)); err != nil {
+		if err := t.lockPayment(ctx, paymentIntentOf(ev)); err != nil {
 			return err
 		}
-		ctx = paymentIntentLocked(ctx, paymentIntentOf(ev))
 		if _, err := events.GetForUpdate(ctx, eventID); err != nil {
 			return err
 		}
-		orderID, note, _, err := s.apply(ctx, tx, ev)
+		orderID, note, _, err := s.apply(ctx, t, ev, nil)
 		if err != nil {
 			return err
 		}
@@ -202,7 +203,7 @@ func (s *Service) Fulfil(ctx context.Context, sessionID string) (shop.Order, err
 		return shop.Order{}, err
 	}
 	if o.Status != shop.StatusPending {
-		return o.Order, nil
+		return o, nil
 	}
 	sctx, cancel := context.WithTimeout(ctx, s.timeout)
 	sess, err := s.pay.GetSession(sctx, sessionID)
@@ -211,19 +212,18 @@ func (s *Service) Fulfil(ctx context.Context, sessionID string) (shop.Order, err
 		// The customer still sees the order; the webhook or the reconciler settles it.
 		// The session id is not logged: it opens the public order view.
 		s.log.Warn("could not read the session from Stripe", "order_id", o.ID, "err", err)
-		return o.Order, nil
+		return o, nil
 	}
 	if err := s.settle(ctx, sess); err != nil {
 		return shop.Order{}, err
 	}
-	o, err = orders.Get(ctx, o.ID)
-	return o.Order, err
+	return orders.Get(ctx, o.ID)
 }
 
 // settle applies a session read from Stripe.
 func (s *Service) settle(ctx context.Context, sess payments.Session) error {
-	return s.inTx(ctx, func(ctx context.Context, tx *postgres.Tx) error {
-		_, _, err := s.applySession(ctx, tx, sess, "")
+	return s.inTx(ctx, func(t *tx) error {
+		_, _, err := s.applySession(ctx, t, sess, "", nil)
 		return err
 	})
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stripeshop/stripeshop/internal/payments"
 	"github.com/stripeshop/stripeshop/internal/postgres"
+	"github.com/stripeshop/stripeshop/internal/shop"
 )
 
 // reconcileLockKey is the Postgres advisory lock that lets one replica sweep at a time.
@@ -85,7 +86,7 @@ func (s *Service) Reconcile(ctx context.Context, minAge time.Duration) (Reconcil
 	return res, nil
 }
 
-func (s *Service) reconcileOrder(ctx context.Context, o postgres.OrderRow) error {
+func (s *Service) reconcileOrder(ctx context.Context, o shop.Order) error {
 	sctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	sessionID, err := s.findSession(sctx, o)
@@ -117,7 +118,7 @@ var errNoSession = errors.New("no checkout session was ever created")
 // same idempotency key and parameters return the session Stripe made, if it
 // made one; Stripe refuses to make one that would expire in the past, which
 // means none was made and nobody could have paid.
-func (s *Service) findSession(ctx context.Context, o postgres.OrderRow) (string, error) {
+func (s *Service) findSession(ctx context.Context, o shop.Order) (string, error) {
 	if o.SessionID != "" {
 		return o.SessionID, nil
 	}

@@ -2,109 +2,72 @@ package checkout
 
 import (
 	"context"
-	"errors"
+	"slices"
 
 	"github.com/stripeshop/stripeshop/internal/postgres"
 	"github.com/stripeshop/stripeshop/internal/shop"
 )
 
-// afterCommit holds what a transaction reports once it has committed: a
-// move counted or logged before the commit could be rolled back, and then
-// counted again on the retry.
-type afterCommit []func()
-
-type afterCommitKey struct{}
+// tx is one transaction of the workflow and what the workflow has learnt
+// in it: the payments whose lock it holds, and what to report once it has
+// committed (a move counted or logged before the commit could be rolled
+// back, and then counted again on the retry).
+type tx struct {
+	*postgres.Tx
+	lockedPayments []string
+	committed      []func()
+}
 
 // inTx runs fn in a transaction and, once it commits, what fn asked to run
-// after the commit (onCommit).
-func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, tx *postgres.Tx) error) error {
-	var done afterCommit
-	err := postgres.InTx(ctx, s.pool, func(tx *postgres.Tx) error {
-		return fn(context.WithValue(ctx, afterCommitKey{}, &done), tx)
+// after the commit.
+func (s *Service) inTx(ctx context.Context, fn func(t *tx) error) error {
+	t := &tx{}
+	err := postgres.InTx(ctx, s.pool, func(ptx *postgres.Tx) error {
+		t.Tx = ptx
+		return fn(t)
 	})
 	if err == nil {
-		for _, f := range done {
+		for _, f := range t.committed {
 			f()
 		}
 	}
 	return err
 }
 
-// onCommit runs f once the transaction of ctx commits (at once outside one).
-func onCommit(ctx context.Context, f func()) {
-	if done, ok := ctx.Value(afterCommitKey{}).(*afterCommit); ok {
-		*done = append(*done, f)
-		return
-	}
-	f()
-}
+// afterCommit runs f once the transaction has committed.
+func (t *tx) afterCommit(f func()) { t.committed = append(t.committed, f) }
 
-type lockedPaymentIntentKey struct{}
-
-// paymentIntentLocked notes in ctx that the transaction holds the lock of
-// a payment (the inbox insert takes it), so it is not asked for again.
-func paymentIntentLocked(ctx context.Context, paymentIntentID string) context.Context {
-	if paymentIntentID == "" {
-		return ctx
-	}
-	return context.WithValue(ctx, lockedPaymentIntentKey{}, paymentIntentID)
-}
-
-// lockPaymentIntent takes a payment's lock unless the transaction holds it.
-func lockPaymentIntent(ctx context.Context, tx *postgres.Tx, paymentIntentID string) error {
-	if held, _ := ctx.Value(lockedPaymentIntentKey{}).(string); held != "" && held == paymentIntentID {
+// lockPayment serialises the work on one payment until the transaction
+// ends (its payment and its refunds may be reported at the same moment);
+// taken before any row lock, once.
+func (t *tx) lockPayment(ctx context.Context, paymentIntentID string) error {
+	if paymentIntentID == "" || slices.Contains(t.lockedPayments, paymentIntentID) {
 		return nil
 	}
-	return postgres.LockPaymentIntent(ctx, tx, paymentIntentID)
+	t.lockedPayments = append(t.lockedPayments, paymentIntentID)
+	return postgres.LockPaymentIntent(ctx, t.Tx, paymentIntentID)
 }
 
-type lockedOrderKey struct{}
+// heldPayment notes a payment whose lock the transaction took by other
+// means (the inbox insert takes it).
+func (t *tx) heldPayment(paymentIntentID string) {
+	if paymentIntentID != "" {
+		t.lockedPayments = append(t.lockedPayments, paymentIntentID)
+	}
+}
 
-// prefetchedOrder is an order the transaction has already locked (FOR
-// UPDATE), or found missing, in the round trip that recorded the event,
-// and whether refunds of the event's payment wait for it.
-// The row is handed out once: after that it may have moved on.
-type prefetchedOrder struct {
-	id             string
-	row            postgres.OrderRow
-	found          bool
-	used           bool
-	paymentIntent  string
+// locked is an order the transaction holds locked, and whether refunds of
+// the payment it was locked for wait for its move to paid.
+type locked struct {
+	order          shop.Order
 	refundsWaiting bool
 }
 
-var errNotPrefetched = errors.New("order not prefetched")
-
-// orderLocked notes in ctx what locking order id found, for the event of
-// payment intent pi.
-func orderLocked(ctx context.Context, id, pi string, l postgres.EventLock) context.Context {
-	return context.WithValue(ctx, lockedOrderKey{}, &prefetchedOrder{id: id, row: l.Order, found: l.Found,
-		paymentIntent: pi, refundsWaiting: l.RefundsWaiting})
-}
-
-// lockedOrder returns order id as locked earlier in the transaction, or a
-// not_found error when it was found missing, the first time it is asked;
-// errNotPrefetched otherwise.
-func lockedOrder(ctx context.Context, id string) (postgres.OrderRow, error) {
-	p, ok := ctx.Value(lockedOrderKey{}).(*prefetchedOrder)
-	if !ok || p.id != id || p.used {
-		return postgres.OrderRow{}, errNotPrefetched
+// lockOrder locks an order after the lock of the payment pi ("" for none).
+func (t *tx) lockOrder(ctx context.Context, id, pi string) (locked, error) {
+	if err := t.lockPayment(ctx, pi); err != nil {
+		return locked{}, err
 	}
-	p.used = true
-	if !p.found {
-		return postgres.OrderRow{}, shop.Errorf(shop.ErrNotFound, "not found")
-	}
-	return p.row, nil
-}
-
-// refundsWaitingFor says whether refunds of payment intent pi wait for
-// order id, when the transaction learnt it with the order's lock. The
-// answer holds until something in the transaction applies those refunds:
-// ask it for the order's one move to paid, before applyEarlierRefunds.
-func refundsWaitingFor(ctx context.Context, id, pi string) (waiting, known bool) {
-	p, ok := ctx.Value(lockedOrderKey{}).(*prefetchedOrder)
-	if !ok || p.id != id || pi == "" || p.paymentIntent != pi {
-		return false, false
-	}
-	return p.refundsWaiting, true
+	o, waiting, err := postgres.NewOrders(t.Tx).Lock(ctx, id, pi)
+	return locked{o, waiting}, err
 }

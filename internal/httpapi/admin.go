@@ -119,13 +119,9 @@ func handleListOrders(pool *pgxpool.Pool) http.Handler {
 		if err != nil {
 			return err
 		}
-		rows, next, err := postgres.NewOrders(pool).List(r.Context(), postgres.ListFilter{Status: status, Limit: limit, Cursor: q.Get("cursor")})
+		orders, next, err := postgres.NewOrders(pool).List(r.Context(), postgres.ListFilter{Status: status, Limit: limit, Cursor: q.Get("cursor")})
 		if err != nil {
 			return err
-		}
-		orders := make([]shop.Order, len(rows))
-		for i, o := range rows {
-			orders[i] = o.Order
 		}
 		return encode(w, http.StatusOK, map[string]any{"orders": orders, "next_cursor": nullable(next)})
 	})

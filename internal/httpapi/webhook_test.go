@@ -207,6 +207,16 @@ func TestRefundFromEventAndFromAdmin(t *testing.T) {
 	if got := e.order(s.OrderID); got.Status != "paid" {
 		t.Fatalf("partial refund: %s, want paid", got.Status)
 	}
+	// The admin reads why the refund left the order as it was: a note, not an error.
+	var detail struct {
+		Events []struct {
+			Type, Note string
+		} `json:"events"`
+	}
+	a.mustDo("GET", "/api/admin/orders/"+s.OrderID, nil, 200, &detail)
+	if n := len(detail.Events); n != 2 || detail.Events[1].Note != "partial refund: the order stays paid" {
+		t.Fatalf("events %+v, want the partial refund noted", detail.Events)
+	}
 	e.mustDeliver(chargeRefunded(ev.PaymentIntent, 1000, 1000))
 	if got := e.order(s.OrderID); got.Status != "refunded" {
 		t.Fatalf("full refund event: %s, want refunded", got.Status)

@@ -17,11 +17,12 @@ type Events struct{ db DBTX }
 // NewEvents returns the event store over db.
 func NewEvents(db DBTX) *Events { return &Events{db: db} }
 
-const eventColumns = `id, type, api_version, order_id::text, received_at, processed_at, error, payload`
+const eventColumns = `id, type, api_version, order_id::text, received_at, processed_at, note, payload`
 
 func scanEvent(row pgx.Row) (shop.Event, error) {
 	var e shop.Event
-	err := row.Scan(&e.ID, &e.Type, &e.APIVersion, &e.OrderID, &e.ReceivedAt, &e.ProcessedAt, &e.Error, &e.Payload)
+	err := row.Scan(&e.ID, &e.Type, &e.APIVersion, &e.OrderID, &e.ReceivedAt, &e.ProcessedAt, &e.Note, &e.Payload)
+	e.Error = e.Note
 	return e, translate(err)
 }
 
@@ -54,9 +55,9 @@ func insertEventSQL(e shop.Event) (string, []any) {
 
 // EventLock is what InsertAndLockOrder learnt.
 type EventLock struct {
-	Fresh bool     // the event was not in the inbox yet
-	Found bool     // the order exists
-	Order OrderRow // locked FOR UPDATE, when found
+	Fresh bool       // the event was not in the inbox yet
+	Found bool       // the order exists
+	Order shop.Order // locked FOR UPDATE, when found
 	// RefundsWaiting says whether refunds of the event's payment intent
 	// were recorded before an order knew the payment (false when the
 	// event names none). Inside a Tx the payment's lock, taken by the
@@ -64,8 +65,8 @@ type EventLock struct {
 	RefundsWaiting bool
 }
 
-// InsertAndLockOrder is Insert, then Orders.GetForUpdate of the order the
-// event names, in one round trip: the lock its handling takes next, taken
+// InsertAndLockOrder is Insert, then Orders.Lock of the order the event
+// names, in one round trip: the lock its handling takes next, taken
 // after the payment's lock as everywhere else; with it, whether refunds of
 // the event's payment wait for an order. The order is locked even when the
 // event is a duplicate, which costs a duplicate nothing but a short wait.
@@ -75,10 +76,6 @@ func (s *Events) InsertAndLockOrder(ctx context.Context, e shop.Event, orderID s
 	if !ok {
 		return EventLock{}, errors.New("InsertAndLockOrder takes locks for a transaction: use it on a Tx")
 	}
-	var pi *string // NULL, not '', when the event names no payment: no refund matches it
-	if e.PaymentIntentID != "" {
-		pi = &e.PaymentIntentID
-	}
 	var l EventLock
 	insert, args := insertEventSQL(e)
 	var orderErr error
@@ -87,8 +84,7 @@ func (s *Events) InsertAndLockOrder(ctx context.Context, e shop.Event, orderID s
 			l.Fresh = tag.RowsAffected() == 1
 			return nil
 		})
-		b.Queue(`SELECT `+orderColumns+`, `+refundsWaiting("$2")+`
-			FROM orders WHERE id = $1 FOR UPDATE`, orderID, pi).QueryRow(func(row pgx.Row) error {
+		b.Queue(lockOrderSQL, orderID, nullIfEmpty(e.PaymentIntentID)).QueryRow(func(row pgx.Row) error {
 			l.Order, orderErr = scanOrder(row, &l.RefundsWaiting)
 			if shop.ErrorCode(orderErr) == shop.ErrNotFound {
 				return nil // an answer, not a failure (see txRow.Scan)
@@ -113,13 +109,12 @@ func (s *Events) GetForUpdate(ctx context.Context, id string) (shop.Event, error
 	return scanEvent(s.db.QueryRow(ctx, `SELECT `+eventColumns+` FROM stripe_events WHERE id = $1 FOR UPDATE`, id))
 }
 
-// UnmatchedRefunds returns, oldest first and locked, the charge.refunded
-// events of a payment intent that did not apply (no order yet, or one not
-// paid yet).
+// UnmatchedRefunds returns, oldest first and locked, the refunds of a
+// payment intent that wait for its order (refundsWaiting).
 func (s *Events) UnmatchedRefunds(ctx context.Context, paymentIntentID string) ([]shop.Event, error) {
 	return collectEvents(s.db.Query(ctx, `
-		SELECT `+eventColumns+` FROM stripe_events
-		WHERE payment_intent_id = $1 AND type = 'charge.refunded' AND (order_id IS NULL OR error <> '')
+		SELECT `+eventColumns+` FROM stripe_events e
+		WHERE `+refundsWaiting("$1")+`
 		ORDER BY received_at, id FOR UPDATE`, paymentIntentID))
 }
 
@@ -133,13 +128,13 @@ func LockPaymentIntent(ctx context.Context, tx DBTX, paymentIntentID string) err
 	return execLater(ctx, tx, `SELECT pg_advisory_xact_lock(hashtext('stripeshop:pi:' || $1))`, paymentIntentID)
 }
 
-// MarkProcessed records the outcome of applying an event; in a Tx it goes
-// with the commit.
-func (s *Events) MarkProcessed(ctx context.Context, id string, orderID string, errText string) error {
+// MarkProcessed records the outcome of applying an event: the order it
+// concerned and a note for the admin; in a Tx it goes with the commit.
+func (s *Events) MarkProcessed(ctx context.Context, id string, orderID string, note string) error {
 	return execLater(ctx, s.db, `
-		UPDATE stripe_events SET processed_at = now(), error = $3,
+		UPDATE stripe_events SET processed_at = now(), note = $3,
 			order_id = coalesce(nullif($2, '')::uuid, order_id)
-		WHERE id = $1`, id, orderID, errText)
+		WHERE id = $1`, id, orderID, note)
 }
 
 // ForOrder lists an order's events, oldest first.

@@ -98,7 +98,8 @@ func TestPlaceNeverOversells(t *testing.T) {
 	if _, err := orders.Place(ctx, p.ID, 2, expires); shop.ErrorCode(err) != shop.ErrConflict {
 		t.Fatalf("2 of the 1 left: %v, want conflict", err)
 	}
-	if err := products.Release(ctx, p.ID, 2); err != nil {
+	m, _ := o.Move(shop.StatusExpired, time.Now(), shop.Change{})
+	if err := orders.Apply(ctx, m); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := products.Get(ctx, p.ID)

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"encoding/base64"
-	"fmt"
 	"strings"
 	"time"
 
@@ -22,33 +21,20 @@ const orderColumns = `id::text, status, product_id::text, product_name, unit_amo
 	currency, customer_email, coalesce(session_id, ''), coalesce(payment_intent_id, ''), flagged, flag_reason,
 	expires_at, created_at, updated_at, paid_at, refunded_at, reserved`
 
-// OrderRow is an order with the fields only the workflow needs.
-type OrderRow struct {
-	shop.Order
-	ExpiresAt time.Time
-	// Reserved is the units the order took from stock: its quantity, or 0
-	// for a product with unlimited stock, and 0 again once given back.
-	Reserved int64
-	// RefundsWaiting, set by a move to paid (Transition, or checkout's
-	// move from what the webhook learnt with the order's lock), says that refunds of the order's
-	// payment were recorded before the order knew its payment.
-	RefundsWaiting bool
-}
-
-func scanOrder(row pgx.Row, extra ...any) (OrderRow, error) {
-	var o OrderRow
+func scanOrder(row pgx.Row, extra ...any) (shop.Order, error) {
+	var o shop.Order
 	err := row.Scan(append([]any{&o.ID, &o.Status, &o.ProductID, &o.ProductName, &o.UnitAmount, &o.Quantity, &o.AmountTotal,
 		&o.Currency, &o.CustomerEmail, &o.SessionID, &o.PaymentIntentID, &o.Flagged, &o.FlagReason,
 		&o.ExpiresAt, &o.CreatedAt, &o.UpdatedAt, &o.PaidAt, &o.RefundedAt, &o.Reserved}, extra...)...)
 	return o, translate(err)
 }
 
-func collectOrders(rows pgx.Rows, err error) ([]OrderRow, error) {
+func collectOrders(rows pgx.Rows, err error) ([]shop.Order, error) {
 	if err != nil {
 		return nil, translate(err)
 	}
 	defer rows.Close()
-	var orders []OrderRow
+	orders := []shop.Order{}
 	for rows.Next() {
 		o, err := scanOrder(rows)
 		if err != nil {
@@ -71,7 +57,7 @@ func collectOrders(rows pgx.Rows, err error) ([]OrderRow, error) {
 // not_found (unknown or archived), conflict (not enough stock), invalid (a
 // total above what a payment can take); a product that changed between the
 // two (made limited or unlimited meanwhile) is tried again.
-func (s *Orders) Place(ctx context.Context, productID string, qty int64, expiresAt time.Time) (OrderRow, error) {
+func (s *Orders) Place(ctx context.Context, productID string, qty int64, expiresAt time.Time) (shop.Order, error) {
 	for range 3 {
 		o, err := scanOrder(s.db.QueryRow(ctx, `
 			WITH taken AS (
@@ -92,37 +78,32 @@ func (s *Orders) Place(ctx context.Context, productID string, qty int64, expires
 		p, err := NewProducts(s.db).Get(ctx, productID)
 		switch {
 		case err != nil:
-			return OrderRow{}, err
+			return shop.Order{}, err
 		case !p.Active:
-			return OrderRow{}, shop.Errorf(shop.ErrNotFound, "product not found")
+			return shop.Order{}, shop.Errorf(shop.ErrNotFound, "product not found")
 		case p.UnitAmount*qty > shop.MaxUnitAmount:
 			// Stripe's largest charge has eight digits.
-			return OrderRow{}, shop.Invalid(map[string]string{"quantity": "makes a total above the largest amount a payment can take"})
+			return shop.Order{}, shop.Invalid(map[string]string{"quantity": "makes a total above the largest amount a payment can take"})
 		case p.Stock != nil && *p.Stock < qty:
-			return OrderRow{}, shop.Errorf(shop.ErrConflict, "not enough stock")
+			return shop.Order{}, shop.Errorf(shop.ErrConflict, "not enough stock")
 		}
 		// Made limited, unlimited or restocked since the statement looked: again.
 	}
-	return OrderRow{}, shop.Errorf(shop.ErrConflict, "not enough stock")
+	return shop.Order{}, shop.Errorf(shop.ErrConflict, "not enough stock")
 }
 
 // Get returns an order by id.
-func (s *Orders) Get(ctx context.Context, id string) (OrderRow, error) {
+func (s *Orders) Get(ctx context.Context, id string) (shop.Order, error) {
 	return scanOrder(s.db.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id))
 }
 
-// GetForUpdate locks an order for the rest of the transaction.
-func (s *Orders) GetForUpdate(ctx context.Context, id string) (OrderRow, error) {
-	return scanOrder(s.db.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1 FOR UPDATE`, id))
-}
-
 // BySession returns the order of a Checkout Session.
-func (s *Orders) BySession(ctx context.Context, sessionID string) (OrderRow, error) {
+func (s *Orders) BySession(ctx context.Context, sessionID string) (shop.Order, error) {
 	return scanOrder(s.db.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE session_id = $1`, sessionID))
 }
 
 // ByPaymentIntentForUpdate returns and locks the order paid by a payment intent.
-func (s *Orders) ByPaymentIntentForUpdate(ctx context.Context, pi string) (OrderRow, error) {
+func (s *Orders) ByPaymentIntentForUpdate(ctx context.Context, pi string) (shop.Order, error) {
 	return scanOrder(s.db.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE payment_intent_id = $1 FOR UPDATE`, pi))
 }
 
@@ -141,90 +122,52 @@ func (s *Orders) SetSession(ctx context.Context, id, sessionID string) error {
 	return translate(err)
 }
 
-// Change is what a transition writes besides the status.
-type Change struct {
-	SessionID       string
-	PaymentIntentID string
-	CustomerEmail   string
-}
-
-// transitionSQL moves an order ($1) to a status ($2) only from one of the
-// statuses ($3) that may lead there, writing the Change ($4–$6).
-const transitionSQL = `
-		UPDATE orders SET status = $2, updated_at = now(),
-			session_id = coalesce(session_id, nullif($4, '')),
-			payment_intent_id = coalesce(nullif($5, ''), payment_intent_id),
-			customer_email = coalesce(nullif($6, ''), customer_email),
-			paid_at = CASE WHEN $2 = 'paid' THEN now() ELSE paid_at END,
-			refunded_at = CASE WHEN $2 = 'refunded' THEN now() ELSE refunded_at END,
-			reserved = CASE WHEN $2 IN ('expired', 'failed') THEN 0 ELSE reserved END
-		WHERE id = $1 AND status = ANY($3)`
-
-// refundsWaiting is an SQL expression saying whether refunds of the payment
-// intent pi (an SQL expression) were recorded before an order knew its
-// payment, and wait for it.
+// refundsWaiting is the condition on stripe_events e of a refund of the
+// payment intent pi (a query parameter) that did not apply: recorded before
+// any order knew the payment, or before its order was paid. They wait for
+// the order's move to paid (Lock answers whether there are any;
+// UnmatchedRefunds lists them).
 func refundsWaiting(pi string) string {
-	return `EXISTS (SELECT 1 FROM stripe_events e WHERE e.payment_intent_id = ` + pi + `
-		AND e.type = 'charge.refunded' AND (e.order_id IS NULL OR e.error <> ''))`
+	return `e.payment_intent_id = ` + pi + ` AND e.type = 'charge.refunded' AND (e.order_id IS NULL OR e.note <> '')`
 }
 
-// Transition moves an order to status `to` only if it is still in one of the
-// statuses that may lead there; the conditional UPDATE is what makes every
-// transition happen once however many doors reach it. It reports whether the
-// order moved.
-func (s *Orders) Transition(ctx context.Context, id string, to shop.Status, c Change) (OrderRow, bool, error) {
-	from := shop.From(to)
-	if len(from) == 0 {
-		return OrderRow{}, false, fmt.Errorf("no status leads to %s", to)
-	}
-	var waiting bool
-	o, err := scanOrder(s.db.QueryRow(ctx, transitionSQL+`
-		RETURNING `+orderColumns+`,
-			$2 = 'paid' AND `+refundsWaiting("orders.payment_intent_id"),
-		id, to, statusStrings(from), c.SessionID, c.PaymentIntentID, c.CustomerEmail), &waiting)
-	o.RefundsWaiting = waiting
-	if shop.ErrorCode(err) == shop.ErrNotFound {
-		return OrderRow{}, false, nil
-	}
-	return o, err == nil, err
+// Lock locks an order for the rest of the transaction and says whether
+// refunds of payment intent pi wait for it ("" for none). Take the
+// payment's lock first (LockPaymentIntent): it keeps the answer true until
+// the transaction ends.
+func (s *Orders) Lock(ctx context.Context, id, pi string) (o shop.Order, waiting bool, err error) {
+	o, err = scanOrder(s.db.QueryRow(ctx, lockOrderSQL, id, nullIfEmpty(pi)), &waiting)
+	return o, waiting, err
 }
 
-// TransitionLater is Transition for an order the transaction holds locked
-// (FOR UPDATE) in a status that may lead to `to`: its outcome is known, so
-// inside a Tx the UPDATE goes with the next statement or the commit.
-// OrderRow.Moved says what the row becomes.
-func (s *Orders) TransitionLater(ctx context.Context, id string, to shop.Status, c Change) error {
-	from := shop.From(to)
-	if len(from) == 0 {
-		return fmt.Errorf("no status leads to %s", to)
+var lockOrderSQL = `SELECT ` + orderColumns + `, EXISTS (SELECT 1 FROM stripe_events e WHERE ` + refundsWaiting("$2") + `)
+	FROM orders WHERE id = $1 FOR UPDATE`
+
+func nullIfEmpty(s string) *string {
+	if s == "" {
+		return nil // no refund matches NULL
 	}
-	// Its result is never read, so a move that did not happen must fail the
-	// transaction by itself: with no row moved, 1/0 makes the COMMIT a
-	// ROLLBACK instead of committing what the caller believed happened
-	// (a stock release, an outcome, a metric).
-	return execLater(ctx, s.db, `WITH moved AS (`+transitionSQL+` RETURNING 1)
-		SELECT 1 / count(*) FROM moved`,
-		id, to, statusStrings(from), c.SessionID, c.PaymentIntentID, c.CustomerEmail)
+	return &s
 }
 
-// Moved is the row as transitionSQL leaves it, but for the timestamps,
-// which are the database's.
-func (o OrderRow) Moved(to shop.Status, c Change) OrderRow {
-	o.Status = to
-	if o.SessionID == "" {
-		o.SessionID = c.SessionID
-	}
-	if c.PaymentIntentID != "" {
-		o.PaymentIntentID = c.PaymentIntentID
-	}
-	if c.CustomerEmail != "" {
-		o.CustomerEmail = c.CustomerEmail
-	}
-	if to == shop.StatusExpired || to == shop.StatusFailed {
-		o.Reserved = 0
-	}
-	o.RefundsWaiting = false
-	return o
+// Apply writes a move the domain decided (shop.Order.Move) for an order
+// the transaction holds locked, and gives its released units back to the
+// product in the same statement; in a Tx it goes with the next statement
+// or the commit. The status it moves from is part of the condition, so a
+// move made on a stale row writes nothing.
+func (s *Orders) Apply(ctx context.Context, m shop.Move) error {
+	o := m.Order
+	return execLater(ctx, s.db, `
+		WITH moved AS (
+			UPDATE orders SET status = $2, updated_at = now(), paid_at = $3, refunded_at = $4, reserved = $5,
+				session_id = nullif($6, ''), payment_intent_id = nullif($7, ''), customer_email = $8
+			WHERE id = $1 AND status = $9
+			RETURNING product_id
+		)
+		UPDATE products p SET stock = LEAST(p.stock + $10, 1000000)
+		FROM moved WHERE p.id = moved.product_id AND p.stock IS NOT NULL AND $10 > 0`,
+		o.ID, o.Status, o.PaidAt, o.RefundedAt, o.Reserved, o.SessionID, o.PaymentIntentID, o.CustomerEmail,
+		m.From, m.Released)
 }
 
 // Flag marks an order for the admin's attention.
@@ -233,17 +176,9 @@ func (s *Orders) Flag(ctx context.Context, id, reason string) error {
 	return translate(err)
 }
 
-func statusStrings(ss []shop.Status) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = string(s)
-	}
-	return out
-}
-
 // Open returns pending and processing orders created before `before`, the
 // least recently reconciled first: the ones the reconciler looks at.
-func (s *Orders) Open(ctx context.Context, before time.Time, limit int) ([]OrderRow, error) {
+func (s *Orders) Open(ctx context.Context, before time.Time, limit int) ([]shop.Order, error) {
 	return collectOrders(s.db.Query(ctx, `
 		SELECT `+orderColumns+` FROM orders
 		WHERE status IN ('pending', 'processing') AND created_at < $1
@@ -264,7 +199,7 @@ type ListFilter struct {
 }
 
 // List returns a page of orders, newest first, and the cursor of the next page.
-func (s *Orders) List(ctx context.Context, f ListFilter) ([]OrderRow, string, error) {
+func (s *Orders) List(ctx context.Context, f ListFilter) ([]shop.Order, string, error) {
 	var (
 		at time.Time
 		id = "ffffffff-ffff-ffff-ffff-ffffffffffff"

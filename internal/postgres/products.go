@@ -98,11 +98,3 @@ func (s *Products) Delete(ctx context.Context, id string) (archived bool, err er
 	}
 	return true, nil
 }
-
-// Release returns qty reserved units to a product's stock; in a Tx it goes
-// with the next statement or the commit.
-func (s *Products) Release(ctx context.Context, id string, qty int64) error {
-	return execLater(ctx, s.db, `
-		UPDATE products SET stock = LEAST(stock + $2, 1000000)
-		WHERE id = $1 AND stock IS NOT NULL`, id, qty)
-}

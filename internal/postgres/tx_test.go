@@ -120,7 +120,7 @@ func TestTxNoRowIsAnAnswerNotAFailure(t *testing.T) {
 	pool, p := withProduct(t, 3)
 	var err error
 	err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
-		_, err := postgres.NewOrders(tx).GetForUpdate(ctx, "00000000-0000-4000-8000-000000000000")
+		_, _, err := postgres.NewOrders(tx).Lock(ctx, "00000000-0000-4000-8000-000000000000", "")
 		if shop.ErrorCode(err) != shop.ErrNotFound {
 			t.Errorf("unknown order: %v, want not_found", err)
 		}
@@ -244,7 +244,7 @@ func TestInsertAndLockOrderInOneTransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	e, err := postgres.NewEvents(pool).Get(ctx, "evt_2")
-	if err != nil || e.Error != "no order" || e.ProcessedAt == nil {
+	if err != nil || e.Note != "no order" || e.ProcessedAt == nil {
 		t.Fatalf("event after commit: %+v, %v; want processed with its note", e, err)
 	}
 	noOpenTransaction(t, pool)
@@ -274,87 +274,94 @@ func TestTxRefusesEverythingAfterAFailure(t *testing.T) {
 	noOpenTransaction(t, pool)
 }
 
-// TestMovedIsWhatTransitionDoes: checkout moves a locked order without
-// reading the UPDATE back (TransitionLater) and takes OrderRow.Moved for
-// the row it leaves; Moved must say what Transition's RETURNING says, for
-// every allowed move, with a session id already recorded or not, and for
-// changes that carry ids or none.
-func TestMovedIsWhatTransitionDoes(t *testing.T) {
+// Apply writes the order the domain's Move describes, for every allowed
+// move, and gives released units back in the same statement.
+func TestApplyWritesTheMove(t *testing.T) {
 	ctx := context.Background()
 	pool, p := withProduct(t, 1000)
-	changes := []postgres.Change{{}, {SessionID: "cs_new", PaymentIntentID: "pi_new", CustomerEmail: "new@example.com"}}
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	n := 0
-	for _, to := range shop.Statuses {
-		for _, from := range shop.From(to) {
-			for _, hadSession := range []bool{false, true} {
-				for _, c := range changes {
-					n++
-					o, err := postgres.NewOrders(pool).Place(ctx, p.ID, 2, time.Now().Add(time.Hour))
-					if err != nil {
-						t.Fatal(err)
-					}
-					session := any(nil)
-					if hadSession {
-						session = fmt.Sprintf("cs_old_%d", n)
-					}
-					_, err = pool.Exec(ctx, `UPDATE orders SET status = $2, session_id = $3, payment_intent_id = $4,
-						paid_at = CASE WHEN $2 IN ('paid', 'refunded') THEN now() END WHERE id = $1`,
-						o.ID, from, session, fmt.Sprintf("pi_old_%d", n))
-					if err != nil {
-						t.Fatal(err)
-					}
-					err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
-						before, err := postgres.NewOrders(tx).GetForUpdate(ctx, o.ID)
-						if err != nil {
-							return err
-						}
-						want := before.Moved(to, c)
-						got, moved, err := postgres.NewOrders(tx).Transition(ctx, o.ID, to, c)
-						if err != nil || !moved {
-							return fmt.Errorf("%s → %s did not move: %v", from, to, err)
-						}
-						if got.Status != want.Status || got.SessionID != want.SessionID || got.PaymentIntentID != want.PaymentIntentID ||
-							got.CustomerEmail != want.CustomerEmail || got.Reserved != want.Reserved || got.ProductID != want.ProductID {
-							t.Errorf("%s → %s (session %v, change %+v):\n Moved      %+v\n Transition %+v", from, to, hadSession, c, want, got)
-						}
-						return errors.New("roll back")
-					})
-					if err == nil || err.Error() != "roll back" {
-						t.Fatal(err)
-					}
+	for _, from := range shop.Statuses {
+		for _, to := range shop.Statuses {
+			if !shop.CanMove(from, to) {
+				continue
+			}
+			n++
+			c := shop.Change{SessionID: fmt.Sprint("cs_new_", n), PaymentIntentID: "pi_new", CustomerEmail: "new@example.com"}
+			o, err := postgres.NewOrders(pool).Place(ctx, p.ID, 2, time.Now().Add(time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			o, err = setStatus(ctx, pool, o.ID, from)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stock := stockOf(t, pool, p.ID)
+			m, _ := o.Move(to, at, c)
+			err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
+				if _, _, err := postgres.NewOrders(tx).Lock(ctx, o.ID, ""); err != nil {
+					return err
 				}
+				return postgres.NewOrders(tx).Apply(ctx, m)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := postgres.NewOrders(pool).Get(ctx, o.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := m.Order
+			if got.Status != to || got.SessionID != want.SessionID || got.PaymentIntentID != want.PaymentIntentID ||
+				got.CustomerEmail != want.CustomerEmail || got.Reserved != want.Reserved ||
+				!sameTime(got.PaidAt, want.PaidAt) || !sameTime(got.RefundedAt, want.RefundedAt) {
+				t.Errorf("%s → %s:\n want %+v\n got  %+v", from, to, want, got)
+			}
+			if d := stockOf(t, pool, p.ID) - stock; d != m.Released {
+				t.Errorf("%s → %s: stock moved by %d, want %d", from, to, d, m.Released)
 			}
 		}
 	}
-	if n < 20 {
-		t.Fatalf("only %d moves tried", n)
+	if n != 7 {
+		t.Fatalf("%d moves tried, want 7", n)
 	}
 }
 
-// A TransitionLater whose order is not where the caller believed fails
-// the whole transaction at its commit, rather than committing what was
-// done on that belief.
-func TestTransitionLaterThatMovesNothingFailsTheTransaction(t *testing.T) {
+// setStatus puts an order in a status as its earlier moves would have.
+func setStatus(ctx context.Context, pool *pgxpool.Pool, id string, st shop.Status) (shop.Order, error) {
+	_, err := pool.Exec(ctx, `UPDATE orders SET status = $2,
+		paid_at = CASE WHEN $2 IN ('paid', 'refunded') THEN now() END,
+		refunded_at = CASE WHEN $2 = 'refunded' THEN now() END WHERE id = $1`, id, st)
+	if err != nil {
+		return shop.Order{}, err
+	}
+	return postgres.NewOrders(pool).Get(ctx, id)
+}
+
+func sameTime(a, b *time.Time) bool {
+	return a == nil && b == nil || a != nil && b != nil && a.Equal(*b)
+}
+
+// A move decided on a stale row (the order moved meanwhile) writes
+// nothing: neither the order nor the units it would give back.
+func TestApplyOfAStaleMoveWritesNothing(t *testing.T) {
 	ctx := context.Background()
 	pool, p := withProduct(t, 5)
-	var err error
 	o, err := postgres.NewOrders(pool).Place(ctx, p.ID, 2, time.Now().Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
-		if err := postgres.NewOrders(tx).TransitionLater(ctx, o.ID, shop.StatusRefunded, postgres.Change{}); err != nil {
-			return err // pending cannot become refunded
-		}
-		return postgres.NewProducts(tx).Release(ctx, p.ID, 2)
-	})
-	if err == nil {
-		t.Fatal("a move that did not happen committed")
+	m, _ := o.Move(shop.StatusExpired, time.Now(), shop.Change{})
+	if _, err := setStatus(ctx, pool, o.ID, shop.StatusPaid); err != nil {
+		t.Fatal(err)
+	}
+	if err := postgres.NewOrders(pool).Apply(ctx, m); err != nil {
+		t.Fatal(err)
 	}
 	if got := stockOf(t, pool, p.ID); got != 3 {
-		t.Fatalf("stock %d, want 3: the release went through with the failed move", got)
+		t.Fatalf("stock %d, want 3: units released for a move that did not happen", got)
 	}
-	if got, _ := postgres.NewOrders(pool).Get(ctx, o.ID); got.Status != shop.StatusPending {
-		t.Fatalf("order %s, want pending", got.Status)
+	if got, _ := postgres.NewOrders(pool).Get(ctx, o.ID); got.Status != shop.StatusPaid || got.Reserved != 2 {
+		t.Fatalf("order %s reserving %d, want paid reserving 2", got.Status, got.Reserved)
 	}
 }

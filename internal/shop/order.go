@@ -29,16 +29,17 @@ func (s Status) Valid() bool {
 	return false
 }
 
-// transitions are the only moves an order may make (API.md).
-var transitions = map[Status][]Status{
+// lifecycle is every move an order may make (docs/lifecycle.md). Paid,
+// failed and expired are final but for paid → refunded.
+var lifecycle = map[Status][]Status{
 	StatusPending:    {StatusPaid, StatusProcessing, StatusExpired, StatusFailed},
 	StatusProcessing: {StatusPaid, StatusFailed},
 	StatusPaid:       {StatusRefunded},
 }
 
-// CanTransition reports whether an order may move from one status to another.
-func CanTransition(from, to Status) bool {
-	for _, s := range transitions[from] {
+// CanMove reports whether an order may move from one status to another.
+func CanMove(from, to Status) bool {
+	for _, s := range lifecycle[from] {
 		if s == to {
 			return true
 		}
@@ -46,19 +47,54 @@ func CanTransition(from, to Status) bool {
 	return false
 }
 
-// From lists the statuses from which an order may move to s.
-func From(to Status) []Status {
-	var from []Status
-	for _, s := range Statuses {
-		if CanTransition(s, to) {
-			from = append(from, s)
-		}
-	}
-	return from
+// Change is what Stripe reported about an order along with a move.
+type Change struct {
+	SessionID       string
+	PaymentIntentID string
+	CustomerEmail   string
 }
 
-// HoldsStock reports whether an order in status s holds reserved units.
-func (s Status) HoldsStock() bool { return s == StatusPending || s == StatusProcessing }
+// Move is one step of an order's life, decided here and written as it is
+// by the store: the order as the step leaves it, and the units it gives
+// back to its product's stock.
+type Move struct {
+	From     Status
+	Order    Order
+	Released int64
+}
+
+// Move returns the step that takes o to status `to` at time `at` with what
+// Stripe reported, and false when o's status does not allow it. A move to
+// paid stamps paid_at, to refunded refunded_at; an order that fails or
+// expires gives its reserved units back. The session is recorded once;
+// the payment and the e-mail are Stripe's latest word.
+func (o Order) Move(to Status, at time.Time, c Change) (Move, bool) {
+	if !CanMove(o.Status, to) {
+		return Move{}, false
+	}
+	m := Move{From: o.Status, Order: o}
+	n := &m.Order
+	n.Status = to
+	at = at.UTC()
+	switch to {
+	case StatusPaid:
+		n.PaidAt = &at
+	case StatusRefunded:
+		n.RefundedAt = &at
+	case StatusExpired, StatusFailed:
+		m.Released, n.Reserved = n.Reserved, 0
+	}
+	if n.SessionID == "" {
+		n.SessionID = c.SessionID
+	}
+	if c.PaymentIntentID != "" {
+		n.PaymentIntentID = c.PaymentIntentID
+	}
+	if c.CustomerEmail != "" {
+		n.CustomerEmail = c.CustomerEmail
+	}
+	return m, true
+}
 
 // Order is one checkout: a snapshot of what was bought at what price.
 type Order struct {
@@ -80,6 +116,11 @@ type Order struct {
 	FlagReason      string     `json:"flag_reason,omitempty"`
 	UpdatedAt       time.Time  `json:"updated_at"`
 	RefundedAt      *time.Time `json:"refunded_at,omitempty"`
+	// ExpiresAt is when its Checkout Session expires.
+	ExpiresAt time.Time `json:"-"`
+	// Reserved is the units the order took from stock: its quantity, or 0
+	// for a product with unlimited stock, and 0 again once given back.
+	Reserved int64 `json:"-"`
 }
 
 // Public returns the view of an order that anyone holding its session id may see.
@@ -104,8 +145,12 @@ type Event struct {
 	OrderID     *string    `json:"order_id"`
 	ReceivedAt  time.Time  `json:"received_at"`
 	ProcessedAt *time.Time `json:"processed_at"`
-	Error       string     `json:"error"`
-	Payload     []byte     `json:"-"`
+	// Note is what the workflow noted for the admin ("partial refund: the
+	// order stays paid", "no order for session …"); empty when the event
+	// applied as it is. Error is its old name, kept for existing clients.
+	Note    string `json:"note"`
+	Error   string `json:"error"`
+	Payload []byte `json:"-"`
 	// PaymentIntentID is the payment the event is about, when it names one.
 	PaymentIntentID string `json:"-"`
 }

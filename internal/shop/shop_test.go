@@ -18,7 +18,7 @@ func TestTransitions(t *testing.T) {
 	}
 	for _, from := range shop.Statuses {
 		for _, to := range shop.Statuses {
-			if got := shop.CanTransition(from, to); got != allowed[[2]shop.Status{from, to}] {
+			if got := shop.CanMove(from, to); got != allowed[[2]shop.Status{from, to}] {
 				t.Errorf("%s → %s allowed = %v", from, to, got)
 			}
 		}

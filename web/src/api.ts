@@ -76,7 +76,9 @@ export interface WebhookEvent {
   order_id?: string | null;
   received_at: string;
   processed_at: string | null;
-  error: string | null;
+  note: string | null;
+  /** Deprecated: the same text as note. */
+  error?: string | null;
 }
 
 export interface OrdersPage {

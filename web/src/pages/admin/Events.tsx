@@ -65,7 +65,7 @@ export default function Events() {
                 <th scope="col">Type</th>
                 <th scope="col">Order</th>
                 <th scope="col">Processed</th>
-                <th scope="col">Error</th>
+                <th scope="col">Note</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
                 </th>
@@ -73,7 +73,7 @@ export default function Events() {
             </thead>
             <tbody>
               {events.map((ev) => (
-                <tr key={ev.id} className={ev.error ? 'row--error' : ''}>
+                <tr key={ev.id} className={ev.note ? 'row--noted' : ''}>
                   <td>
                     {formatDateTime(ev.received_at)}
                     <div className="mono small truncate">{ev.id}</div>
@@ -94,7 +94,7 @@ export default function Events() {
                     )}
                   </td>
                   <td>{ev.processed_at ? formatDateTime(ev.processed_at) : <span className="badge badge--pending">Not yet</span>}</td>
-                  <td className="error-cell">{ev.error || '—'}</td>
+                  <td className="note-cell">{ev.note || '—'}</td>
                   <td>
                     <button
                       type="button"
