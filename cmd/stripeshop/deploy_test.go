@@ -423,7 +423,7 @@ func TestComposeFile(t *testing.T) {
 	for k, want := range map[string]string{
 		"DATABASE_URL":          "postgres://stripeshop:stripeshop@db:5432/stripeshop?sslmode=disable",
 		"STRIPE_API_URL":        "${STRIPE_API_URL-http://stripesim:12111}",
-		"STRIPE_WEBHOOK_SECRET": "${STRIPE_WEBHOOK_SECRET:-" + devWebhookSecret + "}",
+		"STRIPE_WEBHOOK_SECRET": "${STRIPE_WEBHOOK_SECRET:-" + config.SimulatorWebhookSecret + "}",
 		"HTTP_ADDR":             ":8080",
 	} {
 		if app[k] != want {
@@ -495,7 +495,7 @@ func TestComposeFile(t *testing.T) {
 				if w := strings.TrimSpace(stderr.String()); w != "" {
 					t.Errorf("%s config (profile %q) warns: %s", name, profile, w)
 				}
-				for _, want := range []string{"http://stripesim:12111", devWebhookSecret, "app:8080/webhook/stripe"} {
+				for _, want := range []string{"http://stripesim:12111", config.SimulatorWebhookSecret, "app:8080/webhook/stripe"} {
 					if !bytes.Contains(out, []byte(want)) {
 						t.Errorf("the resolved file (profile %q) lacks %q", profile, want)
 					}

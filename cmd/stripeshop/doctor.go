@@ -17,10 +17,6 @@ import (
 	"github.com/stripeshop/stripeshop/internal/postgres"
 )
 
-// devWebhookSecret is the secret the simulator (cmd/stripesim) signs with by
-// default; real Stripe never signs with it.
-const devWebhookSecret = "whsec_stripesim_dev_secret"
-
 // doctorCmd runs `stripeshop doctor` (check the configuration against what
 // it points at) and `stripeshop health` (the container health probe); args
 // starts with the command's name.
@@ -244,7 +240,7 @@ func (d *doctor) checkWebhookSecrets(cfg config.Config) {
 		case strings.ContainsAny(body, "\"' \t"):
 			d.fail("webhook secret", "secret %d contains quotes or spaces, which no Stripe secret does: copy it again without them", n)
 			failed = true
-		case s == devWebhookSecret && (cfg.StripeAPIURL == "" || cfg.Mode() == "live"):
+		case s == config.SimulatorWebhookSecret && (cfg.StripeAPIURL == "" || cfg.Mode() == "live"):
 			d.fail("webhook secret", "secret %d is the simulator's development secret, which Stripe never signs with: use the endpoint's signing secret (Dashboard → Developers → Webhooks) or the one `stripe listen` prints", n)
 			failed = true
 		case seen[s]:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/stripeshop/stripeshop/internal/config"
 	"github.com/stripeshop/stripeshop/internal/postgres"
 	"github.com/stripeshop/stripeshop/internal/stripesim"
 	"github.com/stripeshop/stripeshop/internal/testdb"
@@ -246,7 +247,7 @@ func TestDoctorFindsMisconfigurations(t *testing.T) {
 		{
 			name: "simulator's secret with a live key",
 			env: func(t *testing.T) map[string]string {
-				return map[string]string{"STRIPE_SECRET_KEY": "sk_live_real", "STRIPE_WEBHOOK_SECRET": devWebhookSecret}
+				return map[string]string{"STRIPE_SECRET_KEY": "sk_live_real", "STRIPE_WEBHOOK_SECRET": config.SimulatorWebhookSecret}
 			},
 			level: "FAIL", check: "webhook secret", want: "the simulator's development secret", wantErr: true,
 		},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -164,14 +165,27 @@ func Load(getenv func(string) string) (Config, error) {
 	return c, nil
 }
 
+// SimulatorWebhookSecret is the Stripe simulator's signing secret. It is
+// published, so anyone can sign an event with it: it is for the simulator.
+const SimulatorWebhookSecret = "whsec_stripesim_dev_secret"
+
 // RequireStripe checks the settings that serving the shop needs beyond
-// those that migrations and admin commands need.
+// those that migrations and admin commands need, and refuses the
+// combinations that would let anyone fake a payment or send live payments
+// astray.
 func (c Config) RequireStripe() error {
-	if c.StripeSecretKey == "" {
+	live := c.Mode() == "live"
+	switch {
+	case c.StripeSecretKey == "":
 		return &Error{"STRIPE_SECRET_KEY", "is required (sk_test_… or sk_live_…); `make run` starts the simulator when it is unset"}
-	}
-	if len(c.StripeWebhookSecret) == 0 {
+	case len(c.StripeWebhookSecret) == 0:
 		return &Error{"STRIPE_WEBHOOK_SECRET", "is required (whsec_…; `stripe listen` prints one)"}
+	case live && c.StripeAPIURL != "":
+		return &Error{"STRIPE_API_URL", "is set with a live key: it is for the simulator and stripe-mock; unset it to take live payments"}
+	case c.StripeAPIURL == "" && slices.Contains(c.StripeWebhookSecret, SimulatorWebhookSecret):
+		return &Error{"STRIPE_WEBHOOK_SECRET", "is the simulator's published secret beside a key for Stripe itself: anyone could sign a fake payment; set your endpoint's signing secret (Dashboard, or `stripe listen`)"}
+	case live && !c.SecureCookies():
+		return &Error{"APP_URL", "must be https with a live key: customers return to it and admin cookies must be Secure"}
 	}
 	return nil
 }
