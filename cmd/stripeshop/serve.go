@@ -87,6 +87,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Logger:  log,
 		Metrics: checkout.NewMetrics(reg),
 		AppURL:  cfg.AppURL,
+
+		ReconcileAge: cfg.ReconcileMinAge,
 	})
 	// The public catalog is served from memory and kept fresh by LISTEN/NOTIFY.
 	cat := catalog.New(catalog.Config{Pool: pool, Logger: log, Registry: reg})

@@ -31,7 +31,10 @@ type Config struct {
 	AppURL   string
 	// StripeTimeout bounds one call to Stripe made while a customer waits.
 	StripeTimeout time.Duration
-	Now           func() time.Time
+	// ReconcileAge is how old an open order must be before the reconciler
+	// asks Stripe about it (default DefaultReconcileAge).
+	ReconcileAge time.Duration
+	Now          func() time.Time
 }
 
 // Service runs the workflow.
@@ -43,7 +46,14 @@ type Service struct {
 	appURL  string
 	timeout time.Duration
 	now     func() time.Time
+
+	reconcileAge time.Duration
 }
+
+// DefaultReconcileAge leaves the webhook a minute to arrive, and settles an
+// order whose server stopped before recording its session within about two
+// (with a sweep a minute).
+const DefaultReconcileAge = time.Minute
 
 // New returns the workflow over cfg.
 func New(cfg Config) *Service {
@@ -53,6 +63,9 @@ func New(cfg Config) *Service {
 	if cfg.StripeTimeout == 0 {
 		cfg.StripeTimeout = 20 * time.Second
 	}
+	if cfg.ReconcileAge == 0 {
+		cfg.ReconcileAge = DefaultReconcileAge
+	}
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics(nil)
 	}
@@ -60,7 +73,7 @@ func New(cfg Config) *Service {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{pool: cfg.Pool, pay: cfg.Payments, log: cfg.Logger, metrics: cfg.Metrics,
-		appURL: cfg.AppURL, timeout: cfg.StripeTimeout, now: cfg.Now}
+		appURL: cfg.AppURL, timeout: cfg.StripeTimeout, now: cfg.Now, reconcileAge: cfg.ReconcileAge}
 }
 
 // Started is what the browser needs to go and pay.

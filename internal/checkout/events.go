@@ -199,11 +199,11 @@ func (s *Service) Reprocess(ctx context.Context, eventID string) (shop.Event, er
 func (s *Service) Fulfil(ctx context.Context, sessionID string) (shop.Order, error) {
 	orders := postgres.NewOrders(s.pool)
 	o, err := orders.BySession(ctx, sessionID)
-	if err != nil {
-		return shop.Order{}, err
+	if shop.ErrorCode(err) == shop.ErrNotFound {
+		return s.fulfilUnrecorded(ctx, sessionID)
 	}
-	if o.Status != shop.StatusPending {
-		return o, nil
+	if err != nil || o.Status != shop.StatusPending {
+		return o, err
 	}
 	sctx, cancel := context.WithTimeout(ctx, s.timeout)
 	sess, err := s.pay.GetSession(sctx, sessionID)
@@ -218,6 +218,41 @@ func (s *Service) Fulfil(ctx context.Context, sessionID string) (shop.Order, err
 		return shop.Order{}, err
 	}
 	return orders.Get(ctx, o.ID)
+}
+
+// fulfilUnrecorded finds the order of a session whose id the shop did not
+// record (Stripe answered, then saving its id failed) by the order id the
+// session carries in its metadata, records it and settles it.
+func (s *Service) fulfilUnrecorded(ctx context.Context, sessionID string) (shop.Order, error) {
+	notFound := shop.Errorf(shop.ErrNotFound, "no order for this checkout session")
+	sctx, cancel := context.WithTimeout(ctx, s.timeout)
+	sess, err := s.pay.GetSession(sctx, sessionID)
+	cancel()
+	if errors.Is(err, payments.ErrNotFound) {
+		return shop.Order{}, notFound
+	}
+	if err != nil {
+		return shop.Order{}, shop.Errorf(shop.ErrPaymentProvider, "could not reach the payment provider; try again")
+	}
+	id := sessionOrderID(sess)
+	if !postgres.IsUUID(id) || sess.ID != sessionID {
+		return shop.Order{}, notFound
+	}
+	orders := postgres.NewOrders(s.pool)
+	if err := orders.SetSession(ctx, id, sess.ID); err != nil {
+		return shop.Order{}, err
+	}
+	o, err := orders.Get(ctx, id)
+	if shop.ErrorCode(err) == shop.ErrNotFound || err == nil && o.SessionID != sess.ID {
+		return shop.Order{}, notFound // another session is the order's
+	}
+	if err != nil || o.Status != shop.StatusPending {
+		return o, err
+	}
+	if err := s.settle(ctx, sess); err != nil {
+		return shop.Order{}, err
+	}
+	return orders.Get(ctx, id)
 }
 
 // settle applies a session read from Stripe.

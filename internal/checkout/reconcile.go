@@ -13,11 +13,8 @@ import (
 // reconcileLockKey is the Postgres advisory lock that lets one replica sweep at a time.
 const reconcileLockKey = 0x5757_0001
 
-// ReconcileAge is how old an open order must be before the reconciler asks
-// Stripe about it: long enough that the webhook had its chance.
-const ReconcileAge = 5 * time.Minute
-
-// RunReconciler sweeps every interval until ctx ends.
+// RunReconciler sweeps every interval until ctx ends, looking at open
+// orders older than Config.ReconcileAge.
 func (s *Service) RunReconciler(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -26,7 +23,7 @@ func (s *Service) RunReconciler(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := s.Reconcile(ctx, ReconcileAge); err != nil && !errors.Is(err, ErrLocked) && ctx.Err() == nil {
+			if _, err := s.Reconcile(ctx, s.reconcileAge); err != nil && !errors.Is(err, ErrLocked) && ctx.Err() == nil {
 				s.log.Error("reconciler sweep failed", "err", err)
 			}
 		}
@@ -87,16 +84,15 @@ func (s *Service) Reconcile(ctx context.Context, minAge time.Duration) (Reconcil
 }
 
 func (s *Service) reconcileOrder(ctx context.Context, o shop.Order) error {
+	if o.SessionID == "" {
+		// The server stopped between reserving the units and recording
+		// Stripe's answer: nobody was sent to pay, so give the units back
+		// now rather than when a session nobody has expires.
+		return s.giveUp(ctx, o)
+	}
 	sctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	sessionID, err := s.findSession(sctx, o)
-	if errors.Is(err, errNoSession) {
-		return s.abandon(ctx, o)
-	}
-	if err != nil {
-		return err
-	}
-	sess, err := s.pay.GetSession(sctx, sessionID)
+	sess, err := s.pay.GetSession(sctx, o.SessionID)
 	if errors.Is(err, payments.ErrNotFound) && s.now().After(o.ExpiresAt) {
 		// Stripe does not know the session (another account's key, a restarted
 		// simulator) and it is past its expiry: nobody can pay it now.
@@ -109,29 +105,4 @@ func (s *Service) reconcileOrder(ctx context.Context, o shop.Order) error {
 		return err
 	}
 	return postgres.NewOrders(s.pool).MarkReconciled(ctx, o.ID)
-}
-
-// errNoSession says that Stripe never made a session for an order.
-var errNoSession = errors.New("no checkout session was ever created")
-
-// findSession returns an order's session id. When it was never saved, the
-// same idempotency key and parameters return the session Stripe made, if it
-// made one; Stripe refuses to make one that would expire in the past, which
-// means none was made and nobody could have paid.
-func (s *Service) findSession(ctx context.Context, o shop.Order) (string, error) {
-	if o.SessionID != "" {
-		return o.SessionID, nil
-	}
-	created, err := s.createSession(ctx, o)
-	var pe *payments.ProviderError
-	if errors.As(err, &pe) && pe.StatusCode >= 400 && pe.StatusCode < 500 && s.now().After(o.ExpiresAt) {
-		return "", errNoSession
-	}
-	if err != nil {
-		return "", err
-	}
-	if err := postgres.NewOrders(s.pool).SetSession(ctx, o.ID, created.ID); err != nil {
-		s.log.Warn("could not record the session id", "order_id", o.ID, "err", err)
-	}
-	return created.ID, nil
 }

@@ -24,10 +24,13 @@ type Config struct {
 	AdminEmail          string
 	AdminPassword       string
 	ReconcileInterval   time.Duration
-	LogLevel            string // debug, info, warn, error
-	LogFormat           string // json or text
-	TrustedProxies      []*net.IPNet
-	CORSOrigins         []string
+	// ReconcileMinAge is how old an open order is before the reconciler
+	// asks Stripe about it.
+	ReconcileMinAge time.Duration
+	LogLevel        string // debug, info, warn, error
+	LogFormat       string // json or text
+	TrustedProxies  []*net.IPNet
+	CORSOrigins     []string
 	// CheckoutRateLimit is checkouts and cancels a minute per client; 0 is off.
 	CheckoutRateLimit int
 	// Profiling serves net/http/pprof under /debug/pprof (STRIPESHOP_PPROF=1):
@@ -45,7 +48,7 @@ const (
 // Variables lists every variable Load reads, for documentation and checks.
 var Variables = []string{
 	"DATABASE_URL", "HTTP_ADDR", "APP_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
-	"STRIPE_API_URL", "ADMIN_EMAIL", "ADMIN_PASSWORD", "RECONCILE_INTERVAL", "LOG_LEVEL",
+	"STRIPE_API_URL", "ADMIN_EMAIL", "ADMIN_PASSWORD", "RECONCILE_INTERVAL", "RECONCILE_MIN_AGE", "LOG_LEVEL",
 	"LOG_FORMAT", "TRUSTED_PROXIES", "CORS_ORIGINS", "CHECKOUT_RATE_LIMIT",
 	"STRIPESHOP_PPROF",
 }
@@ -117,11 +120,16 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.AdminPassword != "" && len(c.AdminPassword) < 12 {
 		return c, &Error{"ADMIN_PASSWORD", "must be at least 12 characters"}
 	}
-	d, err := time.ParseDuration(get("RECONCILE_INTERVAL", "5m"))
+	d, err := time.ParseDuration(get("RECONCILE_INTERVAL", "1m"))
 	if err != nil || d < time.Second {
-		return c, &Error{"RECONCILE_INTERVAL", "must be a duration of at least 1s, e.g. 5m"}
+		return c, &Error{"RECONCILE_INTERVAL", "must be a duration of at least 1s, e.g. 1m"}
 	}
 	c.ReconcileInterval = d
+	d, err = time.ParseDuration(get("RECONCILE_MIN_AGE", "1m"))
+	if err != nil || d < 10*time.Second || d > 24*time.Hour {
+		return c, &Error{"RECONCILE_MIN_AGE", "must be a duration between 10s and 24h, e.g. 1m"}
+	}
+	c.ReconcileMinAge = d
 	n, err := strconv.Atoi(get("CHECKOUT_RATE_LIMIT", "60"))
 	if err != nil || n < 0 || n > 1_000_000 {
 		return c, &Error{"CHECKOUT_RATE_LIMIT", "must be a number of checkouts a minute per client (0 turns the limit off)"}

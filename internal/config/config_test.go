@@ -16,7 +16,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.DatabaseURL != config.DefaultDatabaseURL || c.HTTPAddr != ":8080" || c.AppURL != "http://localhost:8080" ||
-		c.ReconcileInterval != 5*time.Minute || c.SecureCookies() {
+		c.ReconcileInterval != time.Minute || c.ReconcileMinAge != time.Minute || c.SecureCookies() {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if err := c.RequireStripe(); err == nil {
@@ -34,6 +34,7 @@ func TestEachBadSettingIsNamed(t *testing.T) {
 		"STRIPE_WEBHOOK_SECRET": "secret",
 		"STRIPE_API_URL":        "localhost:12111",
 		"RECONCILE_INTERVAL":    "often",
+		"RECONCILE_MIN_AGE":     "1s",
 		"LOG_LEVEL":             "loud",
 		"LOG_FORMAT":            "xml",
 		"TRUSTED_PROXIES":       "10.0.0.0/99",
