@@ -16,7 +16,8 @@ import (
 // Stripe answers: if the customer paid in the meantime, the order is paid,
 // not cancelled. It is safe to call any number of times.
 func (s *Service) Cancel(ctx context.Context, orderID string) (shop.Order, error) {
-	if !postgres.IsUUID(orderID) {
+	orderID, ok := shop.ParseID(orderID)
+	if !ok {
 		return shop.Order{}, shop.Errorf(shop.ErrNotFound, "order not found")
 	}
 	orders := postgres.NewOrders(s.pool)

@@ -78,7 +78,8 @@ func (s *Service) Start(ctx context.Context, productID string, qty int64) (Start
 	if qty < shop.MinQuantity || qty > shop.MaxQuantity {
 		return Started{}, shop.Invalid(map[string]string{"quantity": "must be between 1 and 100"})
 	}
-	if !postgres.IsUUID(productID) {
+	productID, ok := shop.ParseID(productID)
+	if !ok {
 		return Started{}, shop.Errorf(shop.ErrNotFound, "product not found")
 	}
 	order, err := postgres.NewOrders(s.pool).Place(ctx, productID, qty, s.now().Add(SessionLifetime).Truncate(time.Second))
@@ -267,8 +268,7 @@ func (s *Service) flag(ctx context.Context, tx *postgres.Tx, o postgres.OrderRow
 // else by the session id.
 func (s *Service) orderForSession(ctx context.Context, tx *postgres.Tx, sess payments.Session) (postgres.OrderRow, error) {
 	orders := postgres.NewOrders(tx)
-	id := sessionOrderID(sess)
-	if postgres.IsUUID(id) {
+	if id, ok := shop.ParseID(sessionOrderID(sess)); ok {
 		o, err := lockedOrder(ctx, id)
 		if err == errNotPrefetched {
 			o, err = orders.GetForUpdate(ctx, id)
@@ -298,7 +298,8 @@ func sessionOrderID(sess payments.Session) string {
 
 // Order returns an order with its events, for the admin.
 func (s *Service) Order(ctx context.Context, id string) (shop.Order, []shop.Event, error) {
-	if !postgres.IsUUID(id) {
+	id, ok := shop.ParseID(id)
+	if !ok {
 		return shop.Order{}, nil, shop.Errorf(shop.ErrNotFound, "order not found")
 	}
 	o, err := postgres.NewOrders(s.pool).Get(ctx, id)
@@ -312,7 +313,8 @@ func (s *Service) Order(ctx context.Context, id string) (shop.Order, []shop.Even
 // Refund refunds a paid order in full. The idempotency key is the order's,
 // so a retried refund never refunds twice.
 func (s *Service) Refund(ctx context.Context, orderID string) (shop.Order, error) {
-	if !postgres.IsUUID(orderID) {
+	orderID, ok := shop.ParseID(orderID)
+	if !ok {
 		return shop.Order{}, shop.Errorf(shop.ErrNotFound, "order not found")
 	}
 	o, err := postgres.NewOrders(s.pool).Get(ctx, orderID)

@@ -77,7 +77,7 @@ func orderToLock(ev payments.Event) string {
 	if ev.Session == nil || !sessionEvent(ev.Type) {
 		return ""
 	}
-	if id := sessionOrderID(*ev.Session); postgres.IsUUID(id) {
+	if id, ok := shop.ParseID(sessionOrderID(*ev.Session)); ok {
 		return id
 	}
 	return ""
