@@ -90,7 +90,7 @@ func handleWebhook(svc *checkout.Service, secrets []string, now func() time.Time
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				return shop.Errorf(shop.ErrTooLarge, "the body is larger than %d bytes", mbe.Limit)
+				return shop.Errorf(errTooLarge, "the body is larger than %d bytes", mbe.Limit)
 			}
 			return shop.Errorf(shop.ErrInvalid, "could not read the body")
 		}
