@@ -58,7 +58,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	authSvc := auth.New(auth.Config{Pool: pool, SecureCookie: cfg.SecureCookies()})
+	authSvc := auth.New(auth.Config{Pool: pool, SecureCookie: cfg.SecureCookies(), Logger: log})
 	defer authSvc.Close()
 	if cfg.AdminEmail != "" {
 		created, err := authSvc.EnsureFirstAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword)

@@ -9,6 +9,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -43,6 +44,8 @@ type Config struct {
 	Lifetime    time.Duration
 	IdleTimeout time.Duration
 	Now         func() time.Time
+	// Logger hears about sweeps of expired sessions that fail.
+	Logger *slog.Logger
 }
 
 // Service authenticates admins.
@@ -76,6 +79,9 @@ func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	// pgxstore's own cleanup goroutine races with its StopCleanup, so expired
 	// sessions are swept by a goroutine of ours that Close stops.
 	store := pgxstore.NewWithCleanupInterval(cfg.Pool, 0)
@@ -104,12 +110,12 @@ func New(cfg Config) *Service {
 		cost:      cfg.BcryptCost,
 		dummyHash: dummy,
 	}
-	go s.sweep(sweepCtx, cfg.Pool, 30*time.Minute)
+	go s.sweep(sweepCtx, postgres.NewSessions(cfg.Pool), cfg.Logger, 30*time.Minute)
 	return s
 }
 
 // sweep deletes expired sessions every interval until ctx ends.
-func (s *Service) sweep(ctx context.Context, pool *pgxpool.Pool, interval time.Duration) {
+func (s *Service) sweep(ctx context.Context, sessions *postgres.Sessions, log *slog.Logger, interval time.Duration) {
 	defer close(s.swept)
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -118,7 +124,9 @@ func (s *Service) sweep(ctx context.Context, pool *pgxpool.Pool, interval time.D
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			_, _ = pool.Exec(ctx, `DELETE FROM sessions WHERE expiry < now()`)
+			if _, err := sessions.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("sweep of expired admin sessions failed", "err", err)
+			}
 		}
 	}
 }

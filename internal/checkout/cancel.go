@@ -15,7 +15,8 @@ import (
 // once instead of when the session expires 30 minutes later. It is safe to
 // call any number of times.
 func (s *Service) Cancel(ctx context.Context, orderID string) (shop.Order, error) {
-	if !postgres.IsUUID(orderID) {
+	orderID, ok := shop.ParseID(orderID)
+	if !ok {
 		return shop.Order{}, shop.Errorf(shop.ErrNotFound, "order not found")
 	}
 	orders := postgres.NewOrders(s.pool)

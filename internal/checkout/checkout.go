@@ -90,7 +90,8 @@ func (s *Service) Start(ctx context.Context, productID string, qty int64) (Start
 	if qty < shop.MinQuantity || qty > shop.MaxQuantity {
 		return Started{}, shop.Invalid(map[string]string{"quantity": "must be between 1 and 100"})
 	}
-	if !postgres.IsUUID(productID) {
+	productID, ok := shop.ParseID(productID)
+	if !ok {
 		return Started{}, shop.Errorf(shop.ErrNotFound, "product not found")
 	}
 	order, err := postgres.NewOrders(s.pool).Place(ctx, productID, qty, s.now().Add(SessionLifetime).Truncate(time.Second))
@@ -255,10 +256,11 @@ func (s *Service) flag(ctx context.Context, t *tx, o shop.Order, reason string) 
 // its payment: the order named in its metadata (which works even when
 // saving the session id failed), else the one that recorded the session.
 func (s *Service) lockSessionOrder(ctx context.Context, t *tx, sess payments.Session, pre *locked) (locked, error) {
-	switch id := sessionOrderID(sess); {
+	id, named := shop.ParseID(sessionOrderID(sess))
+	switch {
 	case pre != nil && pre.order.ID != "":
 		return *pre, sessionIsOrders(sess, pre.order)
-	case pre == nil && postgres.IsUUID(id):
+	case pre == nil && named:
 		l, err := t.lockOrder(ctx, id, sess.PaymentIntentID)
 		if err == nil {
 			return l, sessionIsOrders(sess, l.order)
@@ -295,7 +297,8 @@ func sessionOrderID(sess payments.Session) string {
 
 // Order returns an order with its events, for the admin.
 func (s *Service) Order(ctx context.Context, id string) (shop.Order, []shop.Event, error) {
-	if !postgres.IsUUID(id) {
+	id, ok := shop.ParseID(id)
+	if !ok {
 		return shop.Order{}, nil, shop.Errorf(shop.ErrNotFound, "order not found")
 	}
 	o, err := postgres.NewOrders(s.pool).Get(ctx, id)
@@ -309,7 +312,8 @@ func (s *Service) Order(ctx context.Context, id string) (shop.Order, []shop.Even
 // Refund refunds a paid order in full. The idempotency key is the order's,
 // so a retried refund never refunds twice.
 func (s *Service) Refund(ctx context.Context, orderID string) (shop.Order, error) {
-	if !postgres.IsUUID(orderID) {
+	orderID, ok := shop.ParseID(orderID)
+	if !ok {
 		return shop.Order{}, shop.Errorf(shop.ErrNotFound, "order not found")
 	}
 	o, err := postgres.NewOrders(s.pool).Get(ctx, orderID)

@@ -78,7 +78,7 @@ func orderToLock(ev payments.Event) string {
 	if ev.Session == nil || !sessionEvent(ev.Type) {
 		return ""
 	}
-	if id := sessionOrderID(*ev.Session); postgres.IsUUID(id) {
+	if id, ok := shop.ParseID(sessionOrderID(*ev.Session)); ok {
 		return id
 	}
 	return ""
@@ -234,8 +234,8 @@ func (s *Service) fulfilUnrecorded(ctx context.Context, sessionID string) (shop.
 	if err != nil {
 		return shop.Order{}, shop.Errorf(shop.ErrPaymentProvider, "could not reach the payment provider; try again")
 	}
-	id := sessionOrderID(sess)
-	if !postgres.IsUUID(id) || sess.ID != sessionID {
+	id, ok := shop.ParseID(sessionOrderID(sess))
+	if !ok || sess.ID != sessionID {
 		return shop.Order{}, notFound
 	}
 	orders := postgres.NewOrders(s.pool)

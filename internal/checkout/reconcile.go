@@ -42,14 +42,8 @@ type ReconcileResult struct {
 // time; the others return ErrLocked at once.
 func (s *Service) Reconcile(ctx context.Context, minAge time.Duration) (ReconcileResult, error) {
 	var res ReconcileResult
-	conn, err := s.pool.Acquire(ctx)
+	unlock, locked, err := postgres.TryLock(ctx, s.pool, reconcileLockKey)
 	if err != nil {
-		s.metrics.ReconcilerRuns.WithLabelValues("error").Inc()
-		return res, err
-	}
-	defer conn.Release()
-	var locked bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, reconcileLockKey).Scan(&locked); err != nil {
 		s.metrics.ReconcilerRuns.WithLabelValues("error").Inc()
 		return res, err
 	}
@@ -57,7 +51,11 @@ func (s *Service) Reconcile(ctx context.Context, minAge time.Duration) (Reconcil
 		s.metrics.ReconcilerRuns.WithLabelValues("skipped").Inc()
 		return res, ErrLocked
 	}
-	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, reconcileLockKey) //nolint:errcheck // the session ends with the connection anyway
+	defer func() {
+		if err := unlock(); err != nil {
+			s.log.Warn("reconciler lock not released; its connection was closed", "err", err)
+		}
+	}()
 
 	open, err := postgres.NewOrders(s.pool).Open(ctx, s.now().Add(-minAge), 500)
 	if err != nil {

@@ -30,7 +30,7 @@ func handleStartCheckout(svc *checkout.Service) http.Handler {
 		if body.Quantity != nil {
 			qty = *body.Quantity
 		}
-		started, err := svc.Start(r.Context(), strings.ToLower(body.ProductID), qty)
+		started, err := svc.Start(r.Context(), body.ProductID, qty)
 		if err != nil {
 			return err
 		}
@@ -72,7 +72,7 @@ func handleCancelCheckout(svc *checkout.Service) http.Handler {
 		if body.OrderID == "" {
 			return shop.Invalid(map[string]string{"order_id": "is required"})
 		}
-		o, err := svc.Cancel(r.Context(), strings.ToLower(body.OrderID))
+		o, err := svc.Cancel(r.Context(), body.OrderID)
 		if err != nil {
 			return err
 		}
@@ -90,7 +90,7 @@ func handleWebhook(svc *checkout.Service, secrets []string, now func() time.Time
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				return shop.Errorf(shop.ErrTooLarge, "the body is larger than %d bytes", mbe.Limit)
+				return shop.Errorf(errTooLarge, "the body is larger than %d bytes", mbe.Limit)
 			}
 			return shop.Errorf(shop.ErrInvalid, "could not read the body")
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -175,4 +176,27 @@ func TestCheckoutIsRateLimitedPerClient(t *testing.T) {
 	}
 	// The catalog is not limited.
 	c.mustDo("GET", "/api/products", nil, 200, nil)
+}
+
+// An id is a UUID in either case, and the answer names it as it was issued.
+func TestIDsAreAcceptedInEitherCase(t *testing.T) {
+	f := newFlow(t)
+	p := f.createProduct(1000, 5)
+	var got product
+	f.client().mustDo("GET", "/api/products/"+strings.ToUpper(p.ID), nil, 200, &got)
+	if got.ID != p.ID {
+		t.Fatalf("product read by its upper-case id answered id %q, want %q", got.ID, p.ID)
+	}
+	s := f.startCheckout(strings.ToUpper(p.ID), 2)
+	if o := f.order(strings.ToUpper(s.OrderID)); o.ID != s.OrderID || o.Quantity != 2 {
+		t.Fatalf("order read by its upper-case id = %+v", o)
+	}
+	var o order
+	f.client().mustDo("POST", "/api/checkout/cancel", map[string]any{"order_id": strings.ToUpper(s.OrderID)}, 200, &o)
+	if o.ID != s.OrderID || o.Status != "expired" {
+		t.Fatalf("cancel by the upper-case id = %+v", o)
+	}
+	if stock := *f.product(strings.ToUpper(p.ID)).Stock; stock != 5 {
+		t.Fatalf("stock after the cancel = %d, want 5", stock)
+	}
 }

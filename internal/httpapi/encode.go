@@ -67,7 +67,7 @@ func jsonError(err error) error {
 	)
 	switch {
 	case errors.As(err, &mbe):
-		return shop.Errorf(shop.ErrTooLarge, "the body is larger than %d bytes", mbe.Limit)
+		return shop.Errorf(errTooLarge, "the body is larger than %d bytes", mbe.Limit)
 	case errors.As(err, &fe):
 		return shop.Invalid(map[string]string{fe.field: fe.msg})
 	case errors.As(err, &typ):
@@ -104,19 +104,25 @@ type fieldError struct{ field, msg string }
 
 func (e *fieldError) Error() string { return e.field + " " + e.msg }
 
+// Error codes that only HTTP gives rise to, beside the domain's in shop.
+const (
+	errMethodNotAllowed = "method_not_allowed"
+	errTooLarge         = "too_large"
+)
+
 // statusOf is the one map from error code to HTTP status.
 var statusOf = map[string]int{
-	shop.ErrInvalid:          http.StatusBadRequest,
-	shop.ErrUnauthorized:     http.StatusUnauthorized,
-	shop.ErrForbidden:        http.StatusForbidden,
-	shop.ErrNotFound:         http.StatusNotFound,
-	shop.ErrMethodNotAllowed: http.StatusMethodNotAllowed,
-	shop.ErrConflict:         http.StatusConflict,
-	shop.ErrTooLarge:         http.StatusRequestEntityTooLarge,
-	shop.ErrRateLimited:      http.StatusTooManyRequests,
-	shop.ErrPaymentProvider:  http.StatusBadGateway,
-	shop.ErrUnavailable:      http.StatusServiceUnavailable,
-	shop.ErrInternal:         http.StatusInternalServerError,
+	shop.ErrInvalid:         http.StatusBadRequest,
+	shop.ErrUnauthorized:    http.StatusUnauthorized,
+	shop.ErrForbidden:       http.StatusForbidden,
+	shop.ErrNotFound:        http.StatusNotFound,
+	errMethodNotAllowed:     http.StatusMethodNotAllowed,
+	shop.ErrConflict:        http.StatusConflict,
+	errTooLarge:             http.StatusRequestEntityTooLarge,
+	shop.ErrRateLimited:     http.StatusTooManyRequests,
+	shop.ErrPaymentProvider: http.StatusBadGateway,
+	shop.ErrUnavailable:     http.StatusServiceUnavailable,
+	shop.ErrInternal:        http.StatusInternalServerError,
 }
 
 type errorBody struct {

@@ -40,7 +40,7 @@ func securityHeaders(next http.Handler) http.Handler {
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > maxWebhookBody {
-			writeError(w, r, shop.Errorf(shop.ErrTooLarge, "the body is larger than %d bytes", maxWebhookBody))
+			writeError(w, r, shop.Errorf(errTooLarge, "the body is larger than %d bytes", maxWebhookBody))
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxWebhookBody)

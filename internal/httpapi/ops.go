@@ -24,16 +24,13 @@ func handleReadyz(pool *pgxpool.Pool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		var (
-			version int64
-			dirty   bool
-		)
-		err := pool.QueryRow(ctx, `SELECT version, dirty FROM schema_migrations LIMIT 1`).Scan(&version, &dirty)
+		version, dirty, err := postgres.SchemaVersion(ctx, pool)
 		switch {
 		case err != nil:
 			logger(r).Warn("not ready: database", "err", err)
 			_ = encode(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database unreachable or not migrated"})
-		case latestErr != nil || dirty || version != int64(latest):
+		case latestErr != nil || dirty || version != latest:
+			logger(r).Warn("not ready: database schema", "version", version, "dirty", dirty, "want", latest, "err", latestErr)
 			_ = encode(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database schema is not at this binary's version"})
 		default:
 			_ = encode(w, http.StatusOK, map[string]string{"status": "ready"})

@@ -42,11 +42,11 @@ func (b productBody) patch() shop.ProductPatch {
 }
 
 func productID(r *http.Request) (string, error) {
-	id := chi.URLParam(r, "id")
-	if !postgres.IsUUID(id) {
+	id, ok := shop.ParseID(chi.URLParam(r, "id"))
+	if !ok {
 		return "", shop.Errorf(shop.ErrNotFound, "product not found")
 	}
-	return strings.ToLower(id), nil
+	return id, nil
 }
 
 // handleListProducts answers from the cached catalog when there is one

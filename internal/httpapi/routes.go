@@ -86,13 +86,13 @@ func routes(d Deps) *chi.Mux {
 			writeError(w, r, shop.Errorf(shop.ErrNotFound, "no such API route"))
 		})
 		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-			writeError(w, r, shop.Errorf(shop.ErrMethodNotAllowed, "%s is not allowed on this route", r.Method))
+			writeError(w, r, shop.Errorf(errMethodNotAllowed, "%s is not allowed on this route", r.Method))
 		})
 	})
 
 	r.NotFound(handleSPA(d.Web).ServeHTTP)
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, shop.Errorf(shop.ErrMethodNotAllowed, "%s is not allowed on this route", r.Method))
+		writeError(w, r, shop.Errorf(errMethodNotAllowed, "%s is not allowed on this route", r.Method))
 	})
 	return r
 }

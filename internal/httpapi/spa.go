@@ -21,7 +21,7 @@ func handleSPA(files fs.FS) http.Handler {
 	fileServer := http.FileServerFS(files)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			writeError(w, r, shop.Errorf(shop.ErrMethodNotAllowed, "%s is not allowed here", r.Method))
+			writeError(w, r, shop.Errorf(errMethodNotAllowed, "%s is not allowed here", r.Method))
 			return
 		}
 		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -64,6 +65,17 @@ func (m *Migrator) Version() (version uint, dirty bool, err error) {
 		return 0, false, nil
 	}
 	return v, d, err
+}
+
+// SchemaVersion reads the migration the database is at where golang-migrate
+// records it, without a migrator and its lock: cheap enough for a readiness
+// probe. A database never migrated answers an error.
+func SchemaVersion(ctx context.Context, db DBTX) (version uint, dirty bool, err error) {
+	var v int64
+	if err := db.QueryRow(ctx, `SELECT version, dirty FROM schema_migrations LIMIT 1`).Scan(&v, &dirty); err != nil {
+		return 0, false, fmt.Errorf("read the schema version: %w", translate(err))
+	}
+	return uint(v), dirty, nil
 }
 
 // Latest is the newest migration embedded in the binary.

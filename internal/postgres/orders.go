@@ -234,7 +234,8 @@ func encodeCursor(t time.Time, id string) string {
 
 func decodeCursor(c string) (time.Time, string, error) {
 	t, id, err := decodeCursorAny(c)
-	if err != nil || !IsUUID(id) {
+	id, ok := shop.ParseID(id)
+	if err != nil || !ok {
 		return time.Time{}, "", shop.Invalid(map[string]string{"cursor": "is not a cursor this server issued"})
 	}
 	return t, id, nil
@@ -255,26 +256,6 @@ func decodeCursorAny(c string) (time.Time, string, error) {
 		return time.Time{}, "", bad
 	}
 	return t, id, nil
-}
-
-// IsUUID reports whether s is a canonical UUID, the form of every id we issue.
-func IsUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, c := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // DayStats is one day of the admin dashboard.

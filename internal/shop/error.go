@@ -7,19 +7,18 @@ import (
 	"fmt"
 )
 
-// Error codes. httpapi maps each to one HTTP status.
+// Error codes of the domain. httpapi maps each to one HTTP status and adds
+// the few only HTTP gives rise to.
 const (
-	ErrInvalid          = "invalid"
-	ErrUnauthorized     = "unauthorized"
-	ErrForbidden        = "forbidden"
-	ErrNotFound         = "not_found"
-	ErrMethodNotAllowed = "method_not_allowed"
-	ErrConflict         = "conflict"
-	ErrTooLarge         = "too_large"
-	ErrRateLimited      = "rate_limited"
-	ErrPaymentProvider  = "payment_provider"
-	ErrUnavailable      = "unavailable"
-	ErrInternal         = "internal"
+	ErrInvalid         = "invalid"
+	ErrUnauthorized    = "unauthorized"
+	ErrForbidden       = "forbidden"
+	ErrNotFound        = "not_found"
+	ErrConflict        = "conflict"
+	ErrRateLimited     = "rate_limited"
+	ErrPaymentProvider = "payment_provider"
+	ErrUnavailable     = "unavailable"
+	ErrInternal        = "internal"
 )
 
 // Error is an error a client may see: a code, a message safe to show and,

@@ -67,3 +67,24 @@ func repeat(s string, n int) string {
 	}
 	return out
 }
+
+func TestParseID(t *testing.T) {
+	for in, want := range map[string]string{
+		"0b0e2a4e-3c1d-4f5a-8b6c-7d8e9f0a1b2c":  "0b0e2a4e-3c1d-4f5a-8b6c-7d8e9f0a1b2c",
+		"0B0E2A4E-3C1D-4F5A-8B6C-7D8E9F0A1B2C":  "0b0e2a4e-3c1d-4f5a-8b6c-7d8e9f0a1b2c",
+		"0b0E2a4e-3C1d-4f5A-8b6c-7D8e9f0a1B2c":  "0b0e2a4e-3c1d-4f5a-8b6c-7d8e9f0a1b2c",
+		"":                                      "",
+		"0b0e2a4e3c1d4f5a8b6c7d8e9f0a1b2c":      "",
+		"{0b0e2a4e-3c1d-4f5a-8b6c-7d8e9f0a1b2}": "",
+		"0b0e2a4e-3c1d-4f5a-8b6c-7d8e9f0a1b2g":  "",
+		"0b0e2a4e_3c1d-4f5a-8b6c-7d8e9f0a1b2c":  "",
+		"0b0e2a4e-3c1d-4f5a-8b6c-7d8e9f0a1b2":   "",
+		"0b0e2a4e-3c1d-4f5a-8b6c-7d8e9f0a1b2cc": "",
+		"0b0e2a4e-3c1d-4f5a-8b6c-7d8e9f0a1bé":   "",
+	} {
+		got, ok := shop.ParseID(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("ParseID(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+}
