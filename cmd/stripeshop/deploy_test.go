@@ -671,7 +671,7 @@ http {
 	client := &http.Client{
 		Transport:     &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, // the throwaway certificate
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		Timeout:       10 * time.Second,
+		Timeout:       time.Minute,
 	}
 	send := func(method, url string, payload []byte, header map[string]string) *http.Response {
 		t.Helper()
@@ -741,7 +741,7 @@ func freePort(t *testing.T) string {
 
 func waitListening(t *testing.T, addr string, exited <-chan error, dir string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute) // far above an idle start: only a hang reaches it
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-exited:

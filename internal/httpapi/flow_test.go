@@ -114,17 +114,25 @@ func (f *flow) status(sessionID string) order {
 
 func (f *flow) waitStatus(orderID, want string) order {
 	f.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		o := f.order(orderID)
-		if o.Status == want {
-			return o
+	var o order
+	eventually(f.t, "order "+orderID+" to be "+want, func() bool {
+		o = f.order(orderID)
+		return o.Status == want
+	})
+	return o
+}
+
+// waitDelivered waits until the simulator has no webhook left to deliver.
+func (f *flow) waitDelivered() {
+	f.t.Helper()
+	eventually(f.t, "every webhook delivered", func() bool {
+		for _, ev := range f.simEvents() {
+			if ev.State == "pending" {
+				return false
+			}
 		}
-		if time.Now().After(deadline) {
-			f.t.Fatalf("order %s stayed %s, want %s", orderID, o.Status, want)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return true
+	})
 }
 
 func (f *flow) simEvents() []simEvent {
@@ -246,16 +254,10 @@ func TestFlowRefund(t *testing.T) {
 		t.Fatalf("after refund: %s", o.Status)
 	}
 	// The simulator's charge.refunded arrives too and changes nothing more.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if evs := f.order(s.OrderID).Events; len(evs) == 2 && evs[1].Type == "charge.refunded" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("charge.refunded never recorded: %+v", f.order(s.OrderID).Events)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually(t, "charge.refunded recorded", func() bool {
+		evs := f.order(s.OrderID).Events
+		return len(evs) == 2 && evs[1].Type == "charge.refunded"
+	})
 	if got := f.order(s.OrderID); got.Status != "refunded" {
 		t.Fatalf("after charge.refunded: %s", got.Status)
 	}
@@ -303,13 +305,7 @@ func TestFlowStatusBeforeWebhook(t *testing.T) {
 		t.Fatalf("status before the webhook: %s, want paid", o.Status)
 	}
 	f.simControl("POST", "/_sim/webhooks", `{"paused": false}`)
-	deadline := time.Now().Add(5 * time.Second)
-	for len(f.order(s.OrderID).Events) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the late webhook never arrived")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually(t, "the late webhook", func() bool { return len(f.order(s.OrderID).Events) > 0 })
 	if n := metric(t, f.env, "stripeshop_order_transitions_total", map[string]string{"to": "paid"}); n != 1 {
 		t.Fatalf("marked paid %v times", n)
 	}
@@ -343,7 +339,10 @@ func TestReconcilerHealsMissedWebhooks(t *testing.T) {
 	}
 	// The webhooks arrive late, after the reconciler: nothing changes.
 	f.simControl("POST", "/_sim/webhooks", `{"paused": false}`)
-	time.Sleep(200 * time.Millisecond)
+	f.waitDelivered()
+	if evs := f.order(paid.OrderID).Events; len(evs) != 1 {
+		t.Fatalf("the late webhook of the paid order: %d events recorded, want 1", len(evs))
+	}
 	if n := metric(t, f.env, "stripeshop_order_transitions_total", nil); n != 2 {
 		t.Fatalf("%v transitions, want 2", n)
 	}

@@ -109,7 +109,7 @@ func (p *proc) start() {
 	}
 	p.done = make(chan struct{})
 	go func(cmd *exec.Cmd, done chan struct{}) { _ = cmd.Wait(); close(done) }(p.cmd, p.done)
-	if err := waitReady(p.url, 200, 30*time.Second); err != nil {
+	if err := waitReady(p.url, 200, waitBound); err != nil {
 		p.t.Fatalf("stripeshop did not start: %v\n%s", err, p.logs.String())
 	}
 }

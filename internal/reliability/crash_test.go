@@ -70,20 +70,19 @@ func TestCrashKill9(t *testing.T) {
 	wait()
 	adminWG.Wait()
 
-	w.drain(30 * time.Second)
+	w.drain(waitBound)
 	events := w.events()
 	acked := checkAcked(t, w, events)
 
 	// Time passes: the sessions nobody paid expire at Stripe; then the
 	// reconciler heals whatever the crashes left open.
-	w.clock.Advance(32 * time.Minute)
-	time.Sleep(200 * time.Millisecond)
-	w.drain(30 * time.Second)
-	res, err := w.reconciler.Reconcile(context.Background(), 0)
+	w.advance(t, 32*time.Minute)
+	w.drain(waitBound)
+	res, err := w.reconcile(t)
 	if err != nil || res.Errors > 0 {
 		t.Errorf("reconcile: %+v %v", res, err)
 	}
-	w.drain(30 * time.Second)
+	w.drain(waitBound)
 	status := checkSettled(t, w, settleOptions{})
 	inv := checkInvariant(t, w, initial)
 

@@ -42,7 +42,7 @@ func TestDatabaseFaults(t *testing.T) {
 			proxy.cut(mode)
 			cutAt := time.Now()
 			w.pauseWebhooks(false)
-			if err := waitReady(srv.url, 503, 5*time.Second); err != nil {
+			if err := waitReady(srv.url, 503, waitBound); err != nil {
 				t.Errorf("%s: %v", mode, err)
 			}
 			if rest := outage - time.Since(cutAt); rest > 0 {
@@ -52,7 +52,7 @@ func TestDatabaseFaults(t *testing.T) {
 			checkAcked(t, w, w.events())
 			proxy.heal()
 			downFor = append(downFor, time.Since(cutAt))
-			if err := waitReady(srv.url, 200, 15*time.Second); err != nil {
+			if err := waitReady(srv.url, 200, waitBound); err != nil {
 				t.Errorf("%s: after healing: %v", mode, err)
 			}
 			time.Sleep(300 * time.Millisecond)
@@ -64,15 +64,14 @@ func TestDatabaseFaults(t *testing.T) {
 
 	// Stripe's retries (asked for now) settle what failed; then time passes,
 	// the walked-away sessions expire, and the reconciler sweeps.
-	w.drain(30 * time.Second)
-	w.clock.Advance(32 * time.Minute)
-	time.Sleep(200 * time.Millisecond)
-	w.drain(30 * time.Second)
-	res, err := w.reconciler.Reconcile(context.Background(), 0)
+	w.drain(waitBound)
+	w.advance(t, 32*time.Minute)
+	w.drain(waitBound)
+	res, err := w.reconcile(t)
 	if err != nil || res.Errors > 0 {
 		t.Errorf("reconcile: %+v %v", res, err)
 	}
-	w.drain(30 * time.Second)
+	w.drain(waitBound)
 
 	events := w.events()
 	attempts := attemptFigures(events)

@@ -77,19 +77,18 @@ func TestRandomizedRun(t *testing.T) {
 	proxy.heal()
 	w.clearFaults()
 	for _, s := range servers {
-		if err := waitReady(s.url, 200, 15*time.Second); err != nil {
+		if err := waitReady(s.url, 200, waitBound); err != nil {
 			t.Fatal(err)
 		}
 	}
-	w.drain(60 * time.Second)
-	w.clock.Advance(32 * time.Minute)
-	time.Sleep(200 * time.Millisecond)
-	w.drain(60 * time.Second)
-	res, err := w.reconciler.Reconcile(context.Background(), 0)
+	w.drain(waitBound)
+	w.advance(t, 32*time.Minute)
+	w.drain(waitBound)
+	res, err := w.reconcile(t)
 	if err != nil || res.Errors > 0 {
 		t.Errorf("reconcile: %+v %v", res, err)
 	}
-	w.drain(60 * time.Second)
+	w.drain(waitBound)
 
 	status := checkSettled(t, w, settleOptions{})
 	inv := checkInvariant(t, w, initial)

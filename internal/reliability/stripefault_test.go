@@ -176,7 +176,7 @@ func TestStripeFaults(t *testing.T) {
 
 	// Refunds: a 500, then an answer lost after the refund was made. The
 	// admin sees 502 or success; Stripe refunds each order once.
-	w.drain(10 * time.Second)
+	w.drain(waitBound)
 	refunds := 0
 	for orderID := range paid {
 		switch refunds {
@@ -208,7 +208,7 @@ func TestStripeFaults(t *testing.T) {
 			break
 		}
 	}
-	w.drain(10 * time.Second)
+	w.drain(waitBound)
 	perPI := map[string]int{}
 	for _, e := range w.events() {
 		if e.Type == "charge.refunded" {
@@ -232,13 +232,12 @@ func TestStripeFaults(t *testing.T) {
 		t.Errorf("%d payments refunded at Stripe for %d refunded orders", len(perPI), refunds)
 	}
 
-	w.clock.Advance(32 * time.Minute)
-	time.Sleep(200 * time.Millisecond)
-	w.drain(10 * time.Second)
-	if _, err := w.reconciler.Reconcile(context.Background(), 0); err != nil {
+	w.advance(t, 32*time.Minute)
+	w.drain(waitBound)
+	if _, err := w.reconcile(t); err != nil {
 		t.Fatal(err)
 	}
-	w.drain(10 * time.Second)
+	w.drain(waitBound)
 	status := checkSettled(t, w, settleOptions{})
 	inv := checkInvariant(t, w, initial)
 	t.Logf("figures: %d checkout faults, %d answers lost by the proxy, %d refunds; orders: %v; %s", len(cases), lp.lost, refunds, status, inv)

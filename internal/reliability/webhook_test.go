@@ -229,10 +229,9 @@ func TestWebhookDelivery(t *testing.T) {
 		if err := w.pay(async.SessionID, "async_succeeded"); err != nil {
 			t.Fatal(err)
 		}
-		w.clock.Advance(45 * time.Minute) // the open session expires at Stripe; its event waits too
-		time.Sleep(200 * time.Millisecond)
+		w.advance(t, 45*time.Minute) // the open session expires at Stripe; its event waits too
 		w.pauseWebhooks(false)
-		w.drain(10 * time.Second)
+		w.drain(waitBound)
 		for st, want := range map[started]string{paid: "paid", async: "paid", open: "expired"} {
 			if o := orderOf(t, st); o.Status != want || o.Flagged {
 				t.Errorf("late delivery: order %s is %s (flag %q), want %s", st.OrderID, o.Status, o.FlagReason, want)
@@ -250,9 +249,8 @@ func TestWebhookDelivery(t *testing.T) {
 		if err := w.pay(paid.SessionID, "paid"); err != nil {
 			t.Fatal(err)
 		}
-		w.clock.Advance(45 * time.Minute)
-		time.Sleep(200 * time.Millisecond)
-		res, err := w.reconciler.Reconcile(context.Background(), 0)
+		w.advance(t, 45*time.Minute)
+		res, err := w.reconcile(t)
 		if err != nil || res.Errors > 0 {
 			t.Fatalf("reconcile: %+v %v", res, err)
 		}
@@ -263,7 +261,7 @@ func TestWebhookDelivery(t *testing.T) {
 			t.Fatalf("the reconciler left the expired order %s", o.Status)
 		}
 		w.pauseWebhooks(false)
-		w.drain(10 * time.Second)
+		w.drain(waitBound)
 		w.clock.set(0)
 		for _, e := range eventsFor(w, paid) {
 			for _, p := range procs { // and once more by hand, to each process
@@ -281,7 +279,7 @@ func TestWebhookDelivery(t *testing.T) {
 		figures = append(figures, fmt.Sprintf("after reconcile: reconciler checked %d, webhooks then changed nothing; %s", res.Checked, checkInvariant(t, w, initial)))
 	})
 
-	w.drain(10 * time.Second)
+	w.drain(waitBound)
 	for _, f := range figures {
 		t.Logf("figures: %s", f)
 	}
