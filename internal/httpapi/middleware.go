@@ -131,8 +131,8 @@ func limitPerClient(name string, perMinute int) func(http.Handler) http.Handler 
 	if perMinute <= 0 {
 		return func(next http.Handler) http.Handler { return next }
 	}
-	return httprate.Limit(perMinute, time.Minute,
-		httprate.WithKeyFuncs(func(r *http.Request) (string, error) { return name + ":" + clientIP(r), nil }),
+	return httprate.LimitBy(perMinute, time.Minute,
+		func(r *http.Request) (string, error) { return name + ":" + clientIP(r), nil },
 		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 			// httprate has set Retry-After already.
 			writeError(w, r, shop.Errorf(shop.ErrRateLimited, "too many requests; try again in a minute"))

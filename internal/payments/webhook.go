@@ -252,8 +252,9 @@ func signatureTime(header string) (time.Time, bool) {
 	return at, found
 }
 
-// Sign returns a Stripe-Signature header for payload, as Stripe computes it.
-// Tests and the simulator use it.
+// Sign returns a Stripe-Signature header for payload, as Stripe computes it,
+// for the events tests and shopbench send. The simulator signs its own
+// without importing payments.
 func Sign(payload []byte, secret string, at time.Time) string {
 	sp := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: at})
 	return sp.Header

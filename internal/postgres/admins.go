@@ -26,14 +26,6 @@ func (s *Admins) ByEmail(ctx context.Context, email string) (Admin, error) {
 	return a, translate(err)
 }
 
-// ByID returns an admin by id.
-func (s *Admins) ByID(ctx context.Context, id string) (Admin, error) {
-	var a Admin
-	err := s.db.QueryRow(ctx, `SELECT id::text, email, password_hash FROM admins WHERE id = $1`, id).
-		Scan(&a.ID, &a.Email, &a.PasswordHash)
-	return a, translate(err)
-}
-
 // Create adds an admin; conflict when the email is taken.
 func (s *Admins) Create(ctx context.Context, email, hash string) (Admin, error) {
 	a := Admin{Email: strings.ToLower(strings.TrimSpace(email)), PasswordHash: hash}

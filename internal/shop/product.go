@@ -78,14 +78,8 @@ var minimumCharge = map[string]int64{
 	"jpy": 50, "sek": 300, "nok": 300, "dkk": 250, "nzd": 50, "sgd": 50,
 }
 
-// zeroDecimal currencies have no minor unit.
-var zeroDecimal = map[string]bool{"jpy": true}
-
 // Currencies lists the supported currencies, sorted.
 func Currencies() []string { return sortedKeys(minimumCharge) }
-
-// IsZeroDecimal reports whether currency has no minor unit.
-func IsZeroDecimal(currency string) bool { return zeroDecimal[currency] }
 
 // Validate checks a product's fields and names each one at fault.
 func (p Product) Validate() error {
