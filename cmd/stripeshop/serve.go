@@ -84,9 +84,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			SecretKey: cfg.StripeSecretKey, APIURL: cfg.StripeAPIURL,
 			Timeout: 10 * time.Second, MaxNetworkRetries: 2, Logger: log,
 		}),
-		Logger:  log,
-		Metrics: checkout.NewMetrics(reg),
-		AppURL:  cfg.AppURL,
+		Logger:         log,
+		Metrics:        checkout.NewMetrics(reg),
+		AppURL:         cfg.AppURL,
+		WebhookSecrets: cfg.StripeWebhookSecret,
 	})
 	// The public catalog is served from memory and kept fresh by LISTEN/NOTIFY.
 	cat := catalog.New(catalog.Config{Pool: pool, Logger: log, Registry: reg})
@@ -97,7 +98,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	handler := httpapi.NewServer(httpapi.Deps{
 		Logger: log, Pool: pool, Checkout: checkoutSvc, Auth: authSvc, Registry: reg,
 		Catalog:        cat,
-		WebhookSecrets: cfg.StripeWebhookSecret, Web: web.Dist(),
+		Web:            web.Dist(),
 		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins,
 		CheckoutRateLimit: cfg.CheckoutRateLimit,
 		Profiling:         profiling,

@@ -62,7 +62,7 @@ func newReplica(t *testing.T, dbURL string) *replica {
 	if _, err := a.EnsureFirstAdmin(ctx, adminEmail, adminPassword); err != nil {
 		t.Fatal(err)
 	}
-	co := checkout.New(checkout.Config{Pool: pool, Payments: payments.New(payments.Config{SecretKey: "sk_test_unused"})})
+	co := checkout.New(checkout.Config{Pool: pool, Payments: payments.New(payments.Config{SecretKey: "sk_test_unused"}), WebhookSecrets: []string{"whsec_test"}})
 	cat := catalog.New(catalog.Config{Pool: pool, Registry: reg})
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -70,7 +70,7 @@ func newReplica(t *testing.T, dbURL string) *replica {
 	t.Cleanup(func() { stop(); <-done })
 	srv := httptest.NewServer(httpapi.NewServer(httpapi.Deps{
 		Pool: pool, Checkout: co, Auth: a, Catalog: cat, Registry: reg,
-		WebhookSecrets: []string{"whsec_test"}, Web: fstest.MapFS{},
+		Web: fstest.MapFS{},
 	}))
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)

@@ -45,14 +45,15 @@ func newFuzzShop(f *testing.F) *fuzzShop {
 		f.Fatal(err)
 	}
 	co := checkout.New(checkout.Config{
-		Pool:          pool,
-		Payments:      payments.New(payments.Config{SecretKey: "sk_test_fuzz", APIURL: stripeMockURL, Timeout: 5 * time.Second}),
-		AppURL:        "http://shop.test",
-		StripeTimeout: 5 * time.Second,
+		Pool:           pool,
+		Payments:       payments.New(payments.Config{SecretKey: "sk_test_fuzz", APIURL: stripeMockURL, Timeout: 5 * time.Second}),
+		AppURL:         "http://shop.test",
+		StripeTimeout:  5 * time.Second,
+		WebhookSecrets: []string{webhookSecret},
 	})
 	s := &fuzzShop{h: httpapi.NewServer(httpapi.Deps{
 		Logger: slog.New(slog.DiscardHandler), Pool: pool, Checkout: co, Auth: a,
-		Registry: prometheus.NewRegistry(), WebhookSecrets: []string{webhookSecret}, Web: emptyFS{},
+		Registry: prometheus.NewRegistry(), Web: emptyFS{},
 	})}
 	rec := s.serve(f, "POST", "/api/admin/login", `{"email": "`+adminEmail+`", "password": "`+adminPassword+`"}`, nil)
 	var id struct {

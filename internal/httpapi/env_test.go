@@ -85,17 +85,18 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		t.Fatal(err)
 	}
 	co := checkout.New(checkout.Config{
-		Pool:          cfg.pool,
-		Payments:      payments.New(payments.Config{SecretKey: "sk_test_123", APIURL: cfg.stripeURL, Timeout: 5 * time.Second}),
-		Logger:        log,
-		Metrics:       checkout.NewMetrics(reg),
-		AppURL:        "http://shop.test",
-		StripeTimeout: 5 * time.Second,
-		Now:           cfg.now,
+		Pool:           cfg.pool,
+		Payments:       payments.New(payments.Config{SecretKey: "sk_test_123", APIURL: cfg.stripeURL, Timeout: 5 * time.Second}),
+		Logger:         log,
+		Metrics:        checkout.NewMetrics(reg),
+		AppURL:         "http://shop.test",
+		StripeTimeout:  5 * time.Second,
+		Now:            cfg.now,
+		WebhookSecrets: cfg.secrets, // checked against the wall clock, as the simulator signs with it
 	})
 	h := httpapi.NewServer(httpapi.Deps{
 		Logger: log, Pool: cfg.pool, Checkout: co, Auth: a, Registry: reg,
-		WebhookSecrets: cfg.secrets, Web: emptyFS{}, CheckoutRateLimit: cfg.rateLimit, // signatures are checked against the wall clock, as the simulator signs with it
+		Web: emptyFS{}, CheckoutRateLimit: cfg.rateLimit,
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

@@ -39,7 +39,7 @@ func routes(d Deps) *chi.Mux {
 	r.Get("/healthz", handleHealthz())
 	r.Get("/readyz", handleReadyz(d.Pool))
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
-	r.Method(http.MethodPost, "/webhook/stripe", handleWebhook(d.Checkout, d.WebhookSecrets, d.Now))
+	r.Method(http.MethodPost, "/webhook/stripe", handleWebhook(d.Checkout))
 	if d.Profiling {
 		r.Mount("/debug", middleware.Profiler())
 	}

@@ -92,9 +92,10 @@ func newSecureShop(t *testing.T, o secureOpts) *secureShop {
 		Payments: payments.New(payments.Config{SecretKey: o.stripeKey, APIURL: o.stripeURL, Timeout: 5 * time.Second,
 			MaxNetworkRetries: 2, Logger: log}),
 		Logger: log, Metrics: checkout.NewMetrics(reg), AppURL: "http://shop.test", StripeTimeout: 5 * time.Second,
+		WebhookSecrets: []string{o.secret},
 	})
 	deps := httpapi.Deps{Logger: log, Pool: pool, Checkout: co, Auth: a, Registry: reg,
-		WebhookSecrets: []string{o.secret}, Web: o.web, CORSOrigins: o.cors}
+		Web: o.web, CORSOrigins: o.cors}
 	if o.trusted != "" {
 		_, n, _ := net.ParseCIDR(o.trusted)
 		deps.TrustedProxies = append(deps.TrustedProxies, n)

@@ -25,9 +25,8 @@ type Deps struct {
 	Auth     *auth.Service
 	// Catalog serves the public catalog from memory; nil queries Postgres
 	// on every request.
-	Catalog        *catalog.Catalog
-	Registry       *prometheus.Registry
-	WebhookSecrets []string
+	Catalog  *catalog.Catalog
+	Registry *prometheus.Registry
 	// Web is the built React app (web.Dist()); it may lack index.html.
 	Web            fs.FS
 	TrustedProxies []*net.IPNet

@@ -202,14 +202,14 @@ func (w *world) startServer(o serverOpts) *shopServer {
 		Pool: pool,
 		Payments: payments.New(payments.Config{SecretKey: w.key, APIURL: o.stripeURL,
 			Timeout: o.timeout, MaxNetworkRetries: o.retries, Logger: log}),
-		Logger:        log,
-		Metrics:       checkout.NewMetrics(reg),
-		AppURL:        "http://shop.test",
-		StripeTimeout: o.stripeWait,
-		Now:           w.clock.Now, // sessions expire by the simulator's clock
+		Logger:         log,
+		Metrics:        checkout.NewMetrics(reg),
+		AppURL:         "http://shop.test",
+		StripeTimeout:  o.stripeWait,
+		Now:            w.clock.Now, // sessions expire by the simulator's clock
+		WebhookSecrets: []string{w.secret},
 	})
-	h := httpapi.NewServer(httpapi.Deps{Logger: log, Pool: pool, Checkout: co, Auth: a, Registry: reg,
-		WebhookSecrets: []string{w.secret}, Web: emptyFS{}})
+	h := httpapi.NewServer(httpapi.Deps{Logger: log, Pool: pool, Checkout: co, Auth: a, Registry: reg, Web: emptyFS{}})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		w.t.Fatal(err)
