@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"github.com/stripeshop/stripeshop/internal/shoptest"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -24,7 +25,7 @@ func TestCheckoutReservesStockAndOpensASession(t *testing.T) {
 		t.Fatalf("order = %+v", o)
 	}
 	// The price never comes from the client: an extra field is refused outright.
-	r := e.client().do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 1, "unit_amount": 1})
+	r := e.client().Do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 1, "unit_amount": 1})
 	if r.Status != 400 {
 		t.Fatalf("checkout with a client price = %d, want 400", r.Status)
 	}
@@ -34,7 +35,7 @@ func TestCheckoutInputErrors(t *testing.T) {
 	e := newEnv(t)
 	p := e.createProduct(1000, 1)
 	archived := e.createProduct(1000, 5)
-	e.admin().mustDo("PATCH", "/api/admin/products/"+archived.ID, map[string]any{"active": false}, 200, nil)
+	e.admin().MustDo("PATCH", "/api/admin/products/"+archived.ID, map[string]any{"active": false}, 200, nil)
 	cases := []struct {
 		name   string
 		body   any
@@ -51,8 +52,8 @@ func TestCheckoutInputErrors(t *testing.T) {
 		{"more than the stock", map[string]any{"product_id": p.ID, "quantity": 2}, 409, "conflict"},
 	}
 	for _, tc := range cases {
-		r := e.client().do("POST", "/api/checkout", tc.body)
-		if r.Status != tc.status || r.errorCode() != tc.code {
+		r := e.client().Do("POST", "/api/checkout", tc.body)
+		if r.Status != tc.status || r.ErrorCode() != tc.code {
 			t.Errorf("%s: %d %s, want %d %s", tc.name, r.Status, r.Body, tc.status, tc.code)
 		}
 	}
@@ -70,7 +71,7 @@ func TestConcurrentCheckoutsNeverOversell(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := e.client().do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 1})
+			r := e.client().Do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 1})
 			switch r.Status {
 			case 201:
 				ok.Add(1)
@@ -89,7 +90,7 @@ func TestConcurrentCheckoutsNeverOversell(t *testing.T) {
 		t.Fatalf("stock = %d, want 0", got)
 	}
 	var pending int
-	e.pool.QueryRow(context.Background(), `SELECT count(*) FROM orders WHERE status = 'pending' AND product_id = $1`, p.ID).Scan(&pending)
+	e.Pool.QueryRow(context.Background(), `SELECT count(*) FROM orders WHERE status = 'pending' AND product_id = $1`, p.ID).Scan(&pending)
 	if pending != 5 {
 		t.Fatalf("%d pending orders, want 5", pending)
 	}
@@ -104,17 +105,17 @@ func TestStripeFailureReleasesTheStock(t *testing.T) {
 		w.Write([]byte(`{"error": {"type": "api_error", "message": "boom"}}`))
 	}))
 	defer broken.Close()
-	e := newEnv(t, withStripeURL(broken.URL))
+	e := newEnv(t, shoptest.Options{StripeURL: broken.URL})
 	p := e.createProduct(1000, 2)
-	r := e.client().do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 2})
-	if r.Status != 502 || r.errorCode() != "payment_provider" {
+	r := e.client().Do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 2})
+	if r.Status != 502 || r.ErrorCode() != "payment_provider" {
 		t.Fatalf("checkout with Stripe down = %d %s, want 502 payment_provider", r.Status, r.Body)
 	}
 	if got := *e.product(p.ID).Stock; got != 2 {
 		t.Fatalf("stock after a failed checkout = %d, want 2 (released)", got)
 	}
 	var status string
-	e.pool.QueryRow(context.Background(), `SELECT status FROM orders WHERE product_id = $1`, p.ID).Scan(&status)
+	e.Pool.QueryRow(context.Background(), `SELECT status FROM orders WHERE product_id = $1`, p.ID).Scan(&status)
 	if status != "expired" {
 		t.Fatalf("the failed order is %q, want expired", status)
 	}
@@ -138,9 +139,9 @@ func TestGivingUpReturnsOnlyReservedUnits(t *testing.T) {
 	f := newFlow(t)
 	p := f.createProduct(1000, -1)
 	s := f.startCheckout(p.ID, 100)
-	f.admin().mustDo("PATCH", "/api/admin/products/"+p.ID, map[string]any{"stock": 3}, 200, nil)
+	f.admin().MustDo("PATCH", "/api/admin/products/"+p.ID, map[string]any{"stock": 3}, 200, nil)
 	var o order
-	f.client().mustDo("POST", "/api/checkout/cancel", map[string]any{"order_id": s.OrderID}, 200, &o)
+	f.client().MustDo("POST", "/api/checkout/cancel", map[string]any{"order_id": s.OrderID}, 200, &o)
 	if o.Status != "expired" {
 		t.Fatalf("after cancel: %s", o.Status)
 	}
@@ -152,8 +153,8 @@ func TestGivingUpReturnsOnlyReservedUnits(t *testing.T) {
 func TestTotalAboveStripesMaximumIsRefused(t *testing.T) {
 	e := newEnv(t)
 	p := e.createProduct(99_999_999, 5)
-	r := e.client().do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 2})
-	if r.Status != 400 || r.fields()["quantity"] == "" {
+	r := e.client().Do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 2})
+	if r.Status != 400 || r.Fields()["quantity"] == "" {
 		t.Fatalf("2 × 99,999,999 = %d %s, want 400 on quantity", r.Status, r.Body)
 	}
 	if got := *e.product(p.ID).Stock; got != 5 {
@@ -163,16 +164,16 @@ func TestTotalAboveStripesMaximumIsRefused(t *testing.T) {
 }
 
 func TestCheckoutIsRateLimitedPerClient(t *testing.T) {
-	e := newEnv(t, withCheckoutRateLimit(3))
+	e := newEnv(t, shoptest.Options{CheckoutRateLimit: 3})
 	p := e.createProduct(1000, -1)
 	c := e.client()
 	for i := 0; i < 3; i++ {
-		c.mustDo("POST", "/api/checkout", map[string]any{"product_id": p.ID}, 201, nil)
+		c.MustDo("POST", "/api/checkout", map[string]any{"product_id": p.ID}, 201, nil)
 	}
-	r := c.do("POST", "/api/checkout", map[string]any{"product_id": p.ID})
-	if r.Status != 429 || r.errorCode() != "rate_limited" || r.Header.Get("Retry-After") == "" {
+	r := c.Do("POST", "/api/checkout", map[string]any{"product_id": p.ID})
+	if r.Status != 429 || r.ErrorCode() != "rate_limited" || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("4th checkout in a minute = %d %s (Retry-After %q), want 429", r.Status, r.Body, r.Header.Get("Retry-After"))
 	}
 	// The catalog is not limited.
-	c.mustDo("GET", "/api/products", nil, 200, nil)
+	c.MustDo("GET", "/api/products", nil, 200, nil)
 }
