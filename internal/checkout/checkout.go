@@ -35,6 +35,11 @@ type Config struct {
 	// asks Stripe about it (default DefaultReconcileAge).
 	ReconcileAge time.Duration
 	Now          func() time.Time
+	// WebhookSecrets verify Stripe-Signature (several during a rotation).
+	WebhookSecrets []string
+	// SignatureNow is the clock signatures are checked against: Stripe's,
+	// the wall clock, even when a test moves Now.
+	SignatureNow func() time.Time
 }
 
 // Service runs the workflow.
@@ -46,6 +51,8 @@ type Service struct {
 	appURL  string
 	timeout time.Duration
 	now     func() time.Time
+	secrets []string
+	sigNow  func() time.Time
 
 	reconcileAge time.Duration
 }
@@ -60,6 +67,9 @@ func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.SignatureNow == nil {
+		cfg.SignatureNow = time.Now
+	}
 	if cfg.StripeTimeout == 0 {
 		cfg.StripeTimeout = 20 * time.Second
 	}
@@ -73,7 +83,8 @@ func New(cfg Config) *Service {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{pool: cfg.Pool, pay: cfg.Payments, log: cfg.Logger, metrics: cfg.Metrics,
-		appURL: cfg.AppURL, timeout: cfg.StripeTimeout, now: cfg.Now, reconcileAge: cfg.ReconcileAge}
+		appURL: cfg.AppURL, timeout: cfg.StripeTimeout, now: cfg.Now, reconcileAge: cfg.ReconcileAge,
+		secrets: cfg.WebhookSecrets, sigNow: cfg.SignatureNow}
 }
 
 // Started is what the browser needs to go and pay.

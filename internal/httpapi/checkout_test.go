@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"github.com/stripeshop/stripeshop/internal/shoptest"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -25,7 +26,7 @@ func TestCheckoutReservesStockAndOpensASession(t *testing.T) {
 		t.Fatalf("order = %+v", o)
 	}
 	// The price never comes from the client: an extra field is refused outright.
-	r := e.client().do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 1, "unit_amount": 1})
+	r := e.client().Do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 1, "unit_amount": 1})
 	if r.Status != 400 {
 		t.Fatalf("checkout with a client price = %d, want 400", r.Status)
 	}
@@ -35,7 +36,7 @@ func TestCheckoutInputErrors(t *testing.T) {
 	e := newEnv(t)
 	p := e.createProduct(1000, 1)
 	archived := e.createProduct(1000, 5)
-	e.admin().mustDo("PATCH", "/api/admin/products/"+archived.ID, map[string]any{"active": false}, 200, nil)
+	e.admin().MustDo("PATCH", "/api/admin/products/"+archived.ID, map[string]any{"active": false}, 200, nil)
 	cases := []struct {
 		name   string
 		body   any
@@ -52,8 +53,8 @@ func TestCheckoutInputErrors(t *testing.T) {
 		{"more than the stock", map[string]any{"product_id": p.ID, "quantity": 2}, 409, "conflict"},
 	}
 	for _, tc := range cases {
-		r := e.client().do("POST", "/api/checkout", tc.body)
-		if r.Status != tc.status || r.errorCode() != tc.code {
+		r := e.client().Do("POST", "/api/checkout", tc.body)
+		if r.Status != tc.status || r.ErrorCode() != tc.code {
 			t.Errorf("%s: %d %s, want %d %s", tc.name, r.Status, r.Body, tc.status, tc.code)
 		}
 	}
@@ -71,7 +72,7 @@ func TestConcurrentCheckoutsNeverOversell(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := e.client().do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 1})
+			r := e.client().Do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 1})
 			switch r.Status {
 			case 201:
 				ok.Add(1)
@@ -90,7 +91,7 @@ func TestConcurrentCheckoutsNeverOversell(t *testing.T) {
 		t.Fatalf("stock = %d, want 0", got)
 	}
 	var pending int
-	e.pool.QueryRow(context.Background(), `SELECT count(*) FROM orders WHERE status = 'pending' AND product_id = $1`, p.ID).Scan(&pending)
+	e.Pool.QueryRow(context.Background(), `SELECT count(*) FROM orders WHERE status = 'pending' AND product_id = $1`, p.ID).Scan(&pending)
 	if pending != 5 {
 		t.Fatalf("%d pending orders, want 5", pending)
 	}
@@ -105,17 +106,17 @@ func TestStripeFailureReleasesTheStock(t *testing.T) {
 		w.Write([]byte(`{"error": {"type": "api_error", "message": "boom"}}`))
 	}))
 	defer broken.Close()
-	e := newEnv(t, withStripeURL(broken.URL))
+	e := newEnv(t, shoptest.Options{StripeURL: broken.URL})
 	p := e.createProduct(1000, 2)
-	r := e.client().do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 2})
-	if r.Status != 502 || r.errorCode() != "payment_provider" {
+	r := e.client().Do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 2})
+	if r.Status != 502 || r.ErrorCode() != "payment_provider" {
 		t.Fatalf("checkout with Stripe down = %d %s, want 502 payment_provider", r.Status, r.Body)
 	}
 	if got := *e.product(p.ID).Stock; got != 2 {
 		t.Fatalf("stock after a failed checkout = %d, want 2 (released)", got)
 	}
 	var status string
-	e.pool.QueryRow(context.Background(), `SELECT status FROM orders WHERE product_id = $1`, p.ID).Scan(&status)
+	e.Pool.QueryRow(context.Background(), `SELECT status FROM orders WHERE product_id = $1`, p.ID).Scan(&status)
 	if status != "expired" {
 		t.Fatalf("the failed order is %q, want expired", status)
 	}
@@ -139,9 +140,9 @@ func TestGivingUpReturnsOnlyReservedUnits(t *testing.T) {
 	f := newFlow(t)
 	p := f.createProduct(1000, -1)
 	s := f.startCheckout(p.ID, 100)
-	f.admin().mustDo("PATCH", "/api/admin/products/"+p.ID, map[string]any{"stock": 3}, 200, nil)
+	f.admin().MustDo("PATCH", "/api/admin/products/"+p.ID, map[string]any{"stock": 3}, 200, nil)
 	var o order
-	f.client().mustDo("POST", "/api/checkout/cancel", map[string]any{"order_id": s.OrderID}, 200, &o)
+	f.client().MustDo("POST", "/api/checkout/cancel", map[string]any{"order_id": s.OrderID}, 200, &o)
 	if o.Status != "expired" {
 		t.Fatalf("after cancel: %s", o.Status)
 	}
@@ -153,8 +154,8 @@ func TestGivingUpReturnsOnlyReservedUnits(t *testing.T) {
 func TestTotalAboveStripesMaximumIsRefused(t *testing.T) {
 	e := newEnv(t)
 	p := e.createProduct(99_999_999, 5)
-	r := e.client().do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 2})
-	if r.Status != 400 || r.fields()["quantity"] == "" {
+	r := e.client().Do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 2})
+	if r.Status != 400 || r.Fields()["quantity"] == "" {
 		t.Fatalf("2 × 99,999,999 = %d %s, want 400 on quantity", r.Status, r.Body)
 	}
 	if got := *e.product(p.ID).Stock; got != 5 {
@@ -164,18 +165,18 @@ func TestTotalAboveStripesMaximumIsRefused(t *testing.T) {
 }
 
 func TestCheckoutIsRateLimitedPerClient(t *testing.T) {
-	e := newEnv(t, withCheckoutRateLimit(3))
+	e := newEnv(t, shoptest.Options{CheckoutRateLimit: 3})
 	p := e.createProduct(1000, -1)
 	c := e.client()
 	for i := 0; i < 3; i++ {
-		c.mustDo("POST", "/api/checkout", map[string]any{"product_id": p.ID}, 201, nil)
+		c.MustDo("POST", "/api/checkout", map[string]any{"product_id": p.ID}, 201, nil)
 	}
-	r := c.do("POST", "/api/checkout", map[string]any{"product_id": p.ID})
-	if r.Status != 429 || r.errorCode() != "rate_limited" || r.Header.Get("Retry-After") == "" {
+	r := c.Do("POST", "/api/checkout", map[string]any{"product_id": p.ID})
+	if r.Status != 429 || r.ErrorCode() != "rate_limited" || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("4th checkout in a minute = %d %s (Retry-After %q), want 429", r.Status, r.Body, r.Header.Get("Retry-After"))
 	}
 	// The catalog is not limited.
-	c.mustDo("GET", "/api/products", nil, 200, nil)
+	c.MustDo("GET", "/api/products", nil, 200, nil)
 }
 
 // An id is a UUID in either case, and the answer names it as it was issued.
@@ -183,7 +184,7 @@ func TestIDsAreAcceptedInEitherCase(t *testing.T) {
 	f := newFlow(t)
 	p := f.createProduct(1000, 5)
 	var got product
-	f.client().mustDo("GET", "/api/products/"+strings.ToUpper(p.ID), nil, 200, &got)
+	f.client().MustDo("GET", "/api/products/"+strings.ToUpper(p.ID), nil, 200, &got)
 	if got.ID != p.ID {
 		t.Fatalf("product read by its upper-case id answered id %q, want %q", got.ID, p.ID)
 	}
@@ -192,7 +193,7 @@ func TestIDsAreAcceptedInEitherCase(t *testing.T) {
 		t.Fatalf("order read by its upper-case id = %+v", o)
 	}
 	var o order
-	f.client().mustDo("POST", "/api/checkout/cancel", map[string]any{"order_id": strings.ToUpper(s.OrderID)}, 200, &o)
+	f.client().MustDo("POST", "/api/checkout/cancel", map[string]any{"order_id": strings.ToUpper(s.OrderID)}, 200, &o)
 	if o.ID != s.OrderID || o.Status != "expired" {
 		t.Fatalf("cancel by the upper-case id = %+v", o)
 	}
