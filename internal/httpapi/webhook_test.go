@@ -3,12 +3,14 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/stripeshop/stripeshop/internal/payments"
 	"github.com/stripeshop/stripeshop/internal/shoptest"
 	"github.com/stripeshop/stripeshop/internal/testdb"
 )
@@ -362,5 +364,32 @@ func TestReprocess(t *testing.T) {
 	}
 	if o := e.order(s.OrderID); o.Status != "paid" {
 		t.Fatalf("after reprocess: %s", o.Status)
+	}
+}
+
+// An event Stripe signed but the shop cannot read (a later API version
+// retyped a field it reads) is not refused: Stripe would resend the same
+// body for three days. It is recorded, answered 200, and shown to the admin
+// with a note; a redelivery is a duplicate.
+func TestSignedEventTheShopCannotReadIsRecordedForTheAdmin(t *testing.T) {
+	e := newEnv(t)
+	ev := map[string]any{"id": nextEventID(), "object": "event", "type": "charge.refunded", "api_version": "2031-01-01.future",
+		"created": time.Now().Unix(), "data": map[string]any{"object": map[string]any{
+			"id": "ch_future", "object": "charge", "payment_intent": "pi_future", "amount": map[string]any{"value": 1000},
+		}}}
+	body, _ := json.Marshal(ev)
+	for i, want := range []string{"noted", "duplicate"} {
+		var answer struct{ Outcome string }
+		r := e.client().Do("POST", "/webhook/stripe", body, "Stripe-Signature", payments.Sign(body, webhookSecret, time.Now()))
+		if err := json.Unmarshal(r.Body, &answer); err != nil || r.Status != 200 || answer.Outcome != want {
+			t.Fatalf("delivery %d: %d %s, want 200 %s", i+1, r.Status, r.Body, want)
+		}
+	}
+	var log struct {
+		Events []struct{ ID, Type, Note string }
+	}
+	e.admin().MustDo("GET", "/api/admin/events", nil, 200, &log)
+	if len(log.Events) != 1 || log.Events[0].ID != ev["id"] || !strings.HasPrefix(log.Events[0].Note, "not applied: ") {
+		t.Fatalf("event log %+v, want the unreadable event with a note", log.Events)
 	}
 }
