@@ -122,8 +122,15 @@ func (s *Service) Start(ctx context.Context, productID string, qty int64) (Start
 		return Started{}, shop.Errorf(shop.ErrPaymentProvider, "the payment provider is unavailable; nothing was charged, please try again")
 	}
 	if err := postgres.NewOrders(s.pool).SetSession(ctx, order.ID, sess.ID); err != nil {
-		// The webhook finds the order by its metadata and records the session then.
-		s.log.Warn("could not record the session id; the webhook will", "order_id", order.ID, "err", err)
+		// An order with no recorded session is one the reconciler gives
+		// up (its server stopped before Stripe answered): so no customer
+		// is sent to pay it. Its session is expired and its units return,
+		// now or by the reconciler's next sweep.
+		s.log.Error("could not record the session id; giving the checkout up", "order_id", order.ID, "err", err)
+		if gerr := s.giveUp(ctx, order); gerr != nil {
+			s.log.Error("give up a checkout whose session was not recorded", "order_id", order.ID, "err", gerr)
+		}
+		return Started{}, shop.Errorf(shop.ErrUnavailable, "the order could not be saved; nothing was charged, please try again")
 	}
 	return Started{OrderID: order.ID, SessionID: sess.ID, CheckoutURL: sess.URL}, nil
 }
