@@ -12,6 +12,7 @@ import (
 // present (null when Stripe sends null).
 
 type session struct {
+	seq               int // its index in Server.sessionOrder
 	ID                string
 	Created           time.Time
 	ExpiresAt         time.Time

@@ -68,7 +68,9 @@ type Server struct {
 	webhookURL     string
 	paused         bool
 	sessions       map[string]*session
-	sessionOrder   []*session
+	sessionOrder   []*session // oldest first
+	sessionsByPI   map[string]*session
+	expiring       openByExpiry
 	paymentIntents map[string]*paymentIntent
 	charges        map[string]*charge
 	refunds        map[string]*refund
@@ -113,6 +115,7 @@ func New(cfg Config) *Server {
 		wake:           make(chan struct{}, 1),
 		webhookURL:     cfg.WebhookURL,
 		sessions:       map[string]*session{},
+		sessionsByPI:   map[string]*session{},
 		paymentIntents: map[string]*paymentIntent{},
 		charges:        map[string]*charge{},
 		refunds:        map[string]*refund{},
