@@ -190,11 +190,16 @@ func parseLineItems(list []any, currency string) ([]lineItem, string, int64, err
 		case cur != currency:
 			return nil, "", 0, invalidRequest(pdName+"[currency]", "", "All line items must have the same currency; %s has %s but the session is in %s.", name, cur, currency)
 		}
+		image := ""
+		if images := getStrings(prod, "images"); len(images) > 0 && validURL(images[0]) {
+			image = images[0]
+		}
 		items = append(items, lineItem{
 			ID:         newID("li_1", 24),
 			PriceID:    newID("price_1", 24),
 			ProductID:  newID("prod_", 14),
 			Name:       getString(prod, "name"),
+			Image:      image,
 			Currency:   cur,
 			UnitAmount: unit,
 			Quantity:   qty,
@@ -353,7 +358,10 @@ func (s *Server) expire(cs *session, c *call) *event {
 
 // complete pays an open session with the given outcome, as the hosted page
 // does, and returns where the shopper is sent next and the events emitted.
-func (s *Server) complete(id, outcome, email string) (string, []*event, error) {
+// A delayed method's payment stays processing for settleAfter (on the
+// wall clock, as webhook retries) before its second event; zero settles
+// it at once.
+func (s *Server) complete(id, outcome, email string, settleAfter time.Duration) (string, []*event, error) {
 	switch outcome {
 	case outcomePaid, outcomeAsyncSucceeded, outcomeAsyncFailed:
 	default:
@@ -382,6 +390,7 @@ func (s *Server) complete(id, outcome, email string) (string, []*event, error) {
 	redirect := strings.ReplaceAll(cs.SuccessURL, "{CHECKOUT_SESSION_ID}", cs.ID)
 	now := s.cfg.Now()
 	cs.Status, cs.Email = "complete", email
+	cs.auth, cs.pageError, cs.pageEmail = nil, "", ""
 	if cs.AmountTotal == 0 {
 		cs.PaymentStatus = "no_payment_required"
 		return redirect, []*event{s.newEvent("checkout.session.completed", s.sessionJSON(cs, nil), nil)}, nil
@@ -404,12 +413,38 @@ func (s *Server) complete(id, outcome, email string) (string, []*event, error) {
 	// and the money's fate is told by a second event.
 	cs.PaymentStatus, pi.Status, ch.Status = "unpaid", "processing", "pending"
 	events := []*event{s.newEvent("checkout.session.completed", s.sessionJSON(cs, nil), nil)}
-	if outcome == outcomeAsyncSucceeded {
-		cs.PaymentStatus, pi.Status, ch.Status = "paid", "succeeded", "succeeded"
-		events = append(events, s.newEvent("checkout.session.async_payment_succeeded", s.sessionJSON(cs, nil), nil))
-	} else {
-		pi.Status, ch.Status = "requires_payment_method", "failed"
-		events = append(events, s.newEvent("checkout.session.async_payment_failed", s.sessionJSON(cs, nil), nil))
+	succeeds := outcome == outcomeAsyncSucceeded
+	if settleAfter > 0 {
+		s.settleLater(settleAfter, cs.ID, succeeds)
+		return redirect, events, nil
 	}
-	return redirect, events, nil
+	return redirect, append(events, s.settle(cs, succeeds)), nil
+}
+
+// settle ends a delayed payment of cs; s.mu must be held.
+func (s *Server) settle(cs *session, succeeds bool) *event {
+	pi := s.paymentIntents[cs.PaymentIntentID]
+	ch := s.charges[pi.ChargeID]
+	if succeeds {
+		cs.PaymentStatus, pi.Status, ch.Status = "paid", "succeeded", "succeeded"
+		return s.newEvent("checkout.session.async_payment_succeeded", s.sessionJSON(cs, nil), nil)
+	}
+	pi.Status, ch.Status = "requires_payment_method", "failed"
+	return s.newEvent("checkout.session.async_payment_failed", s.sessionJSON(cs, nil), nil)
+}
+
+// settleLater settles the delayed payment of session id after d, unless
+// the simulator is closed first; s.mu must be held.
+func (s *Server) settleLater(d time.Duration, id string, succeeds bool) {
+	var t *time.Timer
+	t = time.AfterFunc(d, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if _, ok := s.settling[t]; !ok {
+			return // stopped by Close
+		}
+		delete(s.settling, t)
+		s.settle(s.sessions[id], succeeds)
+	})
+	s.settling[t] = struct{}{}
 }
