@@ -10,6 +10,9 @@
 //	STRIPESIM_WEBHOOK_URL  where events go (default http://localhost:8080/webhook/stripe)
 //	STRIPE_WEBHOOK_SECRET  signing secret, the first of a comma-separated list
 //	                       (default whsec_stripesim_dev_secret, for development)
+//	STRIPESIM_MERCHANT_NAME     the business the checkout page names (default stripeshop)
+//	STRIPESIM_BANK_DEBIT_DELAY  how long a bank debit paid on the page stays processing,
+//	                            a Go duration such as 30s (default 10s)
 package main
 
 import (
@@ -46,7 +49,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs := flag.NewFlagSet("stripesim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stripesim (configured by STRIPESIM_ADDR, STRIPESIM_PUBLIC_URL, STRIPESIM_WEBHOOK_URL, STRIPE_WEBHOOK_SECRET)")
+		fmt.Fprintln(stderr, "usage: stripesim (configured by STRIPESIM_ADDR, STRIPESIM_PUBLIC_URL, STRIPESIM_WEBHOOK_URL, STRIPE_WEBHOOK_SECRET, STRIPESIM_MERCHANT_NAME, STRIPESIM_BANK_DEBIT_DELAY)")
 	}
 	if len(args) > 0 {
 		args = args[1:]
@@ -68,6 +71,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	publicURL := env("STRIPESIM_PUBLIC_URL", "http://localhost:12111")
 	webhookURL := env("STRIPESIM_WEBHOOK_URL", "http://localhost:8080/webhook/stripe")
 	secret := getenv("STRIPE_WEBHOOK_SECRET")
+	var bankDebitDelay time.Duration
+	if v := getenv("STRIPESIM_BANK_DEBIT_DELAY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("STRIPESIM_BANK_DEBIT_DELAY=%q: want a positive duration such as 30s", v)
+		}
+		bankDebitDelay = d
+	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	if secret == "" {
 		secret = DevWebhookSecret
@@ -79,10 +90,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	sim := stripesim.New(stripesim.Config{
-		PublicURL:     publicURL,
-		WebhookURL:    webhookURL,
-		WebhookSecret: secret,
-		Logger:        logger,
+		PublicURL:      publicURL,
+		WebhookURL:     webhookURL,
+		WebhookSecret:  secret,
+		Logger:         logger,
+		MerchantName:   getenv("STRIPESIM_MERCHANT_NAME"),
+		BankDebitDelay: bankDebitDelay,
 	})
 	defer sim.Close()
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}

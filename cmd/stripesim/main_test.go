@@ -93,3 +93,12 @@ func (b *buffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+func TestRunRejectsABadBankDebitDelay(t *testing.T) {
+	var out bytes.Buffer
+	env := map[string]string{"STRIPESIM_ADDR": "127.0.0.1:0", "STRIPESIM_BANK_DEBIT_DELAY": "soon"}
+	err := run(context.Background(), []string{"stripesim"}, func(k string) string { return env[k] }, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "STRIPESIM_BANK_DEBIT_DELAY") {
+		t.Fatalf("run with STRIPESIM_BANK_DEBIT_DELAY=soon: %v", err)
+	}
+}

@@ -16,6 +16,9 @@ func (s *Server) handleSimComplete(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Outcome string `json:"outcome"`
 		Email   string `json:"email"`
+		// SettleAfterMS keeps a delayed payment processing this long;
+		// zero settles it before the answer.
+		SettleAfterMS int64 `json:"settle_after_ms"`
 	}
 	if err := decodeControl(r, &in); err != nil {
 		writeError(w, err)
@@ -24,7 +27,11 @@ func (s *Server) handleSimComplete(w http.ResponseWriter, r *http.Request) {
 	if in.Outcome == "" {
 		in.Outcome = outcomePaid
 	}
-	redirect, evs, err := s.complete(r.PathValue("id"), in.Outcome, in.Email)
+	if in.SettleAfterMS < 0 {
+		writeError(w, invalidRequest("settle_after_ms", "", "settle_after_ms must not be negative."))
+		return
+	}
+	redirect, evs, err := s.complete(r.PathValue("id"), in.Outcome, in.Email, time.Duration(in.SettleAfterMS)*time.Millisecond)
 	if err != nil {
 		writeError(w, err)
 		return

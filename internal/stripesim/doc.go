@@ -24,18 +24,52 @@
 // A session is open until it is paid (complete) or expires: by the expire
 // call, or by itself once Config.Now passes its expires_at (checked every
 // Config.SweepInterval and before every request). A session whose total is
-// zero completes with payment_status no_payment_required.
+// zero completes with payment_status no_payment_required. Sessions are
+// indexed (by id, by payment intent, and by expires_at for expiry), so a
+// request costs the same however many sessions the simulator holds.
 //
 // # Hosted page
 //
-// GET /pay/{id} shows the line items, the total, an Email field and the
-// buttons Pay (id "pay"), "Pay with delayed method (succeeds)"
-// (id "pay-delayed-succeeds"), "Pay with delayed method (fails)"
-// (id "pay-delayed-fails") and a Cancel link (id "cancel") to cancel_url;
-// each element also has a data-testid equal to its id. The form posts
-// action=paid|async_succeeded|async_failed|cancel and email to /pay/{id},
-// which answers 303 to success_url with {CHECKOUT_SESSION_ID} filled in
-// (or to cancel_url) once the webhooks have had their first attempt.
+// GET /pay/{id} is laid out as a hosted checkout is: a header with a back
+// link to cancel_url (id "cancel") naming Config.MerchantName and a "Test
+// mode" badge; an aside with the line items (image from
+// product_data[images], quantity, unit price), subtotal, shipping,
+// discount, tax and total (id "total"); and a form with Email (id
+// "email"), a choice of Card or Bank debit, and a button "Pay $…"
+// (id "pay"). Card: card number, expiry (MM / YY), CVC, name on card,
+// country or region and ZIP or postal code (ids card-number, card-expiry,
+// card-cvc, card-name, country, postal). Bank debit: account holder name,
+// routing and account number (bank-name, bank-routing, bank-account).
+// Every element with an id also has a data-testid equal to it. The page
+// needs no JavaScript; a few lines group the card number in fours. One
+// column below 760px wide.
+//
+// Checks made on submit, shown beside their field (aria-describedby) with
+// Stripe's wording: e-mail, a card number that is incomplete or fails the
+// Luhn check, an expiry that is incomplete or past (by Config.Now), a
+// short CVC, a missing name, a ZIP that is not 5 or 9 digits (US; GB and
+// CA need a postal code).
+//
+// Stripe's test cards decide what a valid card does:
+//
+//	4242 4242 4242 4242 (and Stripe's other success numbers)  pays
+//	4000 0000 0000 0002  "Your card was declined."             } a role=alert message (id "error");
+//	4000 0000 0000 9995  "Your card has insufficient funds."   } the session stays open and the
+//	4000 0000 0000 0069  "Your card has expired."              } customer can try again (402)
+//	4000 0000 0000 0127  "Your card's security code is incorrect."
+//	4000 0027 6000 3184  3-D Secure: GET /pay/{id}/authenticate with "Complete authentication"
+//	                     (pays) and "Fail authentication" (back to the form with Stripe's message)
+//	any other number     declined as a live card used in test mode
+//
+// Bank debit (routing number 110000000): account 000123456789 succeeds and
+// 000111111113 fails. The session completes unpaid at once (the customer
+// goes to success_url) and the payment stays processing for
+// Config.BankDebitDelay (on the wall clock) before
+// checkout.session.async_payment_succeeded or _failed.
+//
+// A payment answers 303 to success_url with {CHECKOUT_SESSION_ID} filled
+// in once the webhooks have had their first attempt; action=cancel answers
+// 303 to cancel_url.
 //
 // # Webhooks
 //
@@ -49,10 +83,11 @@
 //
 // # Control API for tests (JSON, no authentication)
 //
-//	POST   /_sim/checkout/sessions/{id}/complete  {"outcome": "paid"|"async_succeeded"|"async_failed", "email": "…"}
-//	       → {"redirect_url": "…", "events": ["evt_…"]} after each event's first delivery attempt.
-//	       async outcomes send checkout.session.completed (payment_status unpaid),
-//	       then async_payment_succeeded (paid) or async_payment_failed (unpaid).
+//	POST   /_sim/checkout/sessions/{id}/complete  {"outcome": "paid"|"async_succeeded"|"async_failed", "email": "…",
+//	       "settle_after_ms": 0} → {"redirect_url": "…", "events": ["evt_…"]} after each event's first
+//	       delivery attempt. async outcomes send checkout.session.completed (payment_status unpaid),
+//	       then async_payment_succeeded (paid) or async_payment_failed (unpaid): at once, or
+//	       settle_after_ms later (that event is then not in "events").
 //	POST   /_sim/checkout/sessions/{id}/expire    → the expired session, after its event's first attempt
 //	GET    /_sim/events[?type=…]                  → {"events": [{"id", "type", "created", "state",
 //	       "attempts": [{"at", "url", "status_code", "error", "duration_ms"}], "next_attempt_at", "payload"}]}

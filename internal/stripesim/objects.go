@@ -12,6 +12,7 @@ import (
 // present (null when Stripe sends null).
 
 type session struct {
+	seq               int // its index in Server.sessionOrder
 	ID                string
 	Created           time.Time
 	ExpiresAt         time.Time
@@ -34,6 +35,20 @@ type session struct {
 	LineItems         []lineItem
 	PaymentIntentID   string
 	Email             string // customer_details.email, once completed
+
+	// What the hosted page remembers between requests: a card waiting
+	// for 3-D Secure, and a message and e-mail to show on the next view.
+	auth      *pendingAuth
+	pageError string
+	pageEmail string
+}
+
+// pendingAuth is a card payment waiting for the customer to authenticate
+// with their bank.
+type pendingAuth struct {
+	Email string
+	Brand string
+	Last4 string
 }
 
 type lineItem struct {
@@ -41,6 +56,7 @@ type lineItem struct {
 	PriceID    string
 	ProductID  string
 	Name       string
+	Image      string // the first of product_data[images], if any
 	Currency   string
 	UnitAmount int64
 	Quantity   int64

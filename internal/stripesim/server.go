@@ -42,6 +42,12 @@ type Config struct {
 	SweepInterval time.Duration
 	// WebhookTimeout bounds one delivery attempt. Default 10s.
 	WebhookTimeout time.Duration
+	// MerchantName is the business the hosted page says the customer
+	// pays. Default "stripeshop".
+	MerchantName string
+	// BankDebitDelay is how long a bank debit paid on the hosted page
+	// stays processing before it succeeds or fails. Default 10s.
+	BankDebitDelay time.Duration
 }
 
 // Server is the simulator. It is an http.Handler; Close stops its
@@ -68,7 +74,9 @@ type Server struct {
 	webhookURL     string
 	paused         bool
 	sessions       map[string]*session
-	sessionOrder   []*session
+	sessionOrder   []*session // oldest first
+	sessionsByPI   map[string]*session
+	expiring       openByExpiry
 	paymentIntents map[string]*paymentIntent
 	charges        map[string]*charge
 	refunds        map[string]*refund
@@ -77,6 +85,7 @@ type Server struct {
 	queue          []*event // events waiting for a delivery attempt
 	idem           map[string]*idemEntry
 	faults         []*fault
+	settling       map[*time.Timer]struct{} // delayed payments not settled yet
 }
 
 // New returns a running simulator; call Close when done.
@@ -99,6 +108,12 @@ func New(cfg Config) *Server {
 	if cfg.WebhookTimeout <= 0 {
 		cfg.WebhookTimeout = 10 * time.Second
 	}
+	if cfg.MerchantName == "" {
+		cfg.MerchantName = "stripeshop"
+	}
+	if cfg.BankDebitDelay <= 0 {
+		cfg.BankDebitDelay = 10 * time.Second
+	}
 	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
 	secret, _, _ := strings.Cut(cfg.WebhookSecret, ",")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -113,11 +128,13 @@ func New(cfg Config) *Server {
 		wake:           make(chan struct{}, 1),
 		webhookURL:     cfg.WebhookURL,
 		sessions:       map[string]*session{},
+		sessionsByPI:   map[string]*session{},
 		paymentIntents: map[string]*paymentIntent{},
 		charges:        map[string]*charge{},
 		refunds:        map[string]*refund{},
 		events:         map[string]*event{},
 		idem:           map[string]*idemEntry{},
+		settling:       map[*time.Timer]struct{}{},
 	}
 	s.mux = s.routes()
 	s.wg.Add(2)
@@ -132,6 +149,12 @@ func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		s.cancel()
 		close(s.quit)
+		s.mu.Lock()
+		for t := range s.settling {
+			t.Stop()
+		}
+		clear(s.settling)
+		s.mu.Unlock()
 	})
 	s.wg.Wait()
 }
@@ -159,6 +182,8 @@ func (s *Server) routes() *http.ServeMux {
 
 	mux.HandleFunc("GET /pay/{id}", s.handlePayPage)
 	mux.HandleFunc("POST /pay/{id}", s.handlePaySubmit)
+	mux.HandleFunc("GET /pay/{id}/authenticate", s.handleAuthPage)
+	mux.HandleFunc("POST /pay/{id}/authenticate", s.handleAuthSubmit)
 
 	mux.HandleFunc("POST /_sim/checkout/sessions/{id}/complete", s.handleSimComplete)
 	mux.HandleFunc("POST /_sim/checkout/sessions/{id}/expire", s.handleSimExpire)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -114,8 +116,7 @@ func (s *Server) createSession(c *call) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sessions[cs.ID] = cs
-	s.sessionOrder = append(s.sessionOrder, cs)
+	s.addSession(cs)
 	return s.sessionJSON(cs, exp), nil
 }
 
@@ -189,11 +190,16 @@ func parseLineItems(list []any, currency string) ([]lineItem, string, int64, err
 		case cur != currency:
 			return nil, "", 0, invalidRequest(pdName+"[currency]", "", "All line items must have the same currency; %s has %s but the session is in %s.", name, cur, currency)
 		}
+		image := ""
+		if images := getStrings(prod, "images"); len(images) > 0 && validURL(images[0]) {
+			image = images[0]
+		}
 		items = append(items, lineItem{
 			ID:         newID("li_1", 24),
 			PriceID:    newID("price_1", 24),
 			ProductID:  newID("prod_", 14),
 			Name:       getString(prod, "name"),
+			Image:      image,
 			Currency:   cur,
 			UnitAmount: unit,
 			Quantity:   qty,
@@ -245,61 +251,82 @@ func (s *Server) listSessions(c *call) (any, error) {
 		return nil, invalidRequest("ending_before", "", "You may only specify one of these parameters: ending_before, starting_after.")
 	}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	// Newest first, as Stripe lists.
-	var all []*session
-	for i := len(s.sessionOrder) - 1; i >= 0; i-- {
-		cs := s.sessionOrder[i]
+	piFilter, statusFilter := getString(p, "payment_intent"), getString(p, "status")
+	emailFilter := getString(getObject(p, "customer_details"), "email")
+	match := func(cs *session) bool {
 		switch {
-		case getString(p, "payment_intent") != "" && cs.PaymentIntentID != getString(p, "payment_intent"),
-			getString(p, "status") != "" && cs.Status != getString(p, "status"),
-			getString(getObject(p, "customer_details"), "email") != "" && cs.Email != getString(getObject(p, "customer_details"), "email"),
+		case piFilter != "" && cs.PaymentIntentID != piFilter,
+			statusFilter != "" && cs.Status != statusFilter,
+			emailFilter != "" && cs.Email != emailFilter,
 			// No customers, payment links or subscriptions exist here.
 			getString(p, "customer") != "", getString(p, "payment_link") != "", getString(p, "subscription") != "":
-			continue
+			return false
 		}
-		all = append(all, cs)
+		return true
 	}
-	page := all
-	switch {
-	case startingAfter != "":
-		at, err := s.cursor(all, startingAfter, "starting_after")
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Lists run newest first, as Stripe's do. The walk starts at the
+	// cursor and stops after limit+1 matches, so a page costs the same
+	// however many sessions are held (a rare filter aside); a payment
+	// intent names at most one session, found by its index.
+	candidates := s.sessionOrder
+	if piFilter != "" {
+		candidates = nil
+		if cs := s.sessionsByPI[piFilter]; cs != nil {
+			candidates = []*session{cs}
+		}
+	}
+	cursorOf := func(id, param string) (int, error) {
+		cs := s.sessions[id]
+		if cs == nil {
+			return 0, noSuch(http.StatusBadRequest, "checkout.session", param, id)
+		}
+		return sort.Search(len(candidates), func(i int) bool { return candidates[i].seq >= cs.seq }), nil
+	}
+	var page []*session
+	hasMore := false
+	if endingBefore != "" {
+		at, err := cursorOf(endingBefore, "ending_before")
 		if err != nil {
 			return nil, err
 		}
-		page = all[min(at+1, len(all)):]
-	case endingBefore != "":
-		at, err := s.cursor(all, endingBefore, "ending_before")
-		if err != nil {
-			return nil, err
+		if at < len(candidates) && candidates[at].ID == endingBefore {
+			at++
 		}
-		page = all[:at]
-	}
-	hasMore := int64(len(page)) > limit
-	if hasMore && endingBefore != "" {
-		page = page[len(page)-int(limit):]
-	} else if hasMore {
-		page = page[:limit]
+		for i := at; i < len(candidates) && int64(len(page)) <= limit; i++ {
+			if match(candidates[i]) {
+				page = append(page, candidates[i])
+			}
+		}
+		if hasMore = int64(len(page)) > limit; hasMore {
+			page = page[:limit]
+		}
+		slices.Reverse(page)
+	} else {
+		before := len(candidates) // walk the candidates older than this index
+		if startingAfter != "" {
+			at, err := cursorOf(startingAfter, "starting_after")
+			if err != nil {
+				return nil, err
+			}
+			before = at
+		}
+		for i := before - 1; i >= 0 && int64(len(page)) <= limit; i-- {
+			if match(candidates[i]) {
+				page = append(page, candidates[i])
+			}
+		}
+		if hasMore = int64(len(page)) > limit; hasMore {
+			page = page[:limit]
+		}
 	}
 	data := make([]any, 0, len(page))
 	for _, cs := range page {
 		data = append(data, s.sessionJSON(cs, exp))
 	}
 	return map[string]any{"object": "list", "data": data, "has_more": hasMore, "url": "/v1/checkout/sessions"}, nil
-}
-
-// cursor finds a pagination cursor in a listed page; s.mu must be held.
-func (s *Server) cursor(all []*session, id, param string) (int, error) {
-	if s.sessions[id] == nil {
-		return 0, noSuch(http.StatusBadRequest, "checkout.session", param, id)
-	}
-	for i, cs := range all {
-		if cs.ID == id {
-			return i, nil
-		}
-	}
-	return len(all), nil // filtered out: nothing after it
 }
 
 func (s *Server) expireSessionAPI(c *call) (any, error) {
@@ -329,21 +356,12 @@ func (s *Server) expire(cs *session, c *call) *event {
 	return s.newEvent("checkout.session.expired", s.sessionJSON(cs, nil), c)
 }
 
-// expireDue expires every open session whose expires_at has passed.
-func (s *Server) expireDue() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.cfg.Now()
-	for _, cs := range s.sessionOrder {
-		if cs.Status == "open" && !now.Before(cs.ExpiresAt) {
-			s.expire(cs, nil)
-		}
-	}
-}
-
 // complete pays an open session with the given outcome, as the hosted page
 // does, and returns where the shopper is sent next and the events emitted.
-func (s *Server) complete(id, outcome, email string) (string, []*event, error) {
+// A delayed method's payment stays processing for settleAfter (on the
+// wall clock, as webhook retries) before its second event; zero settles
+// it at once.
+func (s *Server) complete(id, outcome, email string, settleAfter time.Duration) (string, []*event, error) {
 	switch outcome {
 	case outcomePaid, outcomeAsyncSucceeded, outcomeAsyncFailed:
 	default:
@@ -372,6 +390,7 @@ func (s *Server) complete(id, outcome, email string) (string, []*event, error) {
 	redirect := strings.ReplaceAll(cs.SuccessURL, "{CHECKOUT_SESSION_ID}", cs.ID)
 	now := s.cfg.Now()
 	cs.Status, cs.Email = "complete", email
+	cs.auth, cs.pageError, cs.pageEmail = nil, "", ""
 	if cs.AmountTotal == 0 {
 		cs.PaymentStatus = "no_payment_required"
 		return redirect, []*event{s.newEvent("checkout.session.completed", s.sessionJSON(cs, nil), nil)}, nil
@@ -384,6 +403,7 @@ func (s *Server) complete(id, outcome, email string) (string, []*event, error) {
 	pi.ChargeID = ch.ID
 	s.paymentIntents[pi.ID], s.charges[ch.ID] = pi, ch
 	cs.PaymentIntentID = pi.ID
+	s.sessionsByPI[pi.ID] = cs
 
 	if outcome == outcomePaid {
 		cs.PaymentStatus = "paid"
@@ -393,12 +413,38 @@ func (s *Server) complete(id, outcome, email string) (string, []*event, error) {
 	// and the money's fate is told by a second event.
 	cs.PaymentStatus, pi.Status, ch.Status = "unpaid", "processing", "pending"
 	events := []*event{s.newEvent("checkout.session.completed", s.sessionJSON(cs, nil), nil)}
-	if outcome == outcomeAsyncSucceeded {
-		cs.PaymentStatus, pi.Status, ch.Status = "paid", "succeeded", "succeeded"
-		events = append(events, s.newEvent("checkout.session.async_payment_succeeded", s.sessionJSON(cs, nil), nil))
-	} else {
-		pi.Status, ch.Status = "requires_payment_method", "failed"
-		events = append(events, s.newEvent("checkout.session.async_payment_failed", s.sessionJSON(cs, nil), nil))
+	succeeds := outcome == outcomeAsyncSucceeded
+	if settleAfter > 0 {
+		s.settleLater(settleAfter, cs.ID, succeeds)
+		return redirect, events, nil
 	}
-	return redirect, events, nil
+	return redirect, append(events, s.settle(cs, succeeds)), nil
+}
+
+// settle ends a delayed payment of cs; s.mu must be held.
+func (s *Server) settle(cs *session, succeeds bool) *event {
+	pi := s.paymentIntents[cs.PaymentIntentID]
+	ch := s.charges[pi.ChargeID]
+	if succeeds {
+		cs.PaymentStatus, pi.Status, ch.Status = "paid", "succeeded", "succeeded"
+		return s.newEvent("checkout.session.async_payment_succeeded", s.sessionJSON(cs, nil), nil)
+	}
+	pi.Status, ch.Status = "requires_payment_method", "failed"
+	return s.newEvent("checkout.session.async_payment_failed", s.sessionJSON(cs, nil), nil)
+}
+
+// settleLater settles the delayed payment of session id after d, unless
+// the simulator is closed first; s.mu must be held.
+func (s *Server) settleLater(d time.Duration, id string, succeeds bool) {
+	var t *time.Timer
+	t = time.AfterFunc(d, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if _, ok := s.settling[t]; !ok {
+			return // stopped by Close
+		}
+		delete(s.settling, t)
+		s.settle(s.sessions[id], succeeds)
+	})
+	s.settling[t] = struct{}{}
 }

@@ -316,6 +316,11 @@ test('admin sells a product, a customer pays, the admin refunds, another custome
     await shopper.waitForURL(`${sim}/pay/**`);
     assert.match(await shopper.locator('#total').textContent(), /12\.50/);
     await shopper.locator('#email').fill('buyer@example.com');
+    await shopper.locator('#card-number').fill('4242 4242 4242 4242');
+    await shopper.locator('#card-expiry').fill('12 / 34');
+    await shopper.locator('#card-cvc').fill('123');
+    await shopper.locator('#card-name').fill('Buyer Example');
+    await shopper.locator('#postal').fill('94107');
     await shopper.locator('#pay').click();
 
     await shopper.waitForURL(`${app}/checkout/success?session_id=*`);
