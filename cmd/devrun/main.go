@@ -7,6 +7,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -115,7 +116,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 			secret = simSecret
 			set["STRIPE_WEBHOOK_SECRET"] = secret
 		}
-		sim, simURL, err := startSimulator(getenv("STRIPESIM_ADDR"), "http://127.0.0.1:"+port+"/webhook/stripe", secret, stderr)
+		sim, simURL, err := startSimulator(getenv, "http://127.0.0.1:"+port+"/webhook/stripe", secret, stderr)
 		if err != nil {
 			return err
 		}
@@ -287,7 +288,12 @@ func waitReady(ctx context.Context, u string, exited <-chan error) error {
 	return errors.New("the server did not become ready within 60s")
 }
 
-func startSimulator(addr, webhookURL, secret string, logs io.Writer) (stop func(), baseURL string, err error) {
+func startSimulator(getenv func(string) string, webhookURL, secret string, logs io.Writer) (stop func(), baseURL string, err error) {
+	bankDelay, err := time.ParseDuration(cmp.Or(getenv("STRIPESIM_BANK_DEBIT_DELAY"), "10s"))
+	if err != nil || bankDelay <= 0 {
+		return nil, "", fmt.Errorf("STRIPESIM_BANK_DEBIT_DELAY %q: want a duration such as 10s", getenv("STRIPESIM_BANK_DEBIT_DELAY"))
+	}
+	addr := getenv("STRIPESIM_ADDR")
 	if addr == "" {
 		addr = "127.0.0.1:12111"
 	}
@@ -301,10 +307,12 @@ func startSimulator(addr, webhookURL, secret string, logs io.Writer) (stop func(
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	baseURL = "http://localhost:" + port
 	sim := stripesim.New(stripesim.Config{
-		PublicURL:     baseURL,
-		WebhookURL:    webhookURL,
-		WebhookSecret: secret,
-		Logger:        slog.New(slog.NewTextHandler(logs, nil)).With("component", "stripesim"),
+		PublicURL:      baseURL,
+		WebhookURL:     webhookURL,
+		WebhookSecret:  secret,
+		MerchantName:   getenv("STRIPESIM_MERCHANT_NAME"),
+		BankDebitDelay: bankDelay,
+		Logger:         slog.New(slog.NewTextHandler(logs, nil)).With("component", "stripesim"),
 	})
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()

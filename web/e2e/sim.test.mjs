@@ -8,7 +8,8 @@
 //
 // Environment:
 //   CHROMIUM_PATH   browser binary (default /usr/bin/chromium)
-//   SIM_SCREENSHOT_DIR  where the page's screenshots go (default docs/screenshots)
+//   SIM_SCREENSHOT_DIR  where the page's screenshots go (default web/test-results/screenshots;
+//                       docs/screenshots to refresh the ones the docs show)
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -24,7 +25,7 @@ import { chromium } from 'playwright-core';
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 const repoDir = resolve(here, '..', '..');
-const shotDir = resolve(process.env.SIM_SCREENSHOT_DIR ?? join(repoDir, 'docs', 'screenshots'));
+const shotDir = resolve(process.env.SIM_SCREENSHOT_DIR ?? join(repoDir, 'web', 'test-results', 'screenshots'));
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
