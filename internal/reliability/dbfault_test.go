@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"testing"
 	"time"
+
+	"github.com/stripeshop/stripeshop/internal/shoptest"
 )
 
 // The database goes away under load (connections reset, closed or frozen)
@@ -17,9 +19,9 @@ func TestDatabaseFaults(t *testing.T) {
 	w := newWorld(t)
 	proxy := newTCPProxy(t, pgHostPort(t, w.dbURL))
 	srv := w.startServer(serverOpts{dbURL: withHost(t, w.dbURL, proxy.addr())})
-	w.setTargets(srv.url)
-	a := login(t, srv.url)
-	initial := a.products(t, 3, 5000)
+	w.setTargets(srv.URL)
+	a := shoptest.Login(t, srv.URL)
+	initial := products(t, a, 3, 5000)
 	var ids []string
 	for id := range initial {
 		ids = append(ids, id)
@@ -32,7 +34,7 @@ func TestDatabaseFaults(t *testing.T) {
 	for round := range rounds {
 		for _, mode := range []faultMode{reset, drop, stall} {
 			ctx, stop := context.WithCancel(context.Background())
-			shop := &shoppers{w: w, bases: func() []string { return []string{srv.url} }, products: ids,
+			shop := &shoppers{w: w, bases: func() []string { return []string{srv.URL} }, products: ids,
 				seed: uint64(round*10 + int(mode)), pause: 20 * time.Millisecond, tl: &tl}
 			wait := shop.run(ctx, 3)
 			// A burst of webhooks queues up, to be delivered while the database is gone.
@@ -42,7 +44,7 @@ func TestDatabaseFaults(t *testing.T) {
 			proxy.cut(mode)
 			cutAt := time.Now()
 			w.pauseWebhooks(false)
-			if err := waitReady(srv.url, 503, waitBound); err != nil {
+			if err := waitReady(srv.URL, 503, waitBound); err != nil {
 				t.Errorf("%s: %v", mode, err)
 			}
 			if rest := outage - time.Since(cutAt); rest > 0 {
@@ -52,7 +54,7 @@ func TestDatabaseFaults(t *testing.T) {
 			checkAcked(t, w, w.events())
 			proxy.heal()
 			downFor = append(downFor, time.Since(cutAt))
-			if err := waitReady(srv.url, 200, waitBound); err != nil {
+			if err := waitReady(srv.URL, 200, waitBound); err != nil {
 				t.Errorf("%s: after healing: %v", mode, err)
 			}
 			time.Sleep(300 * time.Millisecond)
@@ -79,7 +81,7 @@ func TestDatabaseFaults(t *testing.T) {
 		t.Errorf("%d webhook attempts were refused with 4xx during database faults: %s", n, attempts)
 	}
 	if tl.get("checkout:500") > 0 {
-		t.Errorf("checkout answered 500 during a database fault: %s\n%s", &tl, grepLines(srv.logs.String(), "internal error"))
+		t.Errorf("checkout answered 500 during a database fault: %s\n%s", &tl, grepLines(srv.Logs.String(), "internal error"))
 	}
 	status := checkSettled(t, w, settleOptions{})
 	inv := checkInvariant(t, w, initial)

@@ -39,8 +39,8 @@ func TestKillBeforeStripeAnswers(t *testing.T) {
 			w := newWorld(t)
 			p := w.startProc(t) // RECONCILE_MIN_AGE at its default (1m) until the crash
 			w.setTargets(p.url)
-			a := login(t, p.url)
-			initial := a.products(t, 1, 5)
+			a := shoptest.Login(t, p.url)
+			initial := products(t, a, 1, 5)
 			var product string
 			for id := range initial {
 				product = id
@@ -51,7 +51,7 @@ func TestKillBeforeStripeAnswers(t *testing.T) {
 			const sessions = "/v1/checkout/sessions"
 			w.fault(tc.status, 1, 5*time.Second, sessions)
 			type answer struct {
-				r   reply
+				r   shoptest.Response
 				err error
 			}
 			answered := make(chan answer, 1)
@@ -65,7 +65,7 @@ func TestKillBeforeStripeAnswers(t *testing.T) {
 				var f struct {
 					Faults []json.RawMessage `json:"faults"`
 				}
-				if _, err := w.simDo("GET", "/_sim/faults", nil, &f); err != nil {
+				if err := w.simDo("GET", "/_sim/faults", nil, &f); err != nil {
 					return err
 				}
 				if len(f.Faults) > 0 {
@@ -76,7 +76,7 @@ func TestKillBeforeStripeAnswers(t *testing.T) {
 			p.kill9()
 			killedAt := time.Now()
 			if ans := <-answered; ans.err == nil {
-				t.Fatalf("the customer got an answer (%d %s) although the server was killed before Stripe answered", ans.r.status, ans.r.body)
+				t.Fatalf("the customer got an answer (%d %s) although the server was killed before Stripe answered", ans.r.Status, ans.r.Body)
 			}
 
 			order := func() (id, status, session string, stock int64) {
