@@ -25,11 +25,8 @@ func TestCrashKill9(t *testing.T) {
 	p := w.startProc(t)
 	w.setTargets(p.url)
 	a := shoptest.Login(t, p.url)
-	initial := products(t, a, 3, 5000)
-	var ids []string
-	for id := range initial {
-		ids = append(ids, id)
-	}
+	initial := map[string]int64{}
+	ids := addProducts(t, a, initial, 3, 5000)
 	secrets := newSecretSet(w.key, w.secret, shoptest.AdminPassword, a.CSRF)
 	for _, c := range a.HTTP.Jar.Cookies(&url.URL{Scheme: "http", Host: p.addr}) {
 		if c.Name == auth.CookieName {
@@ -85,13 +82,7 @@ func TestCrashKill9(t *testing.T) {
 
 	// Time passes: the sessions nobody paid expire at Stripe; then the
 	// reconciler heals whatever the crashes left open.
-	w.advance(t, 32*time.Minute)
-	w.drain(waitBound)
-	res, err := w.reconcile(t)
-	if err != nil || res.Errors > 0 {
-		t.Errorf("reconcile: %+v %v", res, err)
-	}
-	w.drain(waitBound)
+	res := w.quiesce(t)
 	status := checkSettled(t, w, settleOptions{})
 	inv := checkInvariant(t, w, initial)
 

@@ -21,11 +21,8 @@ func TestDatabaseFaults(t *testing.T) {
 	srv := w.startServer(serverOpts{dbURL: withHost(t, w.dbURL, proxy.addr())})
 	w.setTargets(srv.URL)
 	a := shoptest.Login(t, srv.URL)
-	initial := products(t, a, 3, 5000)
-	var ids []string
-	for id := range initial {
-		ids = append(ids, id)
-	}
+	initial := map[string]int64{}
+	ids := addProducts(t, a, initial, 3, 5000)
 
 	outage := short(1500*time.Millisecond, 8*time.Second)
 	rounds := short(1, 4)
@@ -66,14 +63,7 @@ func TestDatabaseFaults(t *testing.T) {
 
 	// Stripe's retries (asked for now) settle what failed; then time passes,
 	// the walked-away sessions expire, and the reconciler sweeps.
-	w.drain(waitBound)
-	w.advance(t, 32*time.Minute)
-	w.drain(waitBound)
-	res, err := w.reconcile(t)
-	if err != nil || res.Errors > 0 {
-		t.Errorf("reconcile: %+v %v", res, err)
-	}
-	w.drain(waitBound)
+	res := w.quiesce(t)
 
 	events := w.events()
 	attempts := attemptFigures(events)

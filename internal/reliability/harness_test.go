@@ -171,11 +171,11 @@ func (w *world) startServer(o serverOpts) *shoptest.Shop {
 // with whole URLs.
 var anyone = &shoptest.Client{HTTP: &http.Client{Timeout: 30 * time.Second}}
 
-// products creates n products of the given stock and returns their ids
-// and initial stock.
-func products(t testing.TB, a *shoptest.Client, n int, stock int64) map[string]int64 {
+// addProducts creates n products of the given stock, notes it in initial
+// (for checkInvariant) and returns their ids.
+func addProducts(t testing.TB, a *shoptest.Client, initial map[string]int64, n int, stock int64) []string {
 	t.Helper()
-	out := map[string]int64{}
+	var ids []string
 	for i := range n {
 		var p struct {
 			ID string `json:"id"`
@@ -186,9 +186,10 @@ func products(t testing.TB, a *shoptest.Client, n int, stock int64) map[string]i
 			t.Fatalf("create product: %v %d %s", err, r.Status, r.Body)
 		}
 		_ = json.Unmarshal(r.Body, &p)
-		out[p.ID] = stock
+		initial[p.ID] = stock
+		ids = append(ids, p.ID)
 	}
-	return out
+	return ids
 }
 
 type started struct {
@@ -327,6 +328,18 @@ func (w *world) sessions() []simSession {
 		w.t.Fatal(err)
 	}
 	return all
+}
+
+// sessionsOf lists the Checkout Sessions Stripe made for an order.
+func (w *world) sessionsOf(orderID string) []simSession {
+	w.t.Helper()
+	var out []simSession
+	for _, s := range w.sessions() {
+		if s.ClientReferenceID == orderID {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func (w *world) listSessions() ([]simSession, error) {

@@ -1,7 +1,6 @@
 package reliability
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,11 +39,8 @@ func TestKillBeforeStripeAnswers(t *testing.T) {
 			p := w.startProc(t) // RECONCILE_MIN_AGE at its default (1m) until the crash
 			w.setTargets(p.url)
 			a := shoptest.Login(t, p.url)
-			initial := products(t, a, 1, 5)
-			var product string
-			for id := range initial {
-				product = id
-			}
+			initial := map[string]int64{}
+			product := addProducts(t, a, initial, 1, 5)[0]
 
 			// Far longer than the kill takes, far shorter than the binary's
 			// 10 s per attempt at Stripe.
@@ -79,29 +75,11 @@ func TestKillBeforeStripeAnswers(t *testing.T) {
 				t.Fatalf("the customer got an answer (%d %s) although the server was killed before Stripe answered", ans.r.Status, ans.r.Body)
 			}
 
-			order := func() (id, status, session string, stock int64) {
-				t.Helper()
-				err := w.db.QueryRow(context.Background(), `
-					SELECT o.id::text, o.status, coalesce(o.session_id, ''), p.stock
-					FROM orders o JOIN products p ON p.id = o.product_id WHERE p.id = $1`, product).Scan(&id, &status, &session, &stock)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return id, status, session, stock
+			o, stock := productOrder(t, w, product)
+			if o.Status != "pending" || o.SessionID != "" || stock != 3 {
+				t.Fatalf("after the kill the order is %s with session %q and the stock %d, want pending, none and 3", o.Status, o.SessionID, stock)
 			}
-			orderID, status, session, stock := order()
-			if status != "pending" || session != "" || stock != 3 {
-				t.Fatalf("after the kill the order is %s with session %q and the stock %d, want pending, none and 3", status, session, stock)
-			}
-			atStripe := func() []simSession {
-				var out []simSession
-				for _, s := range w.sessions() {
-					if s.ClientReferenceID == orderID {
-						out = append(out, s)
-					}
-				}
-				return out
-			}
+			atStripe := func() []simSession { return w.sessionsOf(o.ID) }
 			// The simulator finishes the request while the server is down.
 			made := ""
 			if tc.status == 0 {
@@ -128,8 +106,8 @@ func TestKillBeforeStripeAnswers(t *testing.T) {
 			p.env = append(p.env, "RECONCILE_MIN_AGE=10s") // RECONCILE_INTERVAL is 1s
 			p.start()
 			took := shoptest.Eventually(t, 2*time.Minute, "the reconciler to give up the order and bring its units back", func() bool {
-				_, status, _, stock := order()
-				return status == "expired" && stock == 5
+				o, stock := productOrder(t, w, product)
+				return o.Status == "expired" && stock == 5
 			})
 			sinceKill := time.Since(killedAt)
 			// When Stripe made nothing, the reconciler cannot tell so (Stripe

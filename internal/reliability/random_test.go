@@ -50,11 +50,8 @@ func TestRandomizedRun(t *testing.T) {
 	servers := []*shoptest.Shop{s1, s2}
 	w.setTargets(s1.URL, s2.URL)
 	admins := []*shoptest.Client{shoptest.Login(t, s1.URL), shoptest.Login(t, s2.URL)}
-	initial := products(t, admins[0], 4, short[int64](40, 2000))
-	var products []string
-	for id := range initial {
-		products = append(products, id)
-	}
+	initial := map[string]int64{}
+	products := addProducts(t, admins[0], initial, 4, short[int64](40, 2000))
 
 	r := &randomRun{w: w, servers: servers, admins: admins, products: products}
 	ctx, stop := context.WithTimeout(context.Background(), duration)
@@ -83,14 +80,7 @@ func TestRandomizedRun(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	w.drain(waitBound)
-	w.advance(t, 32*time.Minute)
-	w.drain(waitBound)
-	res, err := w.reconcile(t)
-	if err != nil || res.Errors > 0 {
-		t.Errorf("reconcile: %+v %v", res, err)
-	}
-	w.drain(waitBound)
+	res := w.quiesce(t)
 
 	status := checkSettled(t, w, settleOptions{})
 	inv := checkInvariant(t, w, initial)

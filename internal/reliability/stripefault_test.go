@@ -113,12 +113,7 @@ func TestStripeFaults(t *testing.T) {
 	initial := map[string]int64{}
 	paid := map[string]string{} // order → session, for the refunds below
 	for _, tc := range cases {
-		ids := products(t, a, 1, 5)
-		var product string
-		for id := range ids {
-			product = id
-			initial[id] = 5
-		}
+		product := addProducts(t, a, initial, 1, 5)[0]
 		w.clearFaults()
 		tc.setup()
 		start := time.Now()
@@ -129,17 +124,8 @@ func TestStripeFaults(t *testing.T) {
 			t.Errorf("%s: checkout = %d %s %v, want %d", tc.name, r.Status, r.Body, err, tc.want)
 			continue
 		}
-		var orderID, status string
-		var stock int64
-		if err := w.db.QueryRow(context.Background(), `SELECT o.id::text, o.status, p.stock FROM orders o JOIN products p ON p.id = o.product_id WHERE p.id = $1`, product).Scan(&orderID, &status, &stock); err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
-		var made int
-		for _, s := range w.sessions() {
-			if s.ClientReferenceID == orderID {
-				made++
-			}
-		}
+		o, stock := productOrder(t, w, product)
+		orderID, status, made := o.ID, o.Status, len(w.sessionsOf(o.ID))
 		switch {
 		case tc.want == 502 && (status != "expired" || stock != 5 || r.ErrorCode() != "payment_provider"):
 			t.Errorf("%s: after a 502 the order is %s and the stock %d, want expired and 5 (%s)", tc.name, status, stock, r.Body)
@@ -162,19 +148,15 @@ func TestStripeFaults(t *testing.T) {
 
 	// The success page polls while Stripe fails: it still answers, pending
 	// or paid, never an error.
-	ids := products(t, a, 1, 5)
-	for id := range ids {
-		initial[id] = 5
-		st, r, err := checkoutOnce(srv.URL, id, 1)
-		if err != nil || r.Status != 201 {
-			t.Fatalf("checkout: %v %d", err, r.Status)
-		}
-		w.fault(500, 10, 0, sessions+"/"+st.SessionID)
-		if r, err := anyone.Try("GET", srv.URL+"/api/checkout/status?session_id="+st.SessionID, nil); err != nil || r.Status != 200 {
-			t.Errorf("status poll while Stripe fails: %d %s %v", r.Status, r.Body, err)
-		}
-		w.clearFaults()
+	st, r, err := checkoutOnce(srv.URL, addProducts(t, a, initial, 1, 5)[0], 1)
+	if err != nil || r.Status != 201 {
+		t.Fatalf("checkout: %v %d", err, r.Status)
 	}
+	w.fault(500, 10, 0, sessions+"/"+st.SessionID)
+	if r, err := anyone.Try("GET", srv.URL+"/api/checkout/status?session_id="+st.SessionID, nil); err != nil || r.Status != 200 {
+		t.Errorf("status poll while Stripe fails: %d %s %v", r.Status, r.Body, err)
+	}
+	w.clearFaults()
 
 	// Refunds: a 500, then an answer lost after the refund was made. The
 	// admin sees 502 or success; Stripe refunds each order once.
@@ -234,12 +216,7 @@ func TestStripeFaults(t *testing.T) {
 		t.Errorf("%d payments refunded at Stripe for %d refunded orders", len(perPI), refunds)
 	}
 
-	w.advance(t, 32*time.Minute)
-	w.drain(waitBound)
-	if _, err := w.reconcile(t); err != nil {
-		t.Fatal(err)
-	}
-	w.drain(waitBound)
+	w.quiesce(t)
 	status := checkSettled(t, w, settleOptions{})
 	inv := checkInvariant(t, w, initial)
 	t.Logf("figures: %d checkout faults, %d answers lost by the proxy, %d refunds; orders: %v; %s", len(cases), lp.lost, refunds, status, inv)

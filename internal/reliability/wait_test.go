@@ -56,6 +56,22 @@ func (w *world) advance(t testing.TB, d time.Duration) {
 	})
 }
 
+// quiesce ends a fault test: the webhooks delivered, time passes so that
+// every session nobody paid expires at Stripe, the reconciler sweeps, and
+// the webhooks that made are delivered too. It returns the sweep's result.
+func (w *world) quiesce(t testing.TB) checkout.ReconcileResult {
+	t.Helper()
+	w.drain(waitBound)
+	w.advance(t, 32*time.Minute)
+	w.drain(waitBound)
+	res, err := w.reconcile(t)
+	if err != nil || res.Errors > 0 {
+		t.Errorf("reconcile: %+v %v", res, err)
+	}
+	w.drain(waitBound)
+	return res
+}
+
 // reconcile runs the test's reconciler sweep as an operator would: when a
 // server's own sweep holds the lock at that moment (they run every second),
 // it tries again once that sweep is over.

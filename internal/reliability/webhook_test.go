@@ -23,13 +23,7 @@ func TestWebhookDelivery(t *testing.T) {
 	procs := []*proc{p1, p2}
 	a := shoptest.Login(t, p1.url)
 	initial := map[string]int64{}
-	newProduct := func(t *testing.T) string {
-		for id, st := range products(t, a, 1, 1000) {
-			initial[id] = st
-			return id
-		}
-		return ""
-	}
+	newProduct := func(t *testing.T) string { return addProducts(t, a, initial, 1, 1000)[0] }
 	buy := func(t *testing.T, product string, qty int64) started {
 		t.Helper()
 		st, r, err := checkoutOnce(p2.url, product, qty)
