@@ -192,11 +192,7 @@ func addProducts(t testing.TB, a *shoptest.Client, initial map[string]int64, n i
 	return ids
 }
 
-type started struct {
-	OrderID     string `json:"order_id"`
-	SessionID   string `json:"session_id"`
-	CheckoutURL string `json:"checkout_url"`
-}
+type started = shoptest.Started
 
 func checkoutOnce(base, productID string, qty int64) (started, shoptest.Response, error) {
 	var s started

@@ -197,6 +197,13 @@ func Login(t testing.TB, base string) *Client {
 	return c
 }
 
+// Started is the answer to POST /api/checkout.
+type Started struct {
+	OrderID     string `json:"order_id"`
+	SessionID   string `json:"session_id"`
+	CheckoutURL string `json:"checkout_url"`
+}
+
 // Response is an answer, read in full.
 type Response struct {
 	Status int
