@@ -32,6 +32,7 @@ type env struct {
 type (
 	client   = shoptest.Client
 	response = shoptest.Response
+	started  = shoptest.Started
 )
 
 // newEnv starts a shop; o, when given, changes it (StripeURL defaults to
@@ -81,12 +82,6 @@ type order struct {
 		ID   string `json:"id"`
 		Type string `json:"type"`
 	} `json:"events"`
-}
-
-type started struct {
-	OrderID     string `json:"order_id"`
-	SessionID   string `json:"session_id"`
-	CheckoutURL string `json:"checkout_url"`
 }
 
 func (e *env) createProduct(amount, stock int64) product {

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"testing"
 	"time"
+
+	"github.com/stripeshop/stripeshop/internal/shoptest"
 )
 
 // The database goes away under load (connections reset, closed or frozen)
@@ -17,13 +19,10 @@ func TestDatabaseFaults(t *testing.T) {
 	w := newWorld(t)
 	proxy := newTCPProxy(t, pgHostPort(t, w.dbURL))
 	srv := w.startServer(serverOpts{dbURL: withHost(t, w.dbURL, proxy.addr())})
-	w.setTargets(srv.url)
-	a := login(t, srv.url)
-	initial := a.products(t, 3, 5000)
-	var ids []string
-	for id := range initial {
-		ids = append(ids, id)
-	}
+	w.setTargets(srv.URL)
+	a := shoptest.Login(t, srv.URL)
+	initial := map[string]int64{}
+	ids := addProducts(t, a, initial, 3, 5000)
 
 	outage := short(1500*time.Millisecond, 8*time.Second)
 	rounds := short(1, 4)
@@ -32,7 +31,7 @@ func TestDatabaseFaults(t *testing.T) {
 	for round := range rounds {
 		for _, mode := range []faultMode{reset, drop, stall} {
 			ctx, stop := context.WithCancel(context.Background())
-			shop := &shoppers{w: w, bases: func() []string { return []string{srv.url} }, products: ids,
+			shop := &shoppers{w: w, bases: func() []string { return []string{srv.URL} }, products: ids,
 				seed: uint64(round*10 + int(mode)), pause: 20 * time.Millisecond, tl: &tl}
 			wait := shop.run(ctx, 3)
 			// A burst of webhooks queues up, to be delivered while the database is gone.
@@ -42,7 +41,7 @@ func TestDatabaseFaults(t *testing.T) {
 			proxy.cut(mode)
 			cutAt := time.Now()
 			w.pauseWebhooks(false)
-			if err := waitReady(srv.url, 503, waitBound); err != nil {
+			if err := waitReady(srv.URL, 503, waitBound); err != nil {
 				t.Errorf("%s: %v", mode, err)
 			}
 			if rest := outage - time.Since(cutAt); rest > 0 {
@@ -52,7 +51,7 @@ func TestDatabaseFaults(t *testing.T) {
 			checkAcked(t, w, w.events())
 			proxy.heal()
 			downFor = append(downFor, time.Since(cutAt))
-			if err := waitReady(srv.url, 200, waitBound); err != nil {
+			if err := waitReady(srv.URL, 200, waitBound); err != nil {
 				t.Errorf("%s: after healing: %v", mode, err)
 			}
 			time.Sleep(300 * time.Millisecond)
@@ -64,14 +63,7 @@ func TestDatabaseFaults(t *testing.T) {
 
 	// Stripe's retries (asked for now) settle what failed; then time passes,
 	// the walked-away sessions expire, and the reconciler sweeps.
-	w.drain(waitBound)
-	w.advance(t, 32*time.Minute)
-	w.drain(waitBound)
-	res, err := w.reconcile(t)
-	if err != nil || res.Errors > 0 {
-		t.Errorf("reconcile: %+v %v", res, err)
-	}
-	w.drain(waitBound)
+	res := w.quiesce(t)
 
 	events := w.events()
 	attempts := attemptFigures(events)
@@ -79,7 +71,7 @@ func TestDatabaseFaults(t *testing.T) {
 		t.Errorf("%d webhook attempts were refused with 4xx during database faults: %s", n, attempts)
 	}
 	if tl.get("checkout:500") > 0 {
-		t.Errorf("checkout answered 500 during a database fault: %s\n%s", &tl, grepLines(srv.logs.String(), "internal error"))
+		t.Errorf("checkout answered 500 during a database fault: %s\n%s", &tl, grepLines(srv.Logs.String(), "internal error"))
 	}
 	status := checkSettled(t, w, settleOptions{})
 	inv := checkInvariant(t, w, initial)

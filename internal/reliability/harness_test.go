@@ -1,15 +1,12 @@
 package reliability
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -26,16 +23,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/stripeshop/stripeshop/internal/app"
-	"github.com/stripeshop/stripeshop/internal/auth"
 	"github.com/stripeshop/stripeshop/internal/checkout"
 	"github.com/stripeshop/stripeshop/internal/shoptest"
 	"github.com/stripeshop/stripeshop/internal/stripesim"
 	"github.com/stripeshop/stripeshop/internal/testdb"
-)
-
-const (
-	adminEmail    = shoptest.AdminEmail
-	adminPassword = shoptest.AdminPassword
 )
 
 // Long runs: STRIPESHOP_SOAK=1 (make soak).
@@ -53,11 +44,9 @@ func short[T any](s, l T) T {
 // move forward to make sessions expire.
 type clock struct{ offset atomic.Int64 }
 
-func (c *clock) Now() time.Time            { return time.Now().Add(time.Duration(c.offset.Load())) }
-func (c *clock) Advance(d time.Duration)   { c.offset.Add(int64(d)) }
-func (c *clock) Offset() time.Duration     { return time.Duration(c.offset.Load()) }
-func (c *clock) String() string            { return c.Offset().String() }
-func (c *clock) set(d time.Duration) error { c.offset.Store(int64(d)); return nil }
+func (c *clock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
+func (c *clock) set(d time.Duration)     { c.offset.Store(int64(d)) }
 
 // world is one shop's surroundings: a fresh database, the Stripe simulator
 // on a movable clock, and a round-robin balancer in front of the shop's
@@ -69,6 +58,7 @@ type world struct {
 	clock  *clock
 	sim    *stripesim.Server
 	simURL string
+	stripe *shoptest.Client // the simulator: Stripe's API and the control API
 	secret string
 	key    string
 
@@ -109,6 +99,7 @@ func newWorld(t testing.TB) *world {
 	})
 	simSrv.Config.Handler = w.sim
 	simSrv.Start()
+	w.stripe = shoptest.NewClient(t, w.simURL)
 	t.Cleanup(func() { w.sim.Close(); simSrv.Close() })
 
 	reconciler, _ := shoptest.New(t, shoptest.Options{DatabaseURL: w.dbURL, StripeURL: w.simURL, StripeKey: w.key,
@@ -142,13 +133,6 @@ func (w *world) setTargets(urls ...string) {
 	w.lbMu.Unlock()
 }
 
-// shopServer is one in-process server, wired as cmd/stripeshop wires it.
-type shopServer struct {
-	url  string
-	reg  *prometheus.Registry
-	logs *shoptest.LogBuffer
-}
-
 type serverOpts struct {
 	dbURL      string // default: the world's database, directly
 	stripeURL  string // default: the simulator
@@ -157,7 +141,8 @@ type serverOpts struct {
 	stripeWait time.Duration
 }
 
-func (w *world) startServer(o serverOpts) *shopServer {
+// startServer starts one in-process server, wired as cmd/stripeshop wires it.
+func (w *world) startServer(o serverOpts) *shoptest.Shop {
 	w.t.Helper()
 	if o.dbURL == "" {
 		o.dbURL = w.dbURL
@@ -174,202 +159,93 @@ func (w *world) startServer(o serverOpts) *shopServer {
 	if o.retries == 0 {
 		o.retries = -1 // none
 	}
-	s := shoptest.Start(w.t, shoptest.Options{DatabaseURL: o.dbURL, StripeURL: o.stripeURL, StripeKey: w.key,
+	return shoptest.Start(w.t, shoptest.Options{DatabaseURL: o.dbURL, StripeURL: o.stripeURL, StripeKey: w.key,
 		WebhookSecrets: []string{w.secret},
 		App: app.Options{StripeTimeout: o.timeout, StripeRetries: o.retries, CheckoutWait: o.stripeWait,
 			Now: w.clock.Now}}) // sessions expire by the simulator's clock
-	return &shopServer{url: s.URL, reg: s.Registry, logs: s.Logs}
 }
 
 // HTTP.
 
-var httpClient = &http.Client{Timeout: 30 * time.Second}
+// anyone is a browser without cookies, for many goroutines: it only Tries,
+// with whole URLs.
+var anyone = &shoptest.Client{HTTP: &http.Client{Timeout: 30 * time.Second}}
 
-type reply struct {
-	status int
-	body   []byte
-	header http.Header
-}
-
-func (r reply) code() string {
-	var b struct {
-		Error struct {
-			Code string `json:"code"`
-		} `json:"error"`
-	}
-	_ = json.Unmarshal(r.body, &b)
-	return b.Error.Code
-}
-
-func doJSON(c *http.Client, method, u string, body any, hdr map[string]string) (reply, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return reply{}, err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, u, rd)
-	if err != nil {
-		return reply{}, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return reply{}, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return reply{resp.StatusCode, b, resp.Header}, err
-}
-
-func mustJSON(t testing.TB, c *http.Client, method, u string, body any, hdr map[string]string, want int, out any) reply {
+// addProducts creates n products of the given stock, notes it in initial
+// (for checkInvariant) and returns their ids.
+func addProducts(t testing.TB, a *shoptest.Client, initial map[string]int64, n int, stock int64) []string {
 	t.Helper()
-	r, err := doJSON(c, method, u, body, hdr)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, u, err)
-	}
-	if r.status != want {
-		t.Fatalf("%s %s: %d %s, want %d", method, u, r.status, r.body, want)
-	}
-	if out != nil {
-		if err := json.Unmarshal(r.body, out); err != nil {
-			t.Fatalf("%s %s: %v", method, u, err)
-		}
-	}
-	return r
-}
-
-// admin is a signed-in admin browser.
-type admin struct {
-	base string
-	c    *http.Client
-	csrf string
-}
-
-func login(t testing.TB, base string) *admin {
-	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	a := &admin{base: base, c: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
-	var id struct {
-		CSRFToken string `json:"csrf_token"`
-	}
-	mustJSON(t, a.c, "POST", base+"/api/admin/login", map[string]string{"email": adminEmail, "password": adminPassword}, nil, 200, &id)
-	a.csrf = id.CSRFToken
-	return a
-}
-
-func (a *admin) do(method, path string, body any) (reply, error) {
-	return doJSON(a.c, method, a.base+path, body, map[string]string{"X-CSRF-Token": a.csrf})
-}
-
-func (a *admin) sessionCookie() string {
-	u, _ := url.Parse(a.base)
-	for _, c := range a.c.Jar.Cookies(u) {
-		if c.Name == auth.CookieName {
-			return c.Value
-		}
-	}
-	return ""
-}
-
-// products creates n products of the given stock and returns their ids
-// and initial stock.
-func (a *admin) products(t testing.TB, n int, stock int64) map[string]int64 {
-	t.Helper()
-	out := map[string]int64{}
+	var ids []string
 	for i := range n {
 		var p struct {
 			ID string `json:"id"`
 		}
-		r, err := a.do("POST", "/api/admin/products", map[string]any{
+		r, err := a.Try("POST", "/api/admin/products", map[string]any{
 			"name": fmt.Sprintf("Product %d", i), "unit_amount": 500 + 100*i, "currency": "usd", "stock": stock})
-		if err != nil || r.status != 201 {
-			t.Fatalf("create product: %v %d %s", err, r.status, r.body)
+		if err != nil || r.Status != 201 {
+			t.Fatalf("create product: %v %d %s", err, r.Status, r.Body)
 		}
-		_ = json.Unmarshal(r.body, &p)
-		out[p.ID] = stock
+		_ = json.Unmarshal(r.Body, &p)
+		initial[p.ID] = stock
+		ids = append(ids, p.ID)
 	}
-	return out
+	return ids
 }
 
-type started struct {
-	OrderID     string `json:"order_id"`
-	SessionID   string `json:"session_id"`
-	CheckoutURL string `json:"checkout_url"`
-}
+type started = shoptest.Started
 
-func checkoutOnce(base, productID string, qty int64) (started, reply, error) {
+func checkoutOnce(base, productID string, qty int64) (started, shoptest.Response, error) {
 	var s started
-	r, err := doJSON(httpClient, "POST", base+"/api/checkout", map[string]any{"product_id": productID, "quantity": qty}, nil)
-	if err == nil && r.status == 201 {
-		err = json.Unmarshal(r.body, &s)
+	r, err := anyone.Try("POST", base+"/api/checkout", map[string]any{"product_id": productID, "quantity": qty})
+	if err == nil && r.Status == 201 {
+		err = json.Unmarshal(r.Body, &s)
 	}
 	return s, r, err
 }
 
 // The simulator's control API.
 
-func (w *world) simDo(method, path string, body any, out any) (int, error) {
-	r, err := doJSON(httpClient, method, w.simURL+path, body, nil)
-	if err != nil {
-		return 0, err
+// simDo calls the simulator, its control API or Stripe's (with the
+// world's key); out, when not nil, receives the answer.
+func (w *world) simDo(method, path string, body, out any, header ...string) error {
+	r, err := w.stripe.Try(method, path, body, append([]string{"Authorization", "Bearer " + w.key}, header...)...)
+	if err == nil && r.Status >= 300 {
+		err = fmt.Errorf("%s %s: %d %s", method, path, r.Status, r.Body)
 	}
-	if out != nil && r.status < 300 {
-		if err := json.Unmarshal(r.body, out); err != nil {
-			return r.status, err
-		}
+	if err == nil && out != nil {
+		err = json.Unmarshal(r.Body, out)
 	}
-	if r.status >= 300 {
-		return r.status, fmt.Errorf("%s %s: %d %s", method, path, r.status, r.body)
-	}
-	return r.status, nil
+	return err
 }
 
 // pay completes a session as a shopper would: paid, async_succeeded or
 // async_failed.
 func (w *world) pay(sessionID, outcome string) error {
-	_, err := w.simDo("POST", "/_sim/checkout/sessions/"+sessionID+"/complete", map[string]string{"outcome": outcome}, nil)
-	return err
+	return w.simDo("POST", "/_sim/checkout/sessions/"+sessionID+"/complete", map[string]string{"outcome": outcome}, nil)
 }
 
 func (w *world) expire(sessionID string) error {
-	_, err := w.simDo("POST", "/_sim/checkout/sessions/"+sessionID+"/expire", nil, nil)
-	return err
+	return w.simDo("POST", "/_sim/checkout/sessions/"+sessionID+"/expire", nil, nil)
+}
+
+// control calls the control API and fails the test when it refuses.
+func (w *world) control(method, path string, body any) {
+	w.t.Helper()
+	if err := w.simDo(method, path, body, nil); err != nil {
+		w.t.Fatal(err)
+	}
 }
 
 func (w *world) pauseWebhooks(paused bool) {
-	w.t.Helper()
-	if _, err := w.simDo("POST", "/_sim/webhooks", map[string]any{"paused": paused}, nil); err != nil {
-		w.t.Fatal(err)
-	}
+	w.control("POST", "/_sim/webhooks", map[string]any{"paused": paused})
 }
-
 func (w *world) setWebhookURL(u string) {
-	w.t.Helper()
-	if _, err := w.simDo("POST", "/_sim/webhooks", map[string]any{"url": u}, nil); err != nil {
-		w.t.Fatal(err)
-	}
+	w.control("POST", "/_sim/webhooks", map[string]any{"url": u})
 }
+func (w *world) clearFaults() { w.control("DELETE", "/_sim/faults", nil) }
 
 func (w *world) fault(status, count int, delay time.Duration, path string) {
-	w.t.Helper()
-	if _, err := w.simDo("POST", "/_sim/faults", map[string]any{"status": status, "count": count, "delay_ms": delay.Milliseconds(), "path": path}, nil); err != nil {
-		w.t.Fatal(err)
-	}
-}
-
-func (w *world) clearFaults() {
-	w.t.Helper()
-	if _, err := w.simDo("DELETE", "/_sim/faults", nil, nil); err != nil {
-		w.t.Fatal(err)
-	}
+	w.control("POST", "/_sim/faults", map[string]any{"status": status, "count": count, "delay_ms": delay.Milliseconds(), "path": path})
 }
 
 type simAttempt struct {
@@ -399,7 +275,7 @@ func (w *world) events() []simEvent {
 	var out struct {
 		Events []simEvent `json:"events"`
 	}
-	if _, err := w.simDo("GET", "/_sim/events", nil, &out); err != nil {
+	if err := w.simDo("GET", "/_sim/events", nil, &out); err != nil {
 		w.t.Fatal(err)
 	}
 	return out.Events
@@ -424,7 +300,7 @@ func (w *world) drain(d time.Duration) {
 			w.t.Fatalf("%d webhook events still undelivered after %s", len(pending), d)
 		}
 		for _, id := range pending {
-			_, _ = w.simDo("POST", "/_sim/events/"+id+"/redeliver", nil, nil)
+			_ = w.simDo("POST", "/_sim/events/"+id+"/redeliver", nil, nil)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -437,15 +313,36 @@ type simSession struct {
 	ClientReferenceID string `json:"client_reference_id"`
 	PaymentIntent     string `json:"payment_intent"`
 	AmountTotal       int64  `json:"amount_total"`
+	ExpiresAt         int64  `json:"expires_at"`
 }
 
 // sessions lists every Checkout Session the simulator made.
 func (w *world) sessions() []simSession {
 	w.t.Helper()
+	all, err := w.listSessions()
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return all
+}
+
+// sessionsOf lists the Checkout Sessions Stripe made for an order.
+func (w *world) sessionsOf(orderID string) []simSession {
+	w.t.Helper()
+	var out []simSession
+	for _, s := range w.sessions() {
+		if s.ClientReferenceID == orderID {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (w *world) listSessions() ([]simSession, error) {
 	var all []simSession
 	after := ""
 	for {
-		u := w.simURL + "/v1/checkout/sessions?limit=100"
+		u := "/v1/checkout/sessions?limit=100"
 		if after != "" {
 			u += "&starting_after=" + after
 		}
@@ -453,10 +350,12 @@ func (w *world) sessions() []simSession {
 			Data    []simSession `json:"data"`
 			HasMore bool         `json:"has_more"`
 		}
-		mustJSON(w.t, httpClient, "GET", u, nil, map[string]string{"Authorization": "Bearer " + w.key}, 200, &page)
+		if err := w.simDo("GET", u, nil, &page); err != nil {
+			return nil, err
+		}
 		all = append(all, page.Data...)
 		if !page.HasMore || len(page.Data) == 0 {
-			return all
+			return all, nil
 		}
 		after = page.Data[len(page.Data)-1].ID
 	}
@@ -465,19 +364,8 @@ func (w *world) sessions() []simSession {
 // refundAtStripe refunds a payment intent straight at the simulator, as
 // from Stripe's dashboard.
 func (w *world) refundAtStripe(pi string) error {
-	req, _ := http.NewRequest("POST", w.simURL+"/v1/refunds", strings.NewReader(url.Values{"payment_intent": {pi}}.Encode()))
-	req.Header.Set("Authorization", "Bearer "+w.key)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("refund %s: %d %s", pi, resp.StatusCode, b)
-	}
-	return nil
+	return w.simDo("POST", "/v1/refunds", url.Values{"payment_intent": {pi}}.Encode(), nil,
+		"Content-Type", "application/x-www-form-urlencoded")
 }
 
 // deliver posts an event's payload to a server, signed now, as Stripe does.
@@ -490,12 +378,8 @@ func waitReady(base string, want int, d time.Duration) error {
 	deadline := time.Now().Add(d)
 	last := 0
 	for time.Now().Before(deadline) {
-		resp, err := httpClient.Get(base + "/readyz")
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			last = resp.StatusCode
-			if last == want {
+		if r, _ := anyone.Try("GET", base+"/readyz", nil); r.Status != 0 {
+			if last = r.Status; last == want {
 				return nil
 			}
 		}

@@ -100,6 +100,18 @@ func orders(t testing.TB, w *world) []dbOrder {
 	return out
 }
 
+// productOrder reads the one order of a product, and the product's stock.
+func productOrder(t testing.TB, w *world, product string) (o dbOrder, stock int64) {
+	t.Helper()
+	err := w.db.QueryRow(context.Background(), `
+		SELECT o.id::text, o.status, coalesce(o.session_id, ''), p.stock
+		FROM orders o JOIN products p ON p.id = o.product_id WHERE p.id = $1`, product).Scan(&o.ID, &o.Status, &o.SessionID, &stock)
+	if err != nil {
+		t.Fatalf("the order of product %s: %v", product, err)
+	}
+	return o, stock
+}
+
 // settleOptions tunes checkSettled.
 type settleOptions struct {
 	allowOpen bool // sessions still open are fine (pending orders)

@@ -62,8 +62,8 @@ func (s *shoppers) once(rng *rand.Rand) {
 	base := bases[rng.IntN(len(bases))]
 	product := s.products[rng.IntN(len(s.products))]
 	st, r, err := checkoutOnce(base, product, int64(1+rng.IntN(3)))
-	s.tl.add("checkout:" + statusClass(r.status, err))
-	if err != nil || r.status != 201 {
+	s.tl.add("checkout:" + statusClass(r.Status, err))
+	if err != nil || r.Status != 201 {
 		// The shop is down or failing: someone who got a session earlier
 		// pays now, so the webhooks meet the outage.
 		s.mu.Lock()

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stripeshop/stripeshop/internal/shoptest"
 )
 
 // loseProxy stands between the server and the simulator. It forwards every
@@ -87,8 +89,8 @@ func TestStripeFaults(t *testing.T) {
 	// As cmd/stripeshop: stripe-go retries network failures twice with the
 	// same idempotency key; one attempt may take 1s here.
 	srv := w.startServer(serverOpts{stripeURL: lp.srv.URL, timeout: time.Second, retries: 2, stripeWait: 6 * time.Second})
-	w.setTargets(srv.url)
-	a := login(t, srv.url)
+	w.setTargets(srv.URL)
+	a := shoptest.Login(t, srv.URL)
 
 	const sessions = "/v1/checkout/sessions"
 	cases := []struct {
@@ -111,36 +113,22 @@ func TestStripeFaults(t *testing.T) {
 	initial := map[string]int64{}
 	paid := map[string]string{} // order → session, for the refunds below
 	for _, tc := range cases {
-		ids := a.products(t, 1, 5)
-		var product string
-		for id := range ids {
-			product = id
-			initial[id] = 5
-		}
+		product := addProducts(t, a, initial, 1, 5)[0]
 		w.clearFaults()
 		tc.setup()
 		start := time.Now()
-		st, r, err := checkoutOnce(srv.url, product, 2)
+		st, r, err := checkoutOnce(srv.URL, product, 2)
 		took := time.Since(start)
 		lp.loseNext(sessions, 0)
-		if err != nil || r.status != tc.want {
-			t.Errorf("%s: checkout = %d %s %v, want %d", tc.name, r.status, r.body, err, tc.want)
+		if err != nil || r.Status != tc.want {
+			t.Errorf("%s: checkout = %d %s %v, want %d", tc.name, r.Status, r.Body, err, tc.want)
 			continue
 		}
-		var orderID, status string
-		var stock int64
-		if err := w.db.QueryRow(context.Background(), `SELECT o.id::text, o.status, p.stock FROM orders o JOIN products p ON p.id = o.product_id WHERE p.id = $1`, product).Scan(&orderID, &status, &stock); err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
-		var made int
-		for _, s := range w.sessions() {
-			if s.ClientReferenceID == orderID {
-				made++
-			}
-		}
+		o, stock := productOrder(t, w, product)
+		orderID, status, made := o.ID, o.Status, len(w.sessionsOf(o.ID))
 		switch {
-		case tc.want == 502 && (status != "expired" || stock != 5 || r.code() != "payment_provider"):
-			t.Errorf("%s: after a 502 the order is %s and the stock %d, want expired and 5 (%s)", tc.name, status, stock, r.body)
+		case tc.want == 502 && (status != "expired" || stock != 5 || r.ErrorCode() != "payment_provider"):
+			t.Errorf("%s: after a 502 the order is %s and the stock %d, want expired and 5 (%s)", tc.name, status, stock, r.Body)
 		case tc.want == 201 && (status != "pending" || stock != 3 || st.SessionID == ""):
 			t.Errorf("%s: after a 201 the order is %s and the stock %d, want pending and 3", tc.name, status, stock)
 		case made > 1:
@@ -148,7 +136,7 @@ func TestStripeFaults(t *testing.T) {
 		case tc.want == 201 && made != 1:
 			t.Errorf("%s: Stripe made %d sessions for a started checkout", tc.name, made)
 		}
-		t.Logf("%s: %d in %s; Stripe holds %d session(s) for the order", tc.name, r.status, took.Round(10*time.Millisecond), made)
+		t.Logf("%s: %d in %s; Stripe holds %d session(s) for the order", tc.name, r.Status, took.Round(10*time.Millisecond), made)
 		if tc.want == 201 {
 			if err := w.pay(st.SessionID, "paid"); err != nil {
 				t.Fatal(err)
@@ -160,19 +148,15 @@ func TestStripeFaults(t *testing.T) {
 
 	// The success page polls while Stripe fails: it still answers, pending
 	// or paid, never an error.
-	ids := a.products(t, 1, 5)
-	for id := range ids {
-		initial[id] = 5
-		st, r, err := checkoutOnce(srv.url, id, 1)
-		if err != nil || r.status != 201 {
-			t.Fatalf("checkout: %v %d", err, r.status)
-		}
-		w.fault(500, 10, 0, sessions+"/"+st.SessionID)
-		if r, err := doJSON(httpClient, "GET", srv.url+"/api/checkout/status?session_id="+st.SessionID, nil, nil); err != nil || r.status != 200 {
-			t.Errorf("status poll while Stripe fails: %d %s %v", r.status, r.body, err)
-		}
-		w.clearFaults()
+	st, r, err := checkoutOnce(srv.URL, addProducts(t, a, initial, 1, 5)[0], 1)
+	if err != nil || r.Status != 201 {
+		t.Fatalf("checkout: %v %d", err, r.Status)
 	}
+	w.fault(500, 10, 0, sessions+"/"+st.SessionID)
+	if r, err := anyone.Try("GET", srv.URL+"/api/checkout/status?session_id="+st.SessionID, nil); err != nil || r.Status != 200 {
+		t.Errorf("status poll while Stripe fails: %d %s %v", r.Status, r.Body, err)
+	}
+	w.clearFaults()
 
 	// Refunds: a 500, then an answer lost after the refund was made. The
 	// admin sees 502 or success; Stripe refunds each order once.
@@ -182,26 +166,26 @@ func TestStripeFaults(t *testing.T) {
 		switch refunds {
 		case 0:
 			w.fault(500, 1, 0, "/v1/refunds")
-			if r, _ := a.do("POST", "/api/admin/orders/"+orderID+"/refund", nil); r.status != 502 {
-				t.Errorf("refund while Stripe answers 500: %d %s, want 502", r.status, r.body)
+			if r, _ := a.Try("POST", "/api/admin/orders/"+orderID+"/refund", nil); r.Status != 502 {
+				t.Errorf("refund while Stripe answers 500: %d %s, want 502", r.Status, r.Body)
 			}
 		case 1:
 			lp.loseNext("/v1/refunds", 1)
 		case 2:
 			lp.loseNext("/v1/refunds", 100)
-			if r, _ := a.do("POST", "/api/admin/orders/"+orderID+"/refund", nil); r.status != 502 {
-				t.Errorf("refund whose answers are all lost: %d %s, want 502", r.status, r.body)
+			if r, _ := a.Try("POST", "/api/admin/orders/"+orderID+"/refund", nil); r.Status != 502 {
+				t.Errorf("refund whose answers are all lost: %d %s, want 502", r.Status, r.Body)
 			}
 			lp.loseNext("/v1/refunds", 0)
 		}
 		// The admin tries again: refunded once. When Stripe made the refund
 		// but its answer was lost, the charge.refunded webhook may have
 		// settled the order first: then the retry is a 409.
-		r, _ := a.do("POST", "/api/admin/orders/"+orderID+"/refund", nil)
+		r, _ := a.Try("POST", "/api/admin/orders/"+orderID+"/refund", nil)
 		var status string
 		_ = w.db.QueryRow(context.Background(), `SELECT status FROM orders WHERE id = $1`, orderID).Scan(&status)
-		if (r.status != 200 && r.status != 409) || status != "refunded" {
-			t.Errorf("refund %d: %d %s, order %s, want 200 (or 409 after the webhook) and refunded", refunds, r.status, r.body, status)
+		if (r.Status != 200 && r.Status != 409) || status != "refunded" {
+			t.Errorf("refund %d: %d %s, order %s, want 200 (or 409 after the webhook) and refunded", refunds, r.Status, r.Body, status)
 		}
 		refunds++
 		if refunds == 3 {
@@ -232,12 +216,7 @@ func TestStripeFaults(t *testing.T) {
 		t.Errorf("%d payments refunded at Stripe for %d refunded orders", len(perPI), refunds)
 	}
 
-	w.advance(t, 32*time.Minute)
-	w.drain(waitBound)
-	if _, err := w.reconcile(t); err != nil {
-		t.Fatal(err)
-	}
-	w.drain(waitBound)
+	w.quiesce(t)
 	status := checkSettled(t, w, settleOptions{})
 	inv := checkInvariant(t, w, initial)
 	t.Logf("figures: %d checkout faults, %d answers lost by the proxy, %d refunds; orders: %v; %s", len(cases), lp.lost, refunds, status, inv)

@@ -2,7 +2,6 @@ package reliability
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -47,41 +46,30 @@ func (w *world) advance(t testing.TB, d time.Duration) {
 	w.clock.Advance(d)
 	eventually(t, "the simulator to expire the sessions due after "+d.String(), func() error {
 		now := w.clock.Now().Unix()
-		after := ""
-		for {
-			u := "/v1/checkout/sessions?limit=100"
-			if after != "" {
-				u += "&starting_after=" + after
+		all, err := w.listSessions()
+		for _, s := range all {
+			if s.Status == "open" && s.ExpiresAt <= now {
+				return fmt.Errorf("session %s is still open, expires_at %d ≤ %d", s.ID, s.ExpiresAt, now)
 			}
-			var page struct {
-				Data []struct {
-					ID        string `json:"id"`
-					Status    string `json:"status"`
-					ExpiresAt int64  `json:"expires_at"`
-				} `json:"data"`
-				HasMore bool `json:"has_more"`
-			}
-			r, err := doJSON(httpClient, "GET", w.simURL+u, nil, map[string]string{"Authorization": "Bearer " + w.key})
-			if err == nil && r.status != 200 {
-				err = fmt.Errorf("list sessions: %d %s", r.status, r.body)
-			}
-			if err == nil {
-				err = json.Unmarshal(r.body, &page)
-			}
-			if err != nil {
-				return err
-			}
-			for _, s := range page.Data {
-				if s.Status == "open" && s.ExpiresAt <= now {
-					return fmt.Errorf("session %s is still open, expires_at %d ≤ %d", s.ID, s.ExpiresAt, now)
-				}
-			}
-			if !page.HasMore || len(page.Data) == 0 {
-				return nil
-			}
-			after = page.Data[len(page.Data)-1].ID
 		}
+		return err
 	})
+}
+
+// quiesce ends a fault test: the webhooks delivered, time passes so that
+// every session nobody paid expires at Stripe, the reconciler sweeps, and
+// the webhooks that made are delivered too. It returns the sweep's result.
+func (w *world) quiesce(t testing.TB) checkout.ReconcileResult {
+	t.Helper()
+	w.drain(waitBound)
+	w.advance(t, 32*time.Minute)
+	w.drain(waitBound)
+	res, err := w.reconcile(t)
+	if err != nil || res.Errors > 0 {
+		t.Errorf("reconcile: %+v %v", res, err)
+	}
+	w.drain(waitBound)
+	return res
 }
 
 // reconcile runs the test's reconciler sweep as an operator would: when a

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stripeshop/stripeshop/internal/shoptest"
 )
 
 // Webhook delivery against two real server processes on one database:
@@ -19,20 +21,14 @@ func TestWebhookDelivery(t *testing.T) {
 	p1, p2 := w.startProc(t), w.startProc(t)
 	w.setTargets(p1.url, p2.url)
 	procs := []*proc{p1, p2}
-	a := login(t, p1.url)
+	a := shoptest.Login(t, p1.url)
 	initial := map[string]int64{}
-	newProduct := func(t *testing.T) string {
-		for id, st := range a.products(t, 1, 1000) {
-			initial[id] = st
-			return id
-		}
-		return ""
-	}
+	newProduct := func(t *testing.T) string { return addProducts(t, a, initial, 1, 1000)[0] }
 	buy := func(t *testing.T, product string, qty int64) started {
 		t.Helper()
 		st, r, err := checkoutOnce(p2.url, product, qty)
-		if err != nil || r.status != 201 {
-			t.Fatalf("checkout: %v %d %s", err, r.status, r.body)
+		if err != nil || r.Status != 201 {
+			t.Fatalf("checkout: %v %d %s", err, r.Status, r.Body)
 		}
 		return st
 	}

@@ -183,15 +183,25 @@ func NewClient(t testing.TB, base string) *Client {
 }
 
 // Login returns the first admin's browser, signed in.
-func (s *Shop) Login(t testing.TB) *Client {
+func (s *Shop) Login(t testing.TB) *Client { return Login(t, s.URL) }
+
+// Login returns the first admin's browser on the server at base, signed in.
+func Login(t testing.TB, base string) *Client {
 	t.Helper()
-	c := s.Client(t)
+	c := NewClient(t, base)
 	var id struct {
 		CSRFToken string `json:"csrf_token"`
 	}
 	c.MustDo("POST", "/api/admin/login", map[string]string{"email": AdminEmail, "password": AdminPassword}, 200, &id)
 	c.CSRF = id.CSRFToken
 	return c
+}
+
+// Started is the answer to POST /api/checkout.
+type Started struct {
+	OrderID     string `json:"order_id"`
+	SessionID   string `json:"session_id"`
+	CheckoutURL string `json:"checkout_url"`
 }
 
 // Response is an answer, read in full.
@@ -227,6 +237,17 @@ func (r Response) Fields() map[string]string {
 // JSON; header is name, value pairs.
 func (c *Client) Do(method, path string, body any, header ...string) Response {
 	c.t.Helper()
+	r, err := c.Try(method, path, body, header...)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return r
+}
+
+// Try is Do that returns a failed request instead of failing the test: for
+// a server that a test kills or starves, and for any goroutine. It never
+// touches the test, so a Client built without one may Try.
+func (c *Client) Try(method, path string, body any, header ...string) (Response, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -237,13 +258,13 @@ func (c *Client) Do(method, path string, body any, header ...string) Response {
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
-			c.t.Fatal(err)
+			return Response{}, err
 		}
 		rd = bytes.NewReader(j)
 	}
 	req, err := http.NewRequest(method, c.Base+path, rd)
 	if err != nil {
-		c.t.Fatal(err)
+		return Response{}, err
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -256,11 +277,11 @@ func (c *Client) Do(method, path string, body any, header ...string) Response {
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		c.t.Fatal(err)
+		return Response{}, err
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return Response{resp.StatusCode, resp.Header, b}
+	b, err := io.ReadAll(resp.Body)
+	return Response{resp.StatusCode, resp.Header, b}, err
 }
 
 // MustDo is Do that fails the test unless the answer has status; out, when
