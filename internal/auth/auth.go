@@ -194,23 +194,10 @@ var errLogin = shop.Errorf(shop.ErrUnauthorized, "wrong email or password")
 // The same message and the same bcrypt work answer an unknown email and a
 // wrong password.
 func (s *Service) Login(ctx context.Context, email, password, clientIP string) (Identity, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	if wait, ok := s.limiter.allow(clientIP, email); !ok {
-		return Identity{}, &shop.Error{Code: shop.ErrRateLimited, Message: "too many login attempts; try again later", RetryAfter: wait}
-	}
-	admin, err := s.admins.ByEmail(ctx, email)
-	if err != nil && shop.ErrorCode(err) != shop.ErrNotFound {
+	admin, err := s.verify(ctx, email, password, clientIP)
+	if err != nil {
 		return Identity{}, err
 	}
-	hash := s.dummyHash
-	if err == nil {
-		hash = []byte(admin.PasswordHash)
-	}
-	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
-	if err != nil || !match {
-		return Identity{}, errLogin
-	}
-	s.limiter.reset(email)
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return Identity{}, err
 	}
@@ -219,6 +206,33 @@ func (s *Service) Login(ctx context.Context, email, password, clientIP string) (
 	s.sessions.Put(ctx, keyEmail, admin.Email)
 	s.sessions.Put(ctx, keyCSRF, csrf)
 	return Identity{Email: admin.Email, CSRFToken: csrf}, nil
+}
+
+// verify checks an admin's password within the login limits: errLogin for
+// an unknown email or a wrong password, rate_limited when the client must
+// wait first.
+func (s *Service) verify(ctx context.Context, email, password, clientIP string) (postgres.Admin, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	try, wait, ok := s.limiter.admit(clientIP, email)
+	if !ok {
+		return postgres.Admin{}, &shop.Error{Code: shop.ErrRateLimited, Message: "too many login attempts; try again later", RetryAfter: wait}
+	}
+	admin, err := s.admins.ByEmail(ctx, email)
+	if err != nil && shop.ErrorCode(err) != shop.ErrNotFound {
+		s.limiter.cancel(try) // not a guess: the database failed
+		return postgres.Admin{}, err
+	}
+	hash := s.dummyHash
+	if err == nil {
+		hash = []byte(admin.PasswordHash)
+	}
+	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
+	if err != nil || !match {
+		s.limiter.failed(try)
+		return postgres.Admin{}, errLogin
+	}
+	s.limiter.succeeded(try)
+	return admin, nil
 }
 
 // Logout destroys the session on the server, not only the cookie.
