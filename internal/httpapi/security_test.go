@@ -235,11 +235,12 @@ func TestBodyCapsOnEveryRoute(t *testing.T) {
 		}
 		// Streamed (chunked) past the JSON cap: a route that reads JSON
 		// answers 413; one that reads no body may ignore it; none fails.
-		if (method == "POST" || method == "PATCH" || method == "PUT") && !strings.HasSuffix(path, "/logout") {
+		// The logouts would end the session the rest of the walk needs.
+		if (method == "POST" || method == "PATCH" || method == "PUT") && !strings.Contains(path, "/logout") {
 			body := io.MultiReader(strings.NewReader(`{"name": "`), bytes.NewReader(bytes.Repeat([]byte("a"), 100<<10)), strings.NewReader(`"}`))
 			r := send(a, method, path, body, -1)
 			readsJSON := strings.HasSuffix(path, "/products") || strings.Contains(path, "/products/") ||
-				path == "/api/checkout" || path == "/api/admin/login"
+				path == "/api/checkout" || path == "/api/admin/login" || path == "/api/admin/password"
 			if r.Status >= 500 || (readsJSON && r.Status != 413) {
 				t.Errorf("%s %s with a streamed 100 KiB body: %d %s", method, path, r.Status, r.Body)
 			}
