@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -60,26 +62,46 @@ func migrateCmd(ctx context.Context, args []string, getenv func(string) string, 
 	return nil
 }
 
+const adminUsage = `usage:
+  stripeshop admin create --email E   add an admin (password read from stdin)
+  stripeshop admin passwd --email E   set an admin's password (read from stdin) and end their sessions
+  stripeshop admin list               every admin's email and creation date
+  stripeshop admin remove --email E   delete an admin and end their sessions (never the last one)`
+
 func adminCmd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: stripeshop admin create --email you@example.com")
+	if len(args) == 0 {
+		return errors.New(adminUsage)
 	}
-	fs := flag.NewFlagSet("admin create", flag.ContinueOnError)
+	sub := args[0]
+	fs := flag.NewFlagSet("admin "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	email := fs.String("email", "", "the admin's email")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
+	switch sub {
+	case "create", "passwd", "remove":
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if *email == "" {
+			return errors.New("--email is required")
+		}
+		*email = strings.ToLower(strings.TrimSpace(*email))
+	case "list":
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("unknown admin command %q\n%s", sub, adminUsage)
 	}
-	if *email == "" {
-		return errors.New("--email is required")
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q\n%s", fs.Args(), adminUsage)
 	}
-	fmt.Fprint(stderr, "Password (at least 12 characters): ")
-	line, err := bufio.NewReader(stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return err
+	var password string
+	if sub == "create" || sub == "passwd" {
+		var err error
+		if password, err = readPassword(stdin, stderr); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintln(stderr)
-	password := strings.TrimRight(line, "\r\n")
 
 	pool, err := openDB(ctx, getenv)
 	if err != nil {
@@ -91,15 +113,68 @@ func adminCmd(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	a := auth.New(auth.Config{Pool: pool})
 	defer a.Close()
-	if err := a.CreateAdmin(ctx, *email, password); err != nil {
-		var se *shop.Error
-		if errors.As(err, &se) && se.Fields != nil {
-			for k, v := range se.Fields {
-				return fmt.Errorf("%s %s", k, v)
-			}
+	switch sub {
+	case "create":
+		if err := a.CreateAdmin(ctx, *email, password); err != nil {
+			return fieldError(err)
 		}
-		return err
+		fmt.Fprintf(stdout, "admin %s created\n", *email)
+	case "passwd":
+		err := a.SetPassword(ctx, *email, password)
+		if shop.ErrorCode(err) == shop.ErrNotFound {
+			return fmt.Errorf("no admin has the email %s", *email)
+		}
+		if err != nil {
+			return fieldError(err)
+		}
+		fmt.Fprintf(stdout, "password of %s changed; their sessions have ended\n", *email)
+	case "remove":
+		err := a.RemoveAdmin(ctx, *email)
+		switch shop.ErrorCode(err) {
+		case shop.ErrNotFound:
+			return fmt.Errorf("no admin has the email %s", *email)
+		case shop.ErrConflict:
+			return fmt.Errorf("%s is the last admin and cannot be removed: create another first (stripeshop admin create)", *email)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "admin %s removed; their sessions have ended\n", *email)
+	case "list":
+		admins, err := a.Admins(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "EMAIL\tCREATED")
+		for _, ad := range admins {
+			fmt.Fprintf(tw, "%s\t%s\n", ad.Email, ad.CreatedAt.UTC().Format(time.RFC3339))
+		}
+		return tw.Flush()
 	}
-	fmt.Fprintf(stdout, "admin %s created\n", strings.ToLower(*email))
 	return nil
+}
+
+// readPassword reads one line from stdin (a prompt on a terminal, a pipe
+// in scripts), prompting on stderr.
+func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
+	fmt.Fprint(stderr, "Password (at least 12 characters): ")
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	fmt.Fprintln(stderr)
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// fieldError words a validation error as one line: "password must be at
+// least 12 characters".
+func fieldError(err error) error {
+	var se *shop.Error
+	if errors.As(err, &se) && se.Fields != nil {
+		for k, v := range se.Fields {
+			return fmt.Errorf("%s %s", k, v)
+		}
+	}
+	return err
 }

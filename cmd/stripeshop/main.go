@@ -3,6 +3,8 @@
 //	stripeshop serve [--seed-demo]
 //	stripeshop migrate up|down|version
 //	stripeshop admin create --email you@example.com   (password from stdin or a prompt)
+//	stripeshop admin passwd --email you@example.com   (the same; ends the admin's sessions)
+//	stripeshop admin list | remove --email …
 //	stripeshop doctor                                 (check the configuration against the environment)
 //	stripeshop health [--url …]                       (container health probe)
 package main
@@ -36,6 +38,9 @@ const usage = `usage:
   stripeshop serve [--seed-demo]     serve the shop (migrations applied at start-up)
   stripeshop migrate up|down|version manage the database schema
   stripeshop admin create --email E  add an admin (password read from stdin)
+  stripeshop admin passwd --email E  set an admin's password (read from stdin); their sessions end
+  stripeshop admin list              list the admins: email and creation date
+  stripeshop admin remove --email E  delete an admin (never the last one); their sessions end
   stripeshop doctor                  check the configuration against the database and Stripe
   stripeshop health [--url URL]      exit 0 when the server answers /healthz (container health check)`
 

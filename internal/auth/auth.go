@@ -26,8 +26,10 @@ import (
 // Session keys.
 const (
 	keyAdminID = "admin_id"
-	keyEmail   = "email"
 	keyCSRF    = "csrf"
+	// keyEpoch is the admin's session epoch when the session began: it ends
+	// when the epoch moves on (postgres.Admin.SessionEpoch).
+	keyEpoch = "epoch"
 )
 
 // CookieName is the admin session cookie.
@@ -50,6 +52,7 @@ type Config struct {
 
 // Service authenticates admins.
 type Service struct {
+	pool      *pgxpool.Pool
 	admins    *postgres.Admins
 	sessions  *scs.SessionManager
 	stopSweep context.CancelFunc
@@ -102,6 +105,7 @@ func New(cfg Config) *Service {
 	// Equalise the time of a login for an unknown email with a known one.
 	dummy, _ := bcrypt.GenerateFromPassword([]byte("stripeshop-timing-equaliser"), cfg.BcryptCost)
 	s := &Service{
+		pool:      cfg.Pool,
 		admins:    postgres.NewAdmins(cfg.Pool),
 		sessions:  sm,
 		stopSweep: stopSweep,
@@ -142,21 +146,22 @@ func (s *Service) Sessions() *scs.SessionManager { return s.sessions }
 
 // HashPassword hashes a password with bcrypt.
 func (s *Service) HashPassword(password string) (string, error) {
-	if err := checkPassword(password); err != nil {
-		return "", err
+	if problem := passwordProblem(password); problem != "" {
+		return "", shop.Invalid(map[string]string{"password": problem})
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), s.cost)
 	return string(h), err
 }
 
-func checkPassword(p string) error {
+// passwordProblem says what is wrong with a new password, or "".
+func passwordProblem(p string) string {
 	switch {
 	case len(p) < 12:
-		return shop.Invalid(map[string]string{"password": "must be at least 12 characters"})
+		return "must be at least 12 characters"
 	case len(p) > 72: // bcrypt reads no further
-		return shop.Invalid(map[string]string{"password": "must be at most 72 bytes"})
+		return "must be at most 72 bytes"
 	}
-	return nil
+	return ""
 }
 
 // CreateAdmin adds an admin; conflict when the email is taken.
@@ -194,13 +199,33 @@ var errLogin = shop.Errorf(shop.ErrUnauthorized, "wrong email or password")
 // The same message and the same bcrypt work answer an unknown email and a
 // wrong password.
 func (s *Service) Login(ctx context.Context, email, password, clientIP string) (Identity, error) {
+	admin, err := s.verify(ctx, email, password, clientIP)
+	if err != nil {
+		return Identity{}, err
+	}
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return Identity{}, err
+	}
+	csrf := randomToken()
+	s.sessions.Put(ctx, keyAdminID, admin.ID)
+	s.sessions.Put(ctx, keyEpoch, admin.SessionEpoch)
+	s.sessions.Put(ctx, keyCSRF, csrf)
+	return Identity{Email: admin.Email, CSRFToken: csrf}, nil
+}
+
+// verify checks an admin's password within the login limits: errLogin for
+// an unknown email or a wrong password, rate_limited when the client must
+// wait first.
+func (s *Service) verify(ctx context.Context, email, password, clientIP string) (postgres.Admin, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	if wait, ok := s.limiter.allow(clientIP, email); !ok {
-		return Identity{}, &shop.Error{Code: shop.ErrRateLimited, Message: "too many login attempts; try again later", RetryAfter: wait}
+	try, wait, ok := s.limiter.admit(clientIP, email)
+	if !ok {
+		return postgres.Admin{}, &shop.Error{Code: shop.ErrRateLimited, Message: "too many login attempts; try again later", RetryAfter: wait}
 	}
 	admin, err := s.admins.ByEmail(ctx, email)
 	if err != nil && shop.ErrorCode(err) != shop.ErrNotFound {
-		return Identity{}, err
+		s.limiter.cancel(try) // not a guess: the database failed
+		return postgres.Admin{}, err
 	}
 	hash := s.dummyHash
 	if err == nil {
@@ -208,28 +233,143 @@ func (s *Service) Login(ctx context.Context, email, password, clientIP string) (
 	}
 	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
 	if err != nil || !match {
-		return Identity{}, errLogin
+		s.limiter.failed(try)
+		return postgres.Admin{}, errLogin
 	}
-	s.limiter.reset(email)
-	if err := s.sessions.RenewToken(ctx); err != nil {
-		return Identity{}, err
-	}
-	csrf := randomToken()
-	s.sessions.Put(ctx, keyAdminID, admin.ID)
-	s.sessions.Put(ctx, keyEmail, admin.Email)
-	s.sessions.Put(ctx, keyCSRF, csrf)
-	return Identity{Email: admin.Email, CSRFToken: csrf}, nil
+	s.limiter.succeeded(try)
+	return admin, nil
 }
 
 // Logout destroys the session on the server, not only the cookie.
 func (s *Service) Logout(ctx context.Context) error { return s.sessions.Destroy(ctx) }
 
-// Current returns the signed-in admin of the request's session.
-func (s *Service) Current(ctx context.Context) (Identity, bool) {
-	if s.sessions.GetString(ctx, keyAdminID) == "" {
-		return Identity{}, false
+var errNoSession = shop.Errorf(shop.ErrUnauthorized, "sign in as an admin first")
+
+// Current returns the signed-in admin of the request's session:
+// unauthorized when there is none, or when the session has ended because
+// its admin was removed, changed password or signed out everywhere since
+// it began. The admin is read from the database on every call, so such a
+// session ends at once on every replica.
+func (s *Service) Current(ctx context.Context) (Identity, error) {
+	admin, err := s.current(ctx)
+	if err != nil {
+		return Identity{}, err
 	}
-	return Identity{Email: s.sessions.GetString(ctx, keyEmail), CSRFToken: s.sessions.GetString(ctx, keyCSRF)}, true
+	return Identity{Email: admin.Email, CSRFToken: s.sessions.GetString(ctx, keyCSRF)}, nil
+}
+
+func (s *Service) current(ctx context.Context) (postgres.Admin, error) {
+	id := s.sessions.GetString(ctx, keyAdminID)
+	if id == "" {
+		return postgres.Admin{}, errNoSession
+	}
+	admin, err := s.admins.ByID(ctx, id)
+	switch {
+	case shop.ErrorCode(err) == shop.ErrNotFound, err == nil && admin.SessionEpoch != s.sessions.GetInt64(ctx, keyEpoch):
+		return postgres.Admin{}, s.endSession(ctx)
+	case err != nil:
+		return postgres.Admin{}, err
+	}
+	return admin, nil
+}
+
+// endSession destroys the request's session and answers unauthorized.
+func (s *Service) endSession(ctx context.Context) error {
+	if err := s.sessions.Destroy(ctx); err != nil {
+		return err
+	}
+	return shop.Errorf(shop.ErrUnauthorized, "your session has ended; sign in again")
+}
+
+// ChangePassword replaces the signed-in admin's password, given the
+// current one, and ends their other sessions; this one goes on. A wrong
+// current password counts against the login limits, as a failed login
+// would, and is answered as a field error, not as unauthorized: the
+// session is still good.
+func (s *Service) ChangePassword(ctx context.Context, current, next, clientIP string) error {
+	admin, err := s.current(ctx)
+	if err != nil {
+		return err
+	}
+	fields := map[string]string{}
+	if current == "" {
+		fields["current_password"] = "is required"
+	}
+	if problem := passwordProblem(next); problem != "" {
+		fields["new_password"] = problem
+	}
+	if len(fields) > 0 {
+		return shop.Invalid(fields)
+	}
+	if _, err := s.verify(ctx, admin.Email, current, clientIP); err != nil {
+		if shop.ErrorCode(err) == shop.ErrUnauthorized {
+			return shop.Invalid(map[string]string{"current_password": "is not your current password"})
+		}
+		return err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(next), s.cost)
+	if err != nil {
+		return err
+	}
+	epoch, err := s.admins.ChangePassword(ctx, admin.ID, admin.SessionEpoch, string(hash))
+	if shop.ErrorCode(err) == shop.ErrNotFound { // removed, or signed out everywhere, meanwhile
+		return s.endSession(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	s.sessions.Put(ctx, keyEpoch, epoch)
+	return nil
+}
+
+// SignOutEverywhere ends every session of the signed-in admin, this one
+// included.
+func (s *Service) SignOutEverywhere(ctx context.Context) error {
+	admin, err := s.current(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.admins.EndSessions(ctx, admin.ID); err != nil {
+		return err
+	}
+	return s.sessions.Destroy(ctx)
+}
+
+// Admin is an admin as the command line lists them.
+type Admin struct {
+	Email     string
+	CreatedAt time.Time
+}
+
+// Admins lists every admin, oldest first.
+func (s *Service) Admins(ctx context.Context) ([]Admin, error) {
+	all, err := s.admins.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Admin, len(all))
+	for i, a := range all {
+		out[i] = Admin{Email: a.Email, CreatedAt: a.CreatedAt}
+	}
+	return out, nil
+}
+
+// RemoveAdmin deletes an admin, whose sessions end with it; conflict when
+// it is the last one, not_found when there is none with that email.
+func (s *Service) RemoveAdmin(ctx context.Context, email string) error {
+	return postgres.InTx(ctx, s.pool, func(tx *postgres.Tx) error {
+		return postgres.NewAdmins(tx).RemoveUnlessLast(ctx, email)
+	})
+}
+
+// SetPassword replaces an admin's password (the same rules as a new
+// admin's) and ends their sessions; not_found when there is no such admin.
+func (s *Service) SetPassword(ctx context.Context, email, password string) error {
+	h, err := s.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	return s.admins.SetPassword(ctx, email, h)
 }
 
 // CheckCSRF compares the header's token with the session's in constant time.

@@ -16,8 +16,8 @@ import (
 func requireAdmin(a *auth.Service) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if _, ok := a.Current(r.Context()); !ok {
-				writeError(w, r, shop.Errorf(shop.ErrUnauthorized, "sign in as an admin first"))
+			if _, err := a.Current(r.Context()); err != nil {
+				writeError(w, r, err)
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -86,9 +86,49 @@ func handleLogin(a *auth.Service) http.Handler {
 
 func handleMe(a *auth.Service) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
-		id, _ := a.Current(r.Context())
+		id, err := a.Current(r.Context())
+		if err != nil {
+			return err
+		}
 		w.Header().Set("Cache-Control", "no-store")
 		return encode(w, http.StatusOK, id)
+	})
+}
+
+type passwordBody struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+func handleChangePassword(a *auth.Service) http.Handler {
+	return handler(func(w http.ResponseWriter, r *http.Request) error {
+		body, err := decode[passwordBody](w, r, maxJSONBody)
+		if err != nil {
+			return err
+		}
+		if len(body.CurrentPassword) > 1024 {
+			return shop.Invalid(map[string]string{"current_password": "must be at most 1024 characters"})
+		}
+		if err := a.ChangePassword(r.Context(), body.CurrentPassword, body.NewPassword, clientIP(r)); err != nil {
+			if auth.IsRateLimited(err) {
+				logger(r).Warn("password change rate limited", "client", clientIP(r))
+			}
+			return err
+		}
+		logger(r).Info("admin changed password; their other sessions ended", "client", clientIP(r))
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
+}
+
+func handleSignOutEverywhere(a *auth.Service) http.Handler {
+	return handler(func(w http.ResponseWriter, r *http.Request) error {
+		if err := a.SignOutEverywhere(r.Context()); err != nil {
+			return err
+		}
+		logger(r).Info("admin signed out everywhere", "client", clientIP(r))
+		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 

@@ -69,6 +69,8 @@ func routes(d Deps) *chi.Mux {
 				r.Use(requireAdmin(d.Auth), requireCSRF(d.Auth))
 				r.Method(http.MethodGet, "/me", handleMe(d.Auth))
 				r.Method(http.MethodPost, "/logout", handleLogout(d.Auth))
+				r.Method(http.MethodPost, "/logout-everywhere", handleSignOutEverywhere(d.Auth))
+				r.Method(http.MethodPost, "/password", handleChangePassword(d.Auth))
 				r.Method(http.MethodGet, "/products", handleAdminListProducts(d.Pool))
 				r.Method(http.MethodPost, "/products", handleCreateProduct(d.Pool, d.Catalog))
 				r.Method(http.MethodGet, "/products/{id}", handleAdminGetProduct(d.Pool))

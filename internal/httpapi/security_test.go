@@ -235,11 +235,12 @@ func TestBodyCapsOnEveryRoute(t *testing.T) {
 		}
 		// Streamed (chunked) past the JSON cap: a route that reads JSON
 		// answers 413; one that reads no body may ignore it; none fails.
-		if (method == "POST" || method == "PATCH" || method == "PUT") && !strings.HasSuffix(path, "/logout") {
+		// The logouts would end the session the rest of the walk needs.
+		if (method == "POST" || method == "PATCH" || method == "PUT") && !strings.Contains(path, "/logout") {
 			body := io.MultiReader(strings.NewReader(`{"name": "`), bytes.NewReader(bytes.Repeat([]byte("a"), 100<<10)), strings.NewReader(`"}`))
 			r := send(a, method, path, body, -1)
 			readsJSON := strings.HasSuffix(path, "/products") || strings.Contains(path, "/products/") ||
-				path == "/api/checkout" || path == "/api/admin/login"
+				path == "/api/checkout" || path == "/api/admin/login" || path == "/api/admin/password"
 			if r.Status >= 500 || (readsJSON && r.Status != 413) {
 				t.Errorf("%s %s with a streamed 100 KiB body: %d %s", method, path, r.Status, r.Body)
 			}
@@ -420,17 +421,18 @@ func TestNoUserEnumeration(t *testing.T) {
 	mk, mu := median(known), median(unknown)
 	t.Logf("median login time: known email %s, unknown email %s (20 attempts each, bcrypt cost 10)", mk, mu)
 
-	// The per-account limit treats an unknown email like a known one.
-	lockout := func(email string) int {
+	// The limit on one client's guesses at one account treats an unknown
+	// email like a known one.
+	lockout := func(email, client string) int {
 		for i := range 10 {
-			r, _ := attempt(email, fmt.Sprintf("10.9.%d.1", i))
+			r, _ := attempt(email, client)
 			if r.Status == 429 {
 				return i
 			}
 		}
 		return -1
 	}
-	if k, u := lockout(adminEmail), lockout("nobody-at-all@example.com"); k != u || k < 0 {
+	if k, u := lockout(adminEmail, "10.9.0.1"), lockout("nobody-at-all@example.com", "10.9.0.2"); k != u || k < 0 {
 		t.Errorf("rate limit after %d attempts for a known email, %d for an unknown one", k, u)
 	}
 }

@@ -393,6 +393,27 @@ test('admin sells a product, a customer pays, the admin refunds, another custome
     await shopper.context().close();
   });
 
+  await step(t, 'the admin changes the password and signs out everywhere', async () => {
+    const newPassword = `${ADMIN_PASSWORD}-new`;
+    await admin.getByRole('link', { name: 'Account' }).click();
+    await admin.getByRole('heading', { name: 'Account' }).waitFor();
+    const form = admin.getByRole('form', { name: 'Change password' });
+    await form.getByLabel('Current password', { exact: true }).fill(ADMIN_PASSWORD);
+    await form.getByLabel('New password', { exact: true }).fill(newPassword);
+    await form.getByLabel('Repeat the new password', { exact: true }).fill(newPassword);
+    await shoot(admin, 'admin-account');
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await admin.getByText('Your password has been changed.').waitFor();
+
+    await admin.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await admin.getByRole('heading', { name: 'Admin log in' }).waitFor();
+    assert.equal(new URL(admin.url()).search, '', 'after signing out everywhere the login page leads to the dashboard');
+    await admin.getByLabel('Email').fill(ADMIN_EMAIL);
+    await admin.getByLabel('Password').fill(newPassword);
+    await admin.getByRole('button', { name: 'Log in' }).click();
+    await admin.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  });
+
   await step(t, 'the admin dashboard counts, event log with reprocess, and log out', async () => {
     await admin.goto(`${app}/admin`);
     await admin.getByRole('heading', { name: 'Revenue per day' }).waitFor();

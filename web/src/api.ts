@@ -336,6 +336,24 @@ export async function adminLogout(): Promise<void> {
   }
 }
 
+/**
+ * Changes the signed-in admin's password. The server ends the admin's other
+ * sessions; this one goes on. A wrong current password is a field error
+ * (400 with fields.current_password), not a 401.
+ */
+export async function adminChangePassword(currentPassword: string, newPassword: string): Promise<void> {
+  await request<void>('POST', '/api/admin/password', {
+    body: { current_password: currentPassword, new_password: newPassword },
+    admin: true,
+  });
+}
+
+/** Ends every session of the signed-in admin, this one included. */
+export async function adminLogoutEverywhere(): Promise<void> {
+  await request<void>('POST', '/api/admin/logout-everywhere', { admin: true });
+  setCsrfToken(null);
+}
+
 export async function adminListProducts(): Promise<Product[]> {
   const body = await request<{ products: Product[] }>('GET', '/api/admin/products', {
     admin: true,

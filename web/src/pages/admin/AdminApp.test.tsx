@@ -39,4 +39,13 @@ describe('AdminApp', () => {
     expect(await screen.findByRole('heading', { name: 'Admin log in' })).toBeInTheDocument();
     expect(screen.getByTestId('where')).toHaveTextContent('/admin/login?next=%2Fadmin%2Fproducts');
   });
+
+  it('has an account page, linked from the header, to change the password and sign out everywhere', async () => {
+    stubFetch({ 'GET /api/admin/me': { body: { email: 'admin@example.com', csrf_token: 't' } } });
+    renderAt('/admin/account');
+    expect(await screen.findByRole('heading', { level: 1, name: 'Account' })).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Account' })).toHaveAttribute('href', '/admin/account');
+    expect(screen.getByRole('form', { name: 'Change password' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Sign out everywhere' })).toBeInTheDocument();
+  });
 });

@@ -3,6 +3,7 @@ import { Navigate, Route, Routes, useLocation } from 'react-router';
 import { adminMe, ApiError, setUnauthorizedHandler, type AdminSession } from '../../api';
 import { Alert, Loading } from '../../components/Alert';
 import { describeError } from '../../errors';
+import Account from './Account';
 import { AdminLayout } from './AdminLayout';
 import Dashboard from './Dashboard';
 import Events from './Events';
@@ -75,6 +76,7 @@ export default function AdminApp() {
           <Route path="orders" element={<Orders />} />
           <Route path="orders/:id" element={<OrderDetail />} />
           <Route path="events" element={<Events />} />
+          <Route path="account" element={<Account />} />
           <Route path="*" element={<p>There is no admin page at this address.</p>} />
         </Route>
       </Routes>

@@ -39,6 +39,9 @@ export function AdminLayout() {
           </nav>
           <div className="admin-user">
             <span className="admin-user__email">{session?.email}</span>
+            <NavLink to="/admin/account" className="admin-user__account">
+              Account
+            </NavLink>
             <button type="button" className="button button--small" onClick={logout} disabled={leaving}>
               Log out
             </button>
