@@ -2,11 +2,12 @@ package auth
 
 import (
 	"math"
-	"net/netip"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/stripeshop/stripeshop/internal/clientip"
 )
 
 // Login attempts allowed: a burst, then a steady trickle. Per client address
@@ -46,7 +47,7 @@ func (l *limiter) allow(client, account string) (int, bool) {
 	defer l.mu.Unlock()
 	now := l.now()
 	l.prune(now)
-	c := l.get(l.clients, clientKey(client), clientRate, clientBurst, now)
+	c := l.get(l.clients, clientip.Key(client), clientRate, clientBurst, now)
 	rc := c.lim.ReserveN(now, 1)
 	if wait := rc.DelayFrom(now); wait > 0 {
 		rc.CancelAt(now)
@@ -62,20 +63,6 @@ func (l *limiter) allow(client, account string) (int, bool) {
 }
 
 func seconds(d time.Duration) int { return int(math.Ceil(d.Seconds())) }
-
-// clientKey groups an IPv6 client by its /64, the block one host usually
-// holds, so that rotating addresses within it does not escape the limit.
-func clientKey(ip string) string {
-	addr, err := netip.ParseAddr(ip)
-	if err != nil || addr.Is4() || addr.Is4In6() {
-		return ip
-	}
-	prefix, err := addr.Prefix(64)
-	if err != nil {
-		return ip
-	}
-	return prefix.String()
-}
 
 // reset forgives an account's failed attempts after a successful login.
 func (l *limiter) reset(account string) {

@@ -2,8 +2,10 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -176,6 +178,35 @@ func TestCheckoutIsRateLimitedPerClient(t *testing.T) {
 	}
 	// The catalog is not limited.
 	c.mustDo("GET", "/api/products", nil, 200, nil)
+}
+
+// The addresses of one IPv6 /64 are one client for every per-client limit,
+// as they are for login: a host holding a /64 cannot rotate its way out.
+func TestCheckoutLimitsGroupIPv6By64(t *testing.T) {
+	e := newEnv(t, withCheckoutRateLimit(3), withTrustedProxies("127.0.0.1/32"))
+	p := e.createProduct(1000, -1)
+	body := map[string]any{"product_id": p.ID}
+	var got []int
+	for i := range 8 {
+		got = append(got, e.clientAt(fmt.Sprintf("2001:db8:1:2::%x", i+1)).do("POST", "/api/checkout", body).Status)
+	}
+	if want := []int{201, 201, 201, 429, 429, 429, 429, 429}; !slices.Equal(got, want) {
+		t.Fatalf("8 checkouts from 8 addresses of one /64 under a limit of 3: %v, want %v", got, want)
+	}
+	// Cancels share the checkout limit; status calls have their own (4×).
+	if r := e.clientAt("2001:db8:1:2:ffff::1").do("POST", "/api/checkout/cancel", map[string]any{"order_id": p.ID}); r.Status != 429 {
+		t.Fatalf("a cancel from the same /64 = %d %s, want 429", r.Status, r.Body)
+	}
+	got = nil
+	for i := range 13 {
+		got = append(got, e.clientAt(fmt.Sprintf("2001:db8:1:2::1:%x", i+1)).do("GET", "/api/checkout/status?session_id=cs_test_none", nil).Status)
+	}
+	if got[11] == 429 || got[12] != 429 {
+		t.Fatalf("13 status calls from one /64 under a limit of 12: %v, want the 13th (only) refused", got)
+	}
+	// Another /64, and an IPv4 client, are other clients.
+	e.clientAt("2001:db8:1:3::1").mustDo("POST", "/api/checkout", body, 201, nil)
+	e.clientAt("203.0.113.9").mustDo("POST", "/api/checkout", body, 201, nil)
 }
 
 // An id is a UUID in either case, and the answer names it as it was issued.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -57,12 +58,27 @@ type envConfig struct {
 	dbURL     string
 	now       func() time.Time
 	rateLimit int
+	trusted   []*net.IPNet
 }
 
 func withStripeURL(u string) envOption         { return func(c *envConfig) { c.stripeURL = u } }
 func withCheckoutRateLimit(n int) envOption    { return func(c *envConfig) { c.rateLimit = n } }
 func withClock(now func() time.Time) envOption { return func(c *envConfig) { c.now = now } }
 func withSecrets(s ...string) envOption        { return func(c *envConfig) { c.secrets = s } }
+
+// withTrustedProxies believes X-Forwarded-For from these CIDRs; the
+// clients of clientAt need the test's own address (127.0.0.1) among them.
+func withTrustedProxies(cidrs ...string) envOption {
+	return func(c *envConfig) {
+		for _, s := range cidrs {
+			_, n, err := net.ParseCIDR(s)
+			if err != nil {
+				panic(err)
+			}
+			c.trusted = append(c.trusted, n)
+		}
+	}
+}
 func withPool(p *pgxpool.Pool, u string) envOption {
 	return func(c *envConfig) { c.pool, c.dbURL = p, u }
 }
@@ -95,7 +111,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	})
 	h := httpapi.NewServer(httpapi.Deps{
 		Logger: log, Pool: cfg.pool, Checkout: co, Auth: a, Registry: reg,
-		WebhookSecrets: cfg.secrets, Web: emptyFS{}, CheckoutRateLimit: cfg.rateLimit, // signatures are checked against the wall clock, as the simulator signs with it
+		WebhookSecrets: cfg.secrets, Web: emptyFS{}, CheckoutRateLimit: cfg.rateLimit, TrustedProxies: cfg.trusted, // signatures are checked against the wall clock, as the simulator signs with it
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -107,11 +123,20 @@ type client struct {
 	e    *env
 	http *http.Client
 	csrf string
+	from string // X-Forwarded-For, when set
 }
 
 func (e *env) client() *client {
 	jar, _ := cookiejar.New(nil)
 	return &client{e: e, http: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+}
+
+// clientAt is a browser at addr behind a proxy the server trusts (see
+// withTrustedProxies).
+func (e *env) clientAt(addr string) *client {
+	c := e.client()
+	c.from = addr
+	return c
 }
 
 // admin is the signed-in admin's browser, signed in once per env.
@@ -181,6 +206,9 @@ func (c *client) do(method, path string, body any) response {
 	}
 	if c.csrf != "" {
 		req.Header.Set("X-CSRF-Token", c.csrf)
+	}
+	if c.from != "" {
+		req.Header.Set("X-Forwarded-For", c.from)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

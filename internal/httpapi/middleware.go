@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/httprate"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/stripeshop/stripeshop/internal/clientip"
 	"github.com/stripeshop/stripeshop/internal/shop"
 )
 
@@ -125,14 +126,14 @@ func observe(base *slog.Logger, ips clientIPs, latency *prometheus.HistogramVec)
 	}
 }
 
-// limitPerClient allows perMinute requests a minute from each client
-// address (as clientIPs decides it) to the routes it wraps; 0 turns it off.
+// limitPerClient allows perMinute requests a minute from each client (as
+// clientIPs and clientip.Key decide it) to the routes it wraps; 0 turns it off.
 func limitPerClient(name string, perMinute int) func(http.Handler) http.Handler {
 	if perMinute <= 0 {
 		return func(next http.Handler) http.Handler { return next }
 	}
 	return httprate.LimitBy(perMinute, time.Minute,
-		func(r *http.Request) (string, error) { return name + ":" + clientIP(r), nil },
+		func(r *http.Request) (string, error) { return name + ":" + clientip.Key(clientIP(r)), nil },
 		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 			// httprate has set Retry-After already.
 			writeError(w, r, shop.Errorf(shop.ErrRateLimited, "too many requests; try again in a minute"))
