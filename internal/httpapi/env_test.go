@@ -120,10 +120,10 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 
 // client is a browser: it keeps cookies and, once signed in, the CSRF token.
 type client struct {
-	e    *env
-	http *http.Client
-	csrf string
-	from string // X-Forwarded-For, when set
+	e      *env
+	http   *http.Client
+	csrf   string
+	header http.Header // sent with every request
 }
 
 func (e *env) client() *client {
@@ -135,7 +135,7 @@ func (e *env) client() *client {
 // withTrustedProxies).
 func (e *env) clientAt(addr string) *client {
 	c := e.client()
-	c.from = addr
+	c.header = http.Header{"X-Forwarded-For": {addr}}
 	return c
 }
 
@@ -207,8 +207,8 @@ func (c *client) do(method, path string, body any) response {
 	if c.csrf != "" {
 		req.Header.Set("X-CSRF-Token", c.csrf)
 	}
-	if c.from != "" {
-		req.Header.Set("X-Forwarded-For", c.from)
+	for k, v := range c.header {
+		req.Header[k] = v
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

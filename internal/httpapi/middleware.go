@@ -2,12 +2,15 @@ package httpapi
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
 	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -63,13 +66,20 @@ func (c clientIPs) isTrusted(ip net.IP) bool {
 	return false
 }
 
-func (c clientIPs) of(r *http.Request) string {
+// peer is the address the connection comes from, and whether it is a
+// trusted proxy.
+func (c clientIPs) peer(r *http.Request) (host string, trusted bool) {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
 	ip := net.ParseIP(host)
-	if ip == nil || !c.isTrusted(ip) {
+	return host, ip != nil && c.isTrusted(ip)
+}
+
+func (c clientIPs) of(r *http.Request) string {
+	host, trusted := c.peer(r)
+	if !trusted {
 		return host
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
@@ -83,6 +93,48 @@ func (c clientIPs) of(r *http.Request) string {
 		}
 	}
 	return host
+}
+
+// requestID names each request for the logs: the X-Request-Id a trusted
+// proxy sends (nginx's, so its log and ours join), else one made here. A
+// client's own X-Request-Id is not believed: it could pass itself off as
+// another request in the logs, or fill them with whatever it likes.
+func requestID(ips clientIPs) func(http.Handler) http.Handler {
+	var prefix [6]byte
+	_, _ = rand.Read(prefix[:])
+	var seq atomic.Uint64
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			id := r.Header.Get(middleware.RequestIDHeader)
+			if _, trusted := ips.peer(r); !trusted || !plausibleRequestID(id) {
+				id = hex.EncodeToString(prefix[:]) + "-" + strconv.FormatUint(seq.Add(1), 10)
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), middleware.RequestIDKey, id)))
+		})
+	}
+}
+
+// plausibleRequestID accepts what proxies send (hex, UUIDs, base64) and
+// nothing that could break a log line.
+func plausibleRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, c := range []byte(id) {
+		if c <= ' ' || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// noStore keeps every answer it wraps, errors included, out of caches:
+// admin answers carry orders, customers' e-mails and CSRF tokens.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
 }
 
 type clientIPKey struct{}
