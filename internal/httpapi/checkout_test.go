@@ -2,7 +2,9 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -222,12 +224,41 @@ func TestIDsAreAcceptedInEitherCase(t *testing.T) {
 	if o := f.order(strings.ToUpper(s.OrderID)); o.ID != s.OrderID || o.Quantity != 2 {
 		t.Fatalf("order read by its upper-case id = %+v", o)
 	}
-	var o order
+	var o struct {
+		OrderID string `json:"order_id"`
+		Status  string `json:"status"`
+	}
 	f.client().mustDo("POST", "/api/checkout/cancel", map[string]any{"order_id": strings.ToUpper(s.OrderID)}, 200, &o)
-	if o.ID != s.OrderID || o.Status != "expired" {
+	if o.OrderID != s.OrderID || o.Status != "expired" {
 		t.Fatalf("cancel by the upper-case id = %+v", o)
 	}
 	if stock := *f.product(strings.ToUpper(p.ID)).Stock; stock != 5 {
 		t.Fatalf("stock after the cancel = %d, want 5", stock)
+	}
+}
+
+// The cancel link carries the order id, so whoever holds it learns from the
+// cancel route only what the cancel page shows: what became of the order,
+// never the customer's e-mail or the session id that reads the whole order.
+// Nor does the id reach the info log.
+func TestCancelAnswersOnlyWhatThePageNeeds(t *testing.T) {
+	e := newEnv(t)
+	p := e.createProduct(1000, 5)
+	s := e.buy(p.ID, 2)
+	e.mustDeliver(paidEvent(s, e.order(s.OrderID)).payload())
+	before := len(e.logs.String())
+	r := e.client().mustDo("POST", "/api/checkout/cancel", map[string]any{"order_id": s.OrderID}, 200, nil)
+	var got map[string]any
+	if err := json.Unmarshal(r.Body, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"order_id": s.OrderID, "status": "paid", "product_id": p.ID, "product_name": "Mug"}
+	if !maps.Equal(got, want) {
+		t.Fatalf("cancel of a paid order answered %s, want exactly %v", r.Body, want)
+	}
+	for _, l := range strings.Split(e.logs.String()[before:], "\n") {
+		if strings.Contains(l, s.OrderID) && !strings.Contains(l, "level=DEBUG") {
+			t.Errorf("the order id reached a log line above debug: %s", l)
+		}
 	}
 }

@@ -301,9 +301,17 @@ export function startCheckout(productId: string, quantity: number): Promise<Chec
   });
 }
 
+/** What the cancel route tells about an order: only what the cancel page shows. */
+export interface CancelledCheckout {
+  order_id: string;
+  status: OrderStatus;
+  product_id: string;
+  product_name: string;
+}
+
 /** Gives up a pending checkout: the units return at once (the cancel page calls it). */
-export function cancelCheckout(orderId: string): Promise<Order> {
-  return request<Order>('POST', '/api/checkout/cancel', { body: { order_id: orderId } });
+export function cancelCheckout(orderId: string): Promise<CancelledCheckout> {
+  return request<CancelledCheckout>('POST', '/api/checkout/cancel', { body: { order_id: orderId } });
 }
 
 export function getCheckoutStatus(sessionId: string): Promise<Order> {
