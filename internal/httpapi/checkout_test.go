@@ -262,3 +262,44 @@ func TestCancelAnswersOnlyWhatThePageNeeds(t *testing.T) {
 		}
 	}
 }
+
+// A web page can make its visitors' browsers POST text/plain, a form or
+// multipart anywhere without a CORS preflight. The public POSTs take only
+// JSON, so such a page reserves nothing; JSON from another origin needs a
+// preflight the server does not grant.
+func TestPublicPostsTakeOnlyJSON(t *testing.T) {
+	e := newEnv(t)
+	p := e.createProduct(1000, 5)
+	s := e.buy(p.ID, 1)
+	checkout := fmt.Sprintf(`{"product_id": %q, "quantity": 4}`, p.ID)
+	cancel := fmt.Sprintf(`{"order_id": %q}`, s.OrderID)
+	for _, ct := range [][]string{{"text/plain"}, {"text/plain;charset=UTF-8"}, {"application/x-www-form-urlencoded"},
+		{"multipart/form-data; boundary=x"}, {}, {"application/json; charset=iso-8859-1"}, {"application/jsonx"}} {
+		c := e.client()
+		c.header = http.Header{"Content-Type": ct, "Origin": {"https://evil.example"}}
+		for path, body := range map[string]string{"/api/checkout": checkout, "/api/checkout/cancel": cancel} {
+			r := c.do("POST", path, body)
+			if r.Status != http.StatusUnsupportedMediaType || r.errorCode() != "unsupported_media_type" {
+				t.Errorf("POST %s with Content-Type %q = %d %s, want 415 unsupported_media_type", path, ct, r.Status, r.Body)
+			}
+		}
+	}
+	if got := *e.product(p.ID).Stock; got != 4 {
+		t.Fatalf("stock = %d after refused requests, want 4 (one unit bought as JSON)", got)
+	}
+	if o := e.order(s.OrderID); o.Status != "pending" {
+		t.Fatalf("a refused cancel cancelled the order: %s", o.Status)
+	}
+	for _, ct := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8"} {
+		c := e.client()
+		c.header = http.Header{"Content-Type": {ct}}
+		c.mustDo("POST", "/api/checkout", map[string]any{"product_id": p.ID}, 201, nil)
+	}
+	// The webhook is not a browser's route: Stripe's signature guards it,
+	// whatever the type says.
+	c := e.client()
+	c.header = http.Header{"Content-Type": {"text/plain"}}
+	if r := c.do("POST", "/webhook/stripe", "{}"); r.Status != http.StatusBadRequest {
+		t.Errorf("unsigned webhook sent as text/plain = %d %s, want 400 (the signature, not the type)", r.Status, r.Body)
+	}
+}

@@ -37,9 +37,9 @@ func encode(w http.ResponseWriter, status int, v any) error {
 
 // decode reads one JSON value of at most limit bytes into a T. Unknown
 // fields, wrong types and trailing data are
-// invalid; an oversized body is too_large. The Content-Type is not
-// checked: clients such as curl -d send a form type with a JSON body, and
-// admin mutations are guarded by the CSRF token, not by the type.
+// invalid; an oversized body is too_large. The Content-Type is checked by
+// requireJSON on the public routes only: admin mutations are guarded by
+// the CSRF token, and clients such as curl -d send a form type with JSON.
 func decode[T any](w http.ResponseWriter, r *http.Request, limit int64) (T, error) {
 	var v T
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
@@ -106,8 +106,9 @@ func (e *fieldError) Error() string { return e.field + " " + e.msg }
 
 // Error codes that only HTTP gives rise to, beside the domain's in shop.
 const (
-	errMethodNotAllowed = "method_not_allowed"
-	errTooLarge         = "too_large"
+	errMethodNotAllowed     = "method_not_allowed"
+	errTooLarge             = "too_large"
+	errUnsupportedMediaType = "unsupported_media_type"
 )
 
 // statusOf is the one map from error code to HTTP status.
@@ -119,6 +120,7 @@ var statusOf = map[string]int{
 	errMethodNotAllowed:     http.StatusMethodNotAllowed,
 	shop.ErrConflict:        http.StatusConflict,
 	errTooLarge:             http.StatusRequestEntityTooLarge,
+	errUnsupportedMediaType: http.StatusUnsupportedMediaType,
 	shop.ErrRateLimited:     http.StatusTooManyRequests,
 	shop.ErrPaymentProvider: http.StatusBadGateway,
 	shop.ErrUnavailable:     http.StatusServiceUnavailable,

@@ -123,7 +123,7 @@ type client struct {
 	e      *env
 	http   *http.Client
 	csrf   string
-	header http.Header // sent with every request
+	header http.Header // sent with every request, over the defaults
 }
 
 func (e *env) client() *client {
@@ -208,7 +208,7 @@ func (c *client) do(method, path string, body any) response {
 		req.Header.Set("X-CSRF-Token", c.csrf)
 	}
 	for k, v := range c.header {
-		req.Header[k] = v
+		req.Header[k] = v // an empty list sends no such header
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -126,6 +127,26 @@ func plausibleRequestID(id string) bool {
 		}
 	}
 	return true
+}
+
+// requireJSON refuses a body that does not say it is JSON. A browser sends
+// a text/plain, form or multipart POST from any web page without asking
+// (no CORS preflight), so a public route that took such bodies would let
+// any page make its visitors' browsers reserve stock; application/json
+// from another origin needs a preflight, which the server does not grant.
+func requireJSON(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || mt != "application/json" || !utf8Charset(params["charset"]) {
+			writeError(w, r, shop.Errorf(errUnsupportedMediaType, "the body must be JSON, sent as Content-Type: application/json"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func utf8Charset(cs string) bool {
+	return cs == "" || strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "utf8")
 }
 
 // noStore keeps every answer it wraps, errors included, out of caches:

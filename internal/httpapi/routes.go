@@ -49,8 +49,9 @@ func routes(d Deps) *chi.Mux {
 		r.Get("/openapi.json", handleOpenAPI())
 		r.Method(http.MethodGet, "/products", handleListProducts(d.Pool, d.Catalog, false))
 		r.Method(http.MethodGet, "/products/{id}", handleGetProduct(d.Pool, d.Catalog, false))
-		// These reach Stripe (and reserve stock) for anyone: limited per client.
-		r.With(limitPerClient("checkout", d.CheckoutRateLimit)).Group(func(r chi.Router) {
+		// These reach Stripe (and reserve stock) for anyone: JSON only (no
+		// simple cross-site requests), limited per client.
+		r.With(requireJSON, limitPerClient("checkout", d.CheckoutRateLimit)).Group(func(r chi.Router) {
 			r.Method(http.MethodPost, "/checkout", handleStartCheckout(d.Checkout))
 			r.Method(http.MethodPost, "/checkout/cancel", handleCancelCheckout(d.Checkout))
 		})

@@ -121,6 +121,7 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'too_large'
+  | 'unsupported_media_type'
   | 'rate_limited'
   | 'payment_provider'
   | 'unavailable'
@@ -134,6 +135,7 @@ const codeForStatus: Record<number, ErrorCode> = {
   404: 'not_found',
   409: 'conflict',
   413: 'too_large',
+  415: 'unsupported_media_type',
   429: 'rate_limited',
   502: 'payment_provider',
   503: 'unavailable',
