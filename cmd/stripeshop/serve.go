@@ -89,6 +89,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		AppURL:  cfg.AppURL,
 
 		ReconcileAge: cfg.ReconcileMinAge,
+		// CHECKOUT_MAX_UNITS_PER_CLIENT
+		MaxUnitsPerClient: cfg.CheckoutMaxUnitsPerClient,
 	})
 	// The public catalog is served from memory and kept fresh by LISTEN/NOTIFY.
 	cat := catalog.New(catalog.Config{Pool: pool, Logger: log, Registry: reg})

@@ -34,7 +34,10 @@ type Config struct {
 	// ReconcileAge is how old an open order must be before the reconciler
 	// asks Stripe about it (default DefaultReconcileAge).
 	ReconcileAge time.Duration
-	Now          func() time.Time
+	// MaxUnitsPerClient is the most units one client may hold in open
+	// (pending or processing) orders at once; 0 is no cap.
+	MaxUnitsPerClient int64
+	Now               func() time.Time
 }
 
 // Service runs the workflow.
@@ -47,7 +50,8 @@ type Service struct {
 	timeout time.Duration
 	now     func() time.Time
 
-	reconcileAge time.Duration
+	reconcileAge      time.Duration
+	maxUnitsPerClient int64
 }
 
 // DefaultReconcileAge leaves the webhook a minute to arrive, and settles an
@@ -73,7 +77,8 @@ func New(cfg Config) *Service {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{pool: cfg.Pool, pay: cfg.Payments, log: cfg.Logger, metrics: cfg.Metrics,
-		appURL: cfg.AppURL, timeout: cfg.StripeTimeout, now: cfg.Now, reconcileAge: cfg.ReconcileAge}
+		appURL: cfg.AppURL, timeout: cfg.StripeTimeout, now: cfg.Now, reconcileAge: cfg.ReconcileAge,
+		maxUnitsPerClient: cfg.MaxUnitsPerClient}
 }
 
 // Started is what the browser needs to go and pay.
@@ -83,10 +88,13 @@ type Started struct {
 	CheckoutURL string `json:"checkout_url"`
 }
 
-// Start reserves qty units of a product and opens its Checkout Session. The
-// price comes from our database. When Stripe fails, the reservation is
-// released and the order expired before the error returns: nothing stays held.
-func (s *Service) Start(ctx context.Context, productID string, qty int64) (Started, error) {
+// Start reserves qty units of a product for a client (clientip.Key; ""
+// for none) and opens its Checkout Session. The price comes from our
+// database. The client may hold at most MaxUnitsPerClient units in open
+// orders, this one included, and one order at most the product's
+// max_per_order. When Stripe fails, the reservation is released and the
+// order expired before the error returns: nothing stays held.
+func (s *Service) Start(ctx context.Context, productID string, qty int64, clientKey string) (Started, error) {
 	if qty < shop.MinQuantity || qty > shop.MaxQuantity {
 		return Started{}, shop.Invalid(map[string]string{"quantity": "must be between 1 and 100"})
 	}
@@ -94,7 +102,8 @@ func (s *Service) Start(ctx context.Context, productID string, qty int64) (Start
 	if !ok {
 		return Started{}, shop.Errorf(shop.ErrNotFound, "product not found")
 	}
-	order, err := postgres.NewOrders(s.pool).Place(ctx, productID, qty, s.now().Add(SessionLifetime).Truncate(time.Second))
+	buyer := postgres.Buyer{ClientKey: clientKey, MaxUnits: s.maxUnitsPerClient}
+	order, err := postgres.NewOrders(s.pool).PlaceFor(ctx, buyer, productID, qty, s.now().Add(SessionLifetime).Truncate(time.Second))
 	if err != nil {
 		return Started{}, err
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stripeshop/stripeshop/internal/checkout"
+	"github.com/stripeshop/stripeshop/internal/clientip"
 	"github.com/stripeshop/stripeshop/internal/payments"
 	"github.com/stripeshop/stripeshop/internal/shop"
 )
@@ -30,7 +31,7 @@ func handleStartCheckout(svc *checkout.Service) http.Handler {
 		if body.Quantity != nil {
 			qty = *body.Quantity
 		}
-		started, err := svc.Start(r.Context(), body.ProductID, qty)
+		started, err := svc.Start(r.Context(), body.ProductID, qty, clientip.Key(clientIP(r)))
 		if err != nil {
 			return err
 		}

@@ -303,3 +303,106 @@ func TestPublicPostsTakeOnlyJSON(t *testing.T) {
 		t.Errorf("unsigned webhook sent as text/plain = %d %s, want 400 (the signature, not the type)", r.Status, r.Body)
 	}
 }
+
+// One client cannot hold the stock hostage: however many checkouts it
+// starts at once, from however many addresses of its /64, its open orders
+// hold at most the cap between them, and other customers still buy.
+func TestUnitsHeldPerClientAreBounded(t *testing.T) {
+	e := newEnv(t, withMaxUnitsPerClient(10), withTrustedProxies("127.0.0.1/32"))
+	p := e.createProduct(1000, 50)
+	var (
+		wg      sync.WaitGroup
+		created atomic.Int64
+		refused = make(chan response, 20)
+	)
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.clientAt(fmt.Sprintf("2001:db8:1:2::%x", i+1)).do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 3})
+			if r.Status == 201 {
+				created.Add(1)
+			} else {
+				refused <- r
+			}
+		}()
+	}
+	wg.Wait()
+	close(refused)
+	if got := created.Load(); got != 3 {
+		t.Fatalf("20 concurrent checkouts of 3 under a cap of 10 placed %d orders, want 3 (9 units)", got)
+	}
+	for r := range refused {
+		if r.Status != 409 || r.errorCode() != "conflict" || !strings.Contains(string(r.Body), "hold 9 units") ||
+			!strings.Contains(string(r.Body), "at most 10") {
+			t.Fatalf("refused checkout = %d %s, want 409 conflict saying 9 held and the cap of 10", r.Status, r.Body)
+		}
+	}
+	if got := *e.product(p.ID).Stock; got != 41 {
+		t.Fatalf("stock = %d, want 41: the client holds 9", got)
+	}
+	// Others still buy, up to their own cap.
+	other := e.clientAt("203.0.113.9")
+	other.mustDo("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 10}, 201, nil)
+	e.clientAt("2001:db8:1:3::1").mustDo("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 10}, 201, nil)
+	// The client may still take the one unit left under its cap, and more
+	// once it gives an order up.
+	greedy := e.clientAt("2001:db8:1:2::ffff")
+	greedy.mustDo("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 1}, 201, nil)
+	if r := greedy.do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 1}); r.Status != 409 {
+		t.Fatalf("the 11th unit = %d %s, want 409", r.Status, r.Body)
+	}
+	var page struct{ Orders []order }
+	e.admin().mustDo("GET", "/api/admin/orders?status=pending&limit=100", nil, 200, &page)
+	i := slices.IndexFunc(page.Orders, func(o order) bool { return o.Quantity == 3 })
+	if i < 0 {
+		t.Fatalf("no pending order of 3 among %+v", page.Orders)
+	}
+	o := page.Orders[i]
+	e.mustDeliver(sessionEvent{Type: "checkout.session.expired", SessionID: o.SessionID, OrderID: o.ID,
+		Status: "expired", PaymentStatus: "unpaid", AmountTotal: o.AmountTotal, Currency: o.Currency}.payload())
+	if got := e.order(o.ID).Status; got != "expired" {
+		t.Fatalf("the order of 3 is %s after its session expired", got)
+	}
+	greedy.mustDo("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 3}, 201, nil)
+}
+
+// A product may allow fewer units per order than the checkout's 100: the
+// admin sets it, everyone sees it, and a larger order is refused on quantity.
+func TestMaxPerOrder(t *testing.T) {
+	e := newEnv(t)
+	a := e.admin()
+	var p struct {
+		ID          string `json:"id"`
+		MaxPerOrder *int64 `json:"max_per_order"`
+	}
+	a.mustDo("POST", "/api/admin/products", map[string]any{"name": "Mug", "unit_amount": 1000, "currency": "usd", "stock": 10, "max_per_order": 2}, 201, &p)
+	if p.MaxPerOrder == nil || *p.MaxPerOrder != 2 {
+		t.Fatalf("created with max_per_order 2: %+v", p)
+	}
+	e.client().mustDo("GET", "/api/products/"+p.ID, nil, 200, &p)
+	if p.MaxPerOrder == nil || *p.MaxPerOrder != 2 {
+		t.Fatalf("the public product says max_per_order %v, want 2", p.MaxPerOrder)
+	}
+	r := e.client().do("POST", "/api/checkout", map[string]any{"product_id": p.ID, "quantity": 3})
+	if r.Status != 400 || r.fields()["quantity"] != "must be at most 2 for this product" {
+		t.Fatalf("3 of a product with max_per_order 2 = %d %s, want 400 on quantity", r.Status, r.Body)
+	}
+	e.buy(p.ID, 2)
+	for _, bad := range []any{0, 101, -1, "two", 2.5} {
+		r := a.do("PATCH", "/api/admin/products/"+p.ID, map[string]any{"max_per_order": bad})
+		if r.Status != 400 || r.fields()["max_per_order"] == "" {
+			t.Errorf("max_per_order %v = %d %s, want 400 on max_per_order", bad, r.Status, r.Body)
+		}
+	}
+	// Other fields leave it as it is; null lifts it.
+	a.mustDo("PATCH", "/api/admin/products/"+p.ID, map[string]any{"name": "Big mug"}, 200, &p)
+	if p.MaxPerOrder == nil || *p.MaxPerOrder != 2 {
+		t.Fatalf("a patch of the name changed max_per_order to %v", p.MaxPerOrder)
+	}
+	a.mustDo("PATCH", "/api/admin/products/"+p.ID, map[string]any{"max_per_order": nil}, 200, &p)
+	if p.MaxPerOrder != nil {
+		t.Fatalf("max_per_order null: %v", *p.MaxPerOrder)
+	}
+	e.buy(p.ID, 3)
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -63,17 +64,17 @@ func jsonError(err error) error {
 		mbe    *http.MaxBytesError
 		syntax *json.SyntaxError
 		typ    *json.UnmarshalTypeError
-		fe     *fieldError
 	)
 	switch {
 	case errors.As(err, &mbe):
 		return shop.Errorf(errTooLarge, "the body is larger than %d bytes", mbe.Limit)
-	case errors.As(err, &fe):
-		return shop.Invalid(map[string]string{fe.field: fe.msg})
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
 			return shop.Errorf(shop.ErrInvalid, "the body must be a JSON object")
+		}
+		if typ.Type == reflect.TypeFor[optionalInt]() {
+			return shop.Invalid(map[string]string{field: "must be an integer or null"})
 		}
 		return shop.Invalid(map[string]string{field: "must be " + describe(typ.Type.String())})
 	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
@@ -98,11 +99,6 @@ func describe(goType string) string {
 	}
 	return "of another type"
 }
-
-// fieldError lets a custom decoder name the field at fault.
-type fieldError struct{ field, msg string }
-
-func (e *fieldError) Error() string { return e.field + " " + e.msg }
 
 // Error codes that only HTTP gives rise to, beside the domain's in shop.
 const (
@@ -175,7 +171,8 @@ func (o *optionalInt) UnmarshalJSON(b []byte) error {
 	}
 	var v int64
 	if err := json.Unmarshal(b, &v); err != nil {
-		return &fieldError{"stock", "must be an integer or null"}
+		// The decoder fills in the field's name (jsonError words it).
+		return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[optionalInt]()}
 	}
 	o.Value = &v
 	return nil

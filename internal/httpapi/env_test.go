@@ -58,11 +58,13 @@ type envConfig struct {
 	dbURL     string
 	now       func() time.Time
 	rateLimit int
+	maxUnits  int64
 	trusted   []*net.IPNet
 }
 
 func withStripeURL(u string) envOption         { return func(c *envConfig) { c.stripeURL = u } }
 func withCheckoutRateLimit(n int) envOption    { return func(c *envConfig) { c.rateLimit = n } }
+func withMaxUnitsPerClient(n int64) envOption  { return func(c *envConfig) { c.maxUnits = n } }
 func withClock(now func() time.Time) envOption { return func(c *envConfig) { c.now = now } }
 func withSecrets(s ...string) envOption        { return func(c *envConfig) { c.secrets = s } }
 
@@ -108,6 +110,8 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		AppURL:        "http://shop.test",
 		StripeTimeout: 5 * time.Second,
 		Now:           cfg.now,
+
+		MaxUnitsPerClient: cfg.maxUnits,
 	})
 	h := httpapi.NewServer(httpapi.Deps{
 		Logger: log, Pool: cfg.pool, Checkout: co, Auth: a, Registry: reg,
