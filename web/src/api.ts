@@ -26,6 +26,8 @@ export interface Product {
   image_url: string;
   /** Units still available to reserve; null means unlimited. */
   stock: number | null;
+  /** The most units one order may hold; null: only the checkout's limit of 100. */
+  max_per_order?: number | null;
   active: boolean;
   created_at: string;
   updated_at: string;
@@ -38,6 +40,7 @@ export interface ProductInput {
   currency: string;
   image_url: string;
   stock: number | null;
+  max_per_order?: number | null;
   active?: boolean;
 }
 
