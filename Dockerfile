@@ -9,7 +9,8 @@
 # (cmd/stripeshop/deploy_test.go checks it).
 
 # The React app: web/dist, embedded by the Go binary.
-FROM node:20-bookworm-slim AS web
+# Node 24, an LTS line supported until April 2028 (20 left support in April 2026).
+FROM node:24-bookworm-slim AS web
 WORKDIR /src
 COPY web/package.json web/package-lock.json web/
 RUN npm ci --prefix web --no-audit --no-fund

@@ -23,5 +23,8 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     css: false,
+    // Above the 30 s of findBy/waitFor (src/test/setup.ts), so that a wait
+    // that never holds fails with its own message.
+    testTimeout: 60_000,
   },
 });

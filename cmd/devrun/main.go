@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -38,6 +39,7 @@ const (
 	simKey         = "sk_test_stripesim_local"
 	defaultAdmin   = "admin@stripeshop.local"
 	passwordFile   = ".data/admin-password"
+	serverPIDFile  = ".data/server.pid"
 	devDatabaseURL = "postgres://postgres@127.0.0.1:%d/stripeshop?sslmode=disable"
 )
 
@@ -46,7 +48,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "devrun: reading .env:", err)
 		os.Exit(1)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP: the terminal was closed. The server must not outlive it and
+	// hold the port against the next `make run`.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	if err := run(ctx, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "devrun:", err)
@@ -95,6 +99,9 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		httpAddr = config.DefaultHTTPAddr
 	}
 	_, port, _ := net.SplitHostPort(httpAddr)
+	if err := portFree(httpAddr); err != nil {
+		return err
+	}
 	appURL := getenv("APP_URL")
 	if appURL == "" {
 		appURL = "http://localhost:" + port
@@ -146,10 +153,11 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	for k, v := range set {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // we forward Ctrl-C ourselves
-	if err := cmd.Start(); err != nil {
+	if err := startChild(cmd); err != nil {
 		return err
 	}
+	_ = os.WriteFile(serverPIDFile, []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o644)
+	defer os.Remove(serverPIDFile)
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	if err := waitReady(ctx, "http://127.0.0.1:"+port+"/readyz", exited); err != nil {
@@ -181,6 +189,22 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		_ = cmd.Process.Kill()
 	}
 	return nil
+}
+
+// portFree says who holds the server's port, when something does: most
+// often a server an earlier `make run` left behind.
+func portFree(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err == nil {
+		return ln.Close()
+	}
+	msg := fmt.Sprintf("HTTP_ADDR %s is in use", addr)
+	if b, rerr := os.ReadFile(serverPIDFile); rerr == nil {
+		if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); perr == nil && syscall.Kill(pid, 0) == nil {
+			return fmt.Errorf("%s: the server of an earlier `make run` (pid %d) still runs; stop it with `kill %d`", msg, pid, pid)
+		}
+	}
+	return fmt.Errorf("%s: stop what listens there, or set HTTP_ADDR to another port", msg)
 }
 
 func adminPasswordHint(set env, getenv func(string) string) string {

@@ -284,8 +284,10 @@ func TestDockerfileBuildsWhatMakeBuildBuilds(t *testing.T) {
 	if len(froms) != 3 {
 		t.Fatalf("FROM %q; want three stages (node, Go, runtime)", froms)
 	}
-	if !strings.HasPrefix(froms[0], "node:20") {
-		t.Errorf("the web stage is FROM %s; want node:20", froms[0])
+	// Node 20 left support in April 2026; 22 and 24 are the LTS lines
+	// supported today (even majors are the LTS ones).
+	if m := regexp.MustCompile(`^node:(\d+)-`).FindStringSubmatch(froms[0]); m == nil || m[1] < "22" || len(m[1]) != 2 || (m[1][1]-'0')%2 != 0 {
+		t.Errorf("the web stage is FROM %s; want a supported Node LTS (22 or later, even)", froms[0])
 	}
 	if goVersion == nil || !strings.HasPrefix(froms[1], "golang:"+goVersion[1]) {
 		t.Errorf("the Go stage is FROM %s; go.mod says go %v", froms[1], goVersion)
@@ -559,6 +561,9 @@ func TestNginxSite(t *testing.T) {
 			t.Errorf("the webhook location lacks %q", want)
 		}
 	}
+	if strings.Contains(site, "https://$host") {
+		t.Errorf("a redirect to the Host the client sent: redirect to $server_name")
+	}
 	for _, bad := range []string{"rewrite", "sub_filter", "proxy_set_body", "gunzip", "return"} {
 		if strings.Contains(webhook, bad) {
 			t.Errorf("the webhook location has %q; the signed body must pass unchanged", bad)
@@ -566,7 +571,8 @@ func TestNginxSite(t *testing.T) {
 	}
 	for _, want := range []string{
 		"client_max_body_size 1m;",
-		"return 301 https://$host$request_uri;",
+		"server_tokens off;",
+		"return 301 https://$server_name$request_uri;",
 		"proxy_set_header Host $host;",
 		"proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
 		"proxy_set_header X-Forwarded-Proto $scheme;",

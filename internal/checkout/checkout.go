@@ -34,10 +34,15 @@ type Config struct {
 	// ReconcileAge is how old an open order must be before the reconciler
 	// asks Stripe about it (default DefaultReconcileAge).
 	ReconcileAge time.Duration
+	Now          func() time.Time
+	// WebhookSecrets verify Stripe-Signature (several during a rotation).
+	WebhookSecrets []string
+	// SignatureNow is the clock signatures are checked against: Stripe's,
+	// the wall clock, even when a test moves Now.
+	SignatureNow func() time.Time
 	// MaxUnitsPerClient is the most units one client may hold in open
 	// (pending or processing) orders at once; 0 is no cap.
 	MaxUnitsPerClient int64
-	Now               func() time.Time
 }
 
 // Service runs the workflow.
@@ -49,6 +54,8 @@ type Service struct {
 	appURL  string
 	timeout time.Duration
 	now     func() time.Time
+	secrets []string
+	sigNow  func() time.Time
 
 	reconcileAge      time.Duration
 	maxUnitsPerClient int64
@@ -64,6 +71,9 @@ func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.SignatureNow == nil {
+		cfg.SignatureNow = time.Now
+	}
 	if cfg.StripeTimeout == 0 {
 		cfg.StripeTimeout = 20 * time.Second
 	}
@@ -78,7 +88,7 @@ func New(cfg Config) *Service {
 	}
 	return &Service{pool: cfg.Pool, pay: cfg.Payments, log: cfg.Logger, metrics: cfg.Metrics,
 		appURL: cfg.AppURL, timeout: cfg.StripeTimeout, now: cfg.Now, reconcileAge: cfg.ReconcileAge,
-		maxUnitsPerClient: cfg.MaxUnitsPerClient}
+		secrets: cfg.WebhookSecrets, sigNow: cfg.SignatureNow, maxUnitsPerClient: cfg.MaxUnitsPerClient}
 }
 
 // Started is what the browser needs to go and pay.
@@ -120,8 +130,15 @@ func (s *Service) Start(ctx context.Context, productID string, qty int64, client
 		return Started{}, shop.Errorf(shop.ErrPaymentProvider, "the payment provider is unavailable; nothing was charged, please try again")
 	}
 	if err := postgres.NewOrders(s.pool).SetSession(ctx, order.ID, sess.ID); err != nil {
-		// The webhook finds the order by its metadata and records the session then.
-		s.log.Warn("could not record the session id; the webhook will", "order_id", order.ID, "err", err)
+		// An order with no recorded session is one the reconciler gives
+		// up (its server stopped before Stripe answered): so no customer
+		// is sent to pay it. Its session is expired and its units return,
+		// now or by the reconciler's next sweep.
+		s.log.Error("could not record the session id; giving the checkout up", "order_id", order.ID, "err", err)
+		if gerr := s.giveUp(ctx, order); gerr != nil {
+			s.log.Error("give up a checkout whose session was not recorded", "order_id", order.ID, "err", gerr)
+		}
+		return Started{}, shop.Errorf(shop.ErrUnavailable, "the order could not be saved; nothing was charged, please try again")
 	}
 	return Started{OrderID: order.ID, SessionID: sess.ID, CheckoutURL: sess.URL}, nil
 }

@@ -139,3 +139,50 @@ func TestSuccessPageFindsAnOrderWhoseSessionWasNotRecorded(t *testing.T) {
 		t.Fatalf("unknown session: %v, want not_found", err)
 	}
 }
+
+// A checkout whose session id cannot be recorded sends nobody to pay: the
+// reconciler gives up orders with no recorded session, and a customer on
+// such a session's page would see it expire under them. The session is
+// expired at once and the units come back, by the reconciler when the
+// database that refused the write refuses the release too.
+func TestCheckoutWhoseSessionCannotBeRecordedSendsNobodyToPay(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, clk, product, _ := onSimulator(t)
+	// The database refuses to record any session (as a failing disk or a
+	// lost connection would), which also refuses the order's release.
+	_, err := svc.pool.Exec(ctx, `
+		CREATE FUNCTION refuse_session() RETURNS trigger LANGUAGE plpgsql AS
+			$$ BEGIN RAISE EXCEPTION 'no session today'; END $$;
+		CREATE TRIGGER refuse_session BEFORE UPDATE ON orders
+			FOR EACH ROW WHEN (NEW.session_id IS NOT NULL) EXECUTE FUNCTION refuse_session()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, err := svc.Start(ctx, product, 2, "")
+	if shop.ErrorCode(err) != shop.ErrUnavailable || started.CheckoutURL != "" {
+		t.Fatalf("checkout: %+v, %v; want unavailable and no URL to pay", started, err)
+	}
+	var orderID, sessionID string
+	if err := svc.pool.QueryRow(ctx, `SELECT id::text FROM orders`).Scan(&orderID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.pool.Exec(ctx, `DROP TRIGGER refuse_session ON orders`); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Minute + time.Second)
+	if res, err := svc.Reconcile(ctx, time.Minute); err != nil || res.Errors != 0 {
+		t.Fatalf("sweep: %+v, %v", res, err)
+	}
+	o, err := postgres.NewOrders(svc.pool).Get(ctx, orderID)
+	if err != nil || o.Status != shop.StatusExpired || svc.stock(t, product) != 5 {
+		t.Fatalf("order %s, stock %d, %v; want expired and all 5 units back", o.Status, svc.stock(t, product), err)
+	}
+	sessionID = o.SessionID
+	if sessionID == "" {
+		t.Fatal("the session Stripe made is not on the order")
+	}
+	if sess, err := svc.pay.GetSession(ctx, sessionID); err != nil || sess.Status != "expired" {
+		t.Fatalf("the session: %+v, %v; want expired, so nobody can pay it", sess, err)
+	}
+}

@@ -33,9 +33,9 @@ func concrete(route string) string {
 
 func TestEveryAdminRouteNeedsASession(t *testing.T) {
 	e := newEnv(t)
-	for _, r := range adminRoutes(t, e.handler) {
-		resp := e.client().do(r[0], concrete(r[1]), "{}")
-		if resp.Status != 401 || resp.errorCode() != "unauthorized" {
+	for _, r := range adminRoutes(t, e.Handler) {
+		resp := e.client().Do(r[0], concrete(r[1]), "{}")
+		if resp.Status != 401 || resp.ErrorCode() != "unauthorized" {
 			t.Errorf("%s %s without a session = %d %s, want 401", r[0], r[1], resp.Status, resp.Body)
 		}
 	}
@@ -43,36 +43,36 @@ func TestEveryAdminRouteNeedsASession(t *testing.T) {
 
 func TestEveryAdminMutationNeedsTheCSRFToken(t *testing.T) {
 	e := newEnv(t)
-	a := e.login()
-	token := a.csrf
-	for _, r := range adminRoutes(t, e.handler) {
+	a := e.Login(t)
+	token := a.CSRF
+	for _, r := range adminRoutes(t, e.Handler) {
 		if r[0] == "GET" || r[0] == "HEAD" {
 			continue
 		}
 		for _, bad := range []string{"", "wrong", token[:len(token)-1]} {
-			a.csrf = bad
-			resp := a.do(r[0], concrete(r[1]), "{}")
-			if resp.Status != 403 || resp.errorCode() != "forbidden" {
+			a.CSRF = bad
+			resp := a.Do(r[0], concrete(r[1]), "{}")
+			if resp.Status != 403 || resp.ErrorCode() != "forbidden" {
 				t.Errorf("%s %s with token %q = %d %s, want 403", r[0], r[1], bad, resp.Status, resp.Body)
 			}
 		}
 	}
-	a.csrf = token
-	a.mustDo("GET", "/api/admin/me", nil, 200, nil) // the session survived the refusals
+	a.CSRF = token
+	a.MustDo("GET", "/api/admin/me", nil, 200, nil) // the session survived the refusals
 }
 
 func TestLoginRotatesTheSessionAndLogoutEndsIt(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()
-	c.mustDo("POST", "/api/admin/login", map[string]string{"email": adminEmail, "password": adminPassword}, 200, nil)
+	c.MustDo("POST", "/api/admin/login", map[string]string{"email": adminEmail, "password": adminPassword}, 200, nil)
 	before := sessionCookie(c, e)
 	earlier := e.client() // holds the pre-login token, as a fixation attacker would
-	earlier.http.Jar.SetCookies(mustURL(e.srv.URL), c.http.Jar.Cookies(mustURL(e.srv.URL)))
+	earlier.HTTP.Jar.SetCookies(mustURL(e.URL), c.HTTP.Jar.Cookies(mustURL(e.URL)))
 	var id struct {
 		Email     string `json:"email"`
 		CSRFToken string `json:"csrf_token"`
 	}
-	r := c.mustDo("POST", "/api/admin/login", map[string]string{"email": "ADMIN@example.com ", "password": adminPassword}, 200, &id)
+	r := c.MustDo("POST", "/api/admin/login", map[string]string{"email": "ADMIN@example.com ", "password": adminPassword}, 200, &id)
 	if id.Email != adminEmail || len(id.CSRFToken) < 32 {
 		t.Fatalf("login answered %+v", id)
 	}
@@ -86,22 +86,22 @@ func TestLoginRotatesTheSessionAndLogoutEndsIt(t *testing.T) {
 	if after == "" || after == before {
 		t.Fatalf("session token not rotated at login: before %q after %q", before, after)
 	}
-	earlier.mustDo("GET", "/api/admin/orders", nil, 401, nil)
-	c.csrf = id.CSRFToken
-	c.mustDo("GET", "/api/admin/me", nil, 200, nil)
+	earlier.MustDo("GET", "/api/admin/orders", nil, 401, nil)
+	c.CSRF = id.CSRFToken
+	c.MustDo("GET", "/api/admin/me", nil, 200, nil)
 
 	// A second browser holding a copy of the cookie loses access at logout.
 	stolen := e.client()
-	stolen.http.Jar.SetCookies(mustURL(e.srv.URL), c.http.Jar.Cookies(mustURL(e.srv.URL)))
-	stolen.mustDo("GET", "/api/admin/orders", nil, 200, nil)
-	c.mustDo("POST", "/api/admin/logout", nil, 204, nil)
-	stolen.mustDo("GET", "/api/admin/orders", nil, 401, nil)
+	stolen.HTTP.Jar.SetCookies(mustURL(e.URL), c.HTTP.Jar.Cookies(mustURL(e.URL)))
+	stolen.MustDo("GET", "/api/admin/orders", nil, 200, nil)
+	c.MustDo("POST", "/api/admin/logout", nil, 204, nil)
+	stolen.MustDo("GET", "/api/admin/orders", nil, 401, nil)
 }
 
 func TestWrongLoginSaysTheSameForUnknownEmail(t *testing.T) {
 	e := newEnv(t)
-	wrongPassword := e.client().do("POST", "/api/admin/login", map[string]string{"email": adminEmail, "password": "not the password"})
-	unknown := e.client().do("POST", "/api/admin/login", map[string]string{"email": "nobody@example.com", "password": "not the password"})
+	wrongPassword := e.client().Do("POST", "/api/admin/login", map[string]string{"email": adminEmail, "password": "not the password"})
+	unknown := e.client().Do("POST", "/api/admin/login", map[string]string{"email": "nobody@example.com", "password": "not the password"})
 	if wrongPassword.Status != 401 || unknown.Status != 401 || string(wrongPassword.Body) != string(unknown.Body) {
 		t.Fatalf("wrong password: %d %s; unknown email: %d %s", wrongPassword.Status, wrongPassword.Body, unknown.Status, unknown.Body)
 	}
@@ -112,7 +112,7 @@ func TestLoginRateLimit(t *testing.T) {
 	c := e.client()
 	var limited response
 	for i := 0; i < 20; i++ {
-		r := c.do("POST", "/api/admin/login", map[string]string{"email": adminEmail, "password": "guess number " + string(rune('a'+i))})
+		r := c.Do("POST", "/api/admin/login", map[string]string{"email": adminEmail, "password": "guess number " + string(rune('a'+i))})
 		if r.Status == 429 {
 			limited = r
 			break
@@ -121,17 +121,17 @@ func TestLoginRateLimit(t *testing.T) {
 			t.Fatalf("attempt %d: %d %s", i, r.Status, r.Body)
 		}
 	}
-	if limited.Status != 429 || limited.errorCode() != "rate_limited" || limited.Header.Get("Retry-After") == "" {
+	if limited.Status != 429 || limited.ErrorCode() != "rate_limited" || limited.Header.Get("Retry-After") == "" {
 		t.Fatalf("no 429 with Retry-After after a burst of wrong passwords: %+v", limited)
 	}
 	// Even the right password waits: the account is locked for now.
-	if r := c.do("POST", "/api/admin/login", map[string]string{"email": adminEmail, "password": adminPassword}); r.Status != 429 {
+	if r := c.Do("POST", "/api/admin/login", map[string]string{"email": adminEmail, "password": adminPassword}); r.Status != 429 {
 		t.Fatalf("right password during the lockout = %d, want 429", r.Status)
 	}
 }
 
 func sessionCookie(c *client, e *env) string {
-	for _, ck := range c.http.Jar.Cookies(mustURL(e.srv.URL)) {
+	for _, ck := range c.HTTP.Jar.Cookies(mustURL(e.URL)) {
 		if ck.Name == "stripeshop_admin" {
 			return ck.Value
 		}
@@ -146,12 +146,12 @@ func TestEveryAdminAnswerIsNoStore(t *testing.T) {
 	a := e.admin()
 	check := func(who string, c *client, method, path string, body any) {
 		t.Helper()
-		r := c.do(method, path, body)
+		r := c.Do(method, path, body)
 		if cc := r.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {
 			t.Errorf("%s %s (%s) = %d with Cache-Control %q, want no-store", method, path, who, r.Status, cc)
 		}
 	}
-	for _, r := range adminRoutes(t, e.handler) {
+	for _, r := range adminRoutes(t, e.Handler) {
 		check("no session", e.client(), r[0], concrete(r[1]), "{}")
 		if r[1] != "/api/admin/logout" {
 			check("admin", a, r[0], concrete(r[1]), "{}")

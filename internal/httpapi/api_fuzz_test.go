@@ -2,9 +2,8 @@ package httpapi_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"log/slog"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,14 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/crypto/bcrypt"
-
+	"github.com/stripeshop/stripeshop/internal/app"
 	"github.com/stripeshop/stripeshop/internal/auth"
-	"github.com/stripeshop/stripeshop/internal/checkout"
-	"github.com/stripeshop/stripeshop/internal/httpapi"
 	"github.com/stripeshop/stripeshop/internal/payments"
-	"github.com/stripeshop/stripeshop/internal/testdb"
+	"github.com/stripeshop/stripeshop/internal/shoptest"
 )
 
 // fuzzShop is a server on its own database for one fuzz target, driven in
@@ -38,22 +33,9 @@ type fuzzShop struct {
 
 func newFuzzShop(f *testing.F) *fuzzShop {
 	f.Helper()
-	pool, _ := testdb.New(f)
-	a := auth.New(auth.Config{Pool: pool, BcryptCost: bcrypt.MinCost})
-	f.Cleanup(a.Close)
-	if _, err := a.EnsureFirstAdmin(context.Background(), adminEmail, adminPassword); err != nil {
-		f.Fatal(err)
-	}
-	co := checkout.New(checkout.Config{
-		Pool:          pool,
-		Payments:      payments.New(payments.Config{SecretKey: "sk_test_fuzz", APIURL: stripeMockURL, Timeout: 5 * time.Second}),
-		AppURL:        "http://shop.test",
-		StripeTimeout: 5 * time.Second,
-	})
-	s := &fuzzShop{h: httpapi.NewServer(httpapi.Deps{
-		Logger: slog.New(slog.DiscardHandler), Pool: pool, Checkout: co, Auth: a,
-		Registry: prometheus.NewRegistry(), WebhookSecrets: []string{webhookSecret}, Web: emptyFS{},
-	})}
+	shop := shoptest.Start(f, shoptest.Options{StripeURL: stripeMockURL, StripeKey: "sk_test_fuzz",
+		App: app.Options{LogOutput: io.Discard}})
+	s := &fuzzShop{h: shop.Handler}
 	rec := s.serve(f, "POST", "/api/admin/login", `{"email": "`+adminEmail+`", "password": "`+adminPassword+`"}`, nil)
 	var id struct {
 		CSRFToken string `json:"csrf_token"`

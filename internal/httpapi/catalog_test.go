@@ -39,15 +39,15 @@ func TestProductValidation(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := a.do("POST", "/api/admin/products", tc.body)
+			r := a.Do("POST", "/api/admin/products", tc.body)
 			if r.Status != tc.status {
 				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Body)
 			}
 			if tc.status >= 400 {
-				if r.errorCode() == "" {
+				if r.ErrorCode() == "" {
 					t.Fatalf("error body lacks the contract's shape: %s", r.Body)
 				}
-				if tc.field != "" && r.fields()[tc.field] == "" {
+				if tc.field != "" && r.Fields()[tc.field] == "" {
 					t.Fatalf("fields do not name %q: %s", tc.field, r.Body)
 				}
 			}
@@ -60,15 +60,15 @@ func TestCatalogShowsOnlyActiveProducts(t *testing.T) {
 	a := e.admin()
 	visible := e.createProduct(1000, 5)
 	hidden := e.createProduct(2000, 5)
-	a.mustDo("PATCH", "/api/admin/products/"+hidden.ID, map[string]any{"active": false}, 200, nil)
+	a.MustDo("PATCH", "/api/admin/products/"+hidden.ID, map[string]any{"active": false}, 200, nil)
 
 	var list struct{ Products []product }
-	e.client().mustDo("GET", "/api/products", nil, 200, &list)
+	e.client().MustDo("GET", "/api/products", nil, 200, &list)
 	if len(list.Products) != 1 || list.Products[0].ID != visible.ID {
 		t.Fatalf("public catalog = %+v, want only %s", list.Products, visible.ID)
 	}
-	e.client().mustDo("GET", "/api/products/"+hidden.ID, nil, 404, nil)
-	a.mustDo("GET", "/api/admin/products", nil, 200, &list)
+	e.client().MustDo("GET", "/api/products/"+hidden.ID, nil, 404, nil)
+	a.MustDo("GET", "/api/admin/products", nil, 200, &list)
 	if len(list.Products) != 2 {
 		t.Fatalf("admin catalog has %d products, want 2", len(list.Products))
 	}
@@ -86,14 +86,14 @@ func TestBadIDsAreNotFound(t *testing.T) {
 		if strings.HasPrefix(path, "/api/admin") {
 			c = a
 		}
-		if r := c.do("GET", path, nil); r.Status != 404 || r.errorCode() != "not_found" {
+		if r := c.Do("GET", path, nil); r.Status != 404 || r.ErrorCode() != "not_found" {
 			t.Errorf("GET %s = %d %s, want 404 not_found", path, r.Status, r.Body)
 		}
 	}
-	if r := a.do("POST", "/api/admin/events/evt_nope/reprocess", nil); r.Status != 404 {
+	if r := a.Do("POST", "/api/admin/events/evt_nope/reprocess", nil); r.Status != 404 {
 		t.Errorf("reprocess of an unknown event = %d, want 404", r.Status)
 	}
-	if r := e.client().do("GET", "/api/nothing-here", nil); r.Status != 404 || r.errorCode() != "not_found" {
+	if r := e.client().Do("GET", "/api/nothing-here", nil); r.Status != 404 || r.ErrorCode() != "not_found" {
 		t.Errorf("unknown API route = %d %s, want a JSON 404", r.Status, r.Body)
 	}
 }
@@ -103,16 +103,16 @@ func TestPatchChangesOnlySentFields(t *testing.T) {
 	a := e.admin()
 	p := e.createProduct(1000, 5)
 	var got product
-	a.mustDo("PATCH", "/api/admin/products/"+p.ID, map[string]any{"name": "Big mug"}, 200, &got)
+	a.MustDo("PATCH", "/api/admin/products/"+p.ID, map[string]any{"name": "Big mug"}, 200, &got)
 	if got.Name != "Big mug" || got.UnitAmount != 1000 || got.Stock == nil || *got.Stock != 5 {
 		t.Fatalf("after patching the name: %+v", got)
 	}
-	a.mustDo("PATCH", "/api/admin/products/"+p.ID, map[string]any{"stock": nil}, 200, &got)
+	a.MustDo("PATCH", "/api/admin/products/"+p.ID, map[string]any{"stock": nil}, 200, &got)
 	if got.Stock != nil {
 		t.Fatalf("stock null should mean unlimited, got %v", *got.Stock)
 	}
-	r := a.do("PATCH", "/api/admin/products/"+p.ID, map[string]any{"unit_amount": -5})
-	if r.Status != 400 || r.fields()["unit_amount"] == "" {
+	r := a.Do("PATCH", "/api/admin/products/"+p.ID, map[string]any{"unit_amount": -5})
+	if r.Status != 400 || r.Fields()["unit_amount"] == "" {
 		t.Fatalf("bad patch: %d %s", r.Status, r.Body)
 	}
 }
@@ -123,9 +123,9 @@ func TestDeleteArchivesAProductWithOrders(t *testing.T) {
 	unsold := e.createProduct(1000, 5)
 	sold := e.createProduct(1000, 5)
 	e.buy(sold.ID, 1)
-	a.mustDo("DELETE", "/api/admin/products/"+unsold.ID, nil, 204, nil)
-	a.mustDo("GET", "/api/admin/products/"+unsold.ID, nil, 404, nil)
-	a.mustDo("DELETE", "/api/admin/products/"+sold.ID, nil, 204, nil)
+	a.MustDo("DELETE", "/api/admin/products/"+unsold.ID, nil, 204, nil)
+	a.MustDo("GET", "/api/admin/products/"+unsold.ID, nil, 404, nil)
+	a.MustDo("DELETE", "/api/admin/products/"+sold.ID, nil, 204, nil)
 	if p := e.product(sold.ID); p.Active {
 		t.Fatal("a product with orders should be archived, not deleted")
 	}

@@ -5,11 +5,9 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/stripeshop/stripeshop/internal/checkout"
 	"github.com/stripeshop/stripeshop/internal/clientip"
-	"github.com/stripeshop/stripeshop/internal/payments"
 	"github.com/stripeshop/stripeshop/internal/shop"
 )
 
@@ -93,10 +91,10 @@ func handleCancelCheckout(svc *checkout.Service) http.Handler {
 	})
 }
 
-// handleWebhook verifies the raw body's signature before anything else, then
-// hands the event to the workflow. It answers 2xx only once the event is
+// handleWebhook hands the raw body to the workflow, which verifies its
+// signature before anything else. It answers 2xx only once the event is
 // committed, so Stripe retries whatever we could not record.
-func handleWebhook(svc *checkout.Service, secrets []string, now func() time.Time) http.Handler {
+func handleWebhook(svc *checkout.Service) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
 		if err != nil {
@@ -106,24 +104,12 @@ func handleWebhook(svc *checkout.Service, secrets []string, now func() time.Time
 			}
 			return shop.Errorf(shop.ErrInvalid, "could not read the body")
 		}
-		ev, err := payments.VerifyEvent(body, r.Header.Get("Stripe-Signature"), secrets, now())
-		switch {
-		case errors.Is(err, payments.ErrSignature):
-			logger(r).Warn("webhook refused: bad or stale signature")
-			return shop.Errorf(shop.ErrInvalid, "invalid or stale Stripe-Signature")
-		case err != nil:
-			logger(r).Warn("webhook refused: not a usable event", "err", err)
-			return shop.Errorf(shop.ErrInvalid, "the body is not a Stripe event we can read")
-		}
-		outcome, err := svc.HandleEvent(r.Context(), ev)
+		d, err := svc.HandleWebhook(r.Context(), body, r.Header.Get("Stripe-Signature"))
 		if err != nil {
-			if shop.ErrorCode(err) != shop.ErrUnavailable {
-				logger(r).Error("webhook event not recorded", "event_id", ev.ID, "err", err)
-				return shop.Errorf(shop.ErrUnavailable, "the event could not be recorded; retry later")
-			}
+			logger(r).Warn("webhook refused", "event_id", d.EventID, "err", err)
 			return err
 		}
-		logger(r).Debug("webhook event", "event_id", ev.ID, "type", ev.Type, "outcome", outcome) // the access log and the transition say the rest
-		return encode(w, http.StatusOK, map[string]any{"received": true, "outcome": outcome})
+		logger(r).Debug("webhook event", "event_id", d.EventID, "type", d.Type, "outcome", d.Outcome) // the access log and the transition say the rest
+		return encode(w, http.StatusOK, map[string]any{"received": true, "outcome": d.Outcome})
 	})
 }

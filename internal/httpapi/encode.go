@@ -33,8 +33,15 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func encode(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	return json.NewEncoder(w).Encode(v)
+	return writeJSON(w, v)
 }
+
+// writeJSON is the one JSON encoding of every answer, the cached catalog's
+// included: HTML-safe, with a trailing newline.
+func writeJSON(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }
+
+// productList is the body of every list of products.
+func productList(products []shop.Product) any { return map[string]any{"products": products} }
 
 // decode reads one JSON value of at most limit bytes into a T. Unknown
 // fields, wrong types and trailing data are

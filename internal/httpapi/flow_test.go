@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stripeshop/stripeshop/internal/app"
 	"github.com/stripeshop/stripeshop/internal/checkout"
+	"github.com/stripeshop/stripeshop/internal/shoptest"
 	"github.com/stripeshop/stripeshop/internal/stripesim"
 )
 
@@ -58,8 +60,8 @@ func newFlow(t *testing.T) *flow {
 	})
 	simSrv.Config.Handler = sim
 	t.Cleanup(func() { simSrv.Close(); sim.Close() })
-	e := newEnv(t, withStripeURL(simSrv.URL), withClock(clock.Now))
-	sim.SetWebhookURL(e.srv.URL + "/webhook/stripe")
+	e := newEnv(t, shoptest.Options{StripeURL: simSrv.URL, App: app.Options{Now: clock.Now}})
+	sim.SetWebhookURL(e.URL + "/webhook/stripe")
 	return &flow{env: e, sim: sim, simSrv: simSrv, clock: clock,
 		browser: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
@@ -108,7 +110,7 @@ func (f *flow) pay(s started, action string) *url.URL {
 func (f *flow) status(sessionID string) order {
 	f.t.Helper()
 	var o order
-	f.client().mustDo("GET", "/api/checkout/status?session_id="+url.QueryEscape(sessionID), nil, 200, &o)
+	f.client().MustDo("GET", "/api/checkout/status?session_id="+url.QueryEscape(sessionID), nil, 200, &o)
 	return o
 }
 
@@ -231,7 +233,7 @@ func TestFlowCancelThenExpiry(t *testing.T) {
 	if o := f.status(s.SessionID); o.Status != "pending" {
 		t.Fatalf("after cancel: %s, want pending", o.Status)
 	}
-	if r := f.client().do("POST", "/api/checkout", map[string]any{"product_id": p.ID}); r.Status != 409 {
+	if r := f.client().Do("POST", "/api/checkout", map[string]any{"product_id": p.ID}); r.Status != 409 {
 		t.Fatalf("the held unit was sold again: %d", r.Status)
 	}
 	f.clock.Advance(checkout.SessionLifetime + time.Minute)
@@ -249,7 +251,7 @@ func TestFlowRefund(t *testing.T) {
 	f.pay(s, "paid")
 	f.waitStatus(s.OrderID, "paid")
 	var o order
-	f.admin().mustDo("POST", "/api/admin/orders/"+s.OrderID+"/refund", nil, 200, &o)
+	f.admin().MustDo("POST", "/api/admin/orders/"+s.OrderID+"/refund", nil, 200, &o)
 	if o.Status != "refunded" {
 		t.Fatalf("after refund: %s", o.Status)
 	}
@@ -272,7 +274,7 @@ func TestFlowWebhookFailsTwiceThenSucceeds(t *testing.T) {
 			http.Error(w, "down for a moment", http.StatusInternalServerError)
 			return
 		}
-		f.handler.ServeHTTP(w, r)
+		f.Handler.ServeHTTP(w, r)
 	}))
 	defer flaky.Close()
 	f.sim.SetWebhookURL(flaky.URL + "/webhook/stripe")
@@ -306,7 +308,7 @@ func TestFlowStatusBeforeWebhook(t *testing.T) {
 	}
 	f.simControl("POST", "/_sim/webhooks", `{"paused": false}`)
 	eventually(t, "the late webhook", func() bool { return len(f.order(s.OrderID).Events) > 0 })
-	if n := metric(t, f.env, "stripeshop_order_transitions_total", map[string]string{"to": "paid"}); n != 1 {
+	if n := f.Counter("stripeshop_order_transitions_total", map[string]string{"to": "paid"}); n != 1 {
 		t.Fatalf("marked paid %v times", n)
 	}
 }
@@ -321,7 +323,7 @@ func TestReconcilerHealsMissedWebhooks(t *testing.T) {
 	abandoned := f.startCheckout(p.ID, 2)
 	f.simControl("POST", "/_sim/checkout/sessions/"+abandoned.SessionID+"/expire", "")
 
-	res, err := f.checkout.Reconcile(context.Background(), 0)
+	res, err := f.Checkout.Reconcile(context.Background(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,7 +345,7 @@ func TestReconcilerHealsMissedWebhooks(t *testing.T) {
 	if evs := f.order(paid.OrderID).Events; len(evs) != 1 {
 		t.Fatalf("the late webhook of the paid order: %d events recorded, want 1", len(evs))
 	}
-	if n := metric(t, f.env, "stripeshop_order_transitions_total", nil); n != 2 {
+	if n := f.Counter("stripeshop_order_transitions_total", nil); n != 2 {
 		t.Fatalf("%v transitions, want 2", n)
 	}
 }
@@ -351,7 +353,7 @@ func TestReconcilerHealsMissedWebhooks(t *testing.T) {
 // One replica sweeps at a time.
 func TestReconcilerTakesTheLock(t *testing.T) {
 	f := newFlow(t)
-	conn, err := f.pool.Acquire(context.Background())
+	conn, err := f.Pool.Acquire(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,11 +363,11 @@ func TestReconcilerTakesTheLock(t *testing.T) {
 	if !ok {
 		t.Fatal("could not take the lock")
 	}
-	if _, err := f.checkout.Reconcile(context.Background(), 0); err != checkout.ErrLocked {
+	if _, err := f.Checkout.Reconcile(context.Background(), 0); err != checkout.ErrLocked {
 		t.Fatalf("Reconcile while another replica sweeps: %v, want ErrLocked", err)
 	}
 	conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1)`, 0x5757_0001)
-	if _, err := f.checkout.Reconcile(context.Background(), 0); err != nil {
+	if _, err := f.Checkout.Reconcile(context.Background(), 0); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -382,7 +384,7 @@ func TestFlowCancelReleasesAtOnce(t *testing.T) {
 	}
 	for i := 0; i < 2; i++ {
 		var o order
-		f.client().mustDo("POST", "/api/checkout/cancel", map[string]any{"order_id": s.OrderID}, 200, &o)
+		f.client().MustDo("POST", "/api/checkout/cancel", map[string]any{"order_id": s.OrderID}, 200, &o)
 		if o.Status != "expired" {
 			t.Fatalf("after cancel: %s, want expired", o.Status)
 		}
@@ -405,12 +407,12 @@ func TestFlowCancelReleasesAtOnce(t *testing.T) {
 	paid := f.startCheckout(p2.ID, 1)
 	f.pay(paid, "paid")
 	var o order
-	f.client().mustDo("POST", "/api/checkout/cancel", map[string]any{"order_id": paid.OrderID}, 200, &o)
+	f.client().MustDo("POST", "/api/checkout/cancel", map[string]any{"order_id": paid.OrderID}, 200, &o)
 	if o.Status != "paid" {
 		t.Fatalf("cancel of a paid order: %s", o.Status)
 	}
 	for _, bad := range []string{`{}`, `{"order_id": "nope"}`, `{"order_id": 5}`} {
-		if r := f.client().do("POST", "/api/checkout/cancel", bad); r.Status != 400 && r.Status != 404 {
+		if r := f.client().Do("POST", "/api/checkout/cancel", bad); r.Status != 400 && r.Status != 404 {
 			t.Errorf("cancel %s = %d", bad, r.Status)
 		}
 	}
@@ -423,10 +425,10 @@ func TestReconcilerReleasesSessionsStripeDoesNotKnow(t *testing.T) {
 	p := f.createProduct(1000, 2)
 	s := f.startCheckout(p.ID, 2)
 	ctx := context.Background()
-	if _, err := f.pool.Exec(ctx, `UPDATE orders SET session_id = 'cs_test_forgotten', expires_at = now() - interval '1 minute' WHERE id = $1`, s.OrderID); err != nil {
+	if _, err := f.Pool.Exec(ctx, `UPDATE orders SET session_id = 'cs_test_forgotten', expires_at = now() - interval '1 minute' WHERE id = $1`, s.OrderID); err != nil {
 		t.Fatal(err)
 	}
-	res, err := f.checkout.Reconcile(ctx, 0)
+	res, err := f.Checkout.Reconcile(ctx, 0)
 	if err != nil || res.Errors != 0 {
 		t.Fatalf("reconcile: %+v %v", res, err)
 	}
@@ -448,7 +450,7 @@ func TestReconcilerSeesAFailedDelayedPayment(t *testing.T) {
 	f.simControl("POST", "/_sim/webhooks", `{"paused": true}`)
 	f.pay(s, "async_failed")
 	f.simControl("POST", "/_sim/checkout/sessions/"+ok.SessionID+"/complete", `{"outcome": "async_succeeded", "email": "b@example.com"}`)
-	if _, err := f.checkout.Reconcile(context.Background(), 0); err != nil {
+	if _, err := f.Checkout.Reconcile(context.Background(), 0); err != nil {
 		t.Fatal(err)
 	}
 	if o := f.order(s.OrderID); o.Status != "failed" {

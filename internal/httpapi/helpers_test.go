@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/stripeshop/stripeshop/internal/testdb"
 )
@@ -41,40 +40,4 @@ func mustExec(t *testing.T, c *pgx.Conn, sql string, args ...any) {
 	if _, err := c.Exec(context.Background(), sql, args...); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// metric sums the series of a counter in the env's registry that carry labels.
-func metric(t *testing.T, e *env, name string, labels map[string]string) float64 {
-	t.Helper()
-	families, err := e.registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var value float64
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			if matches(m, labels) {
-				value += m.GetCounter().GetValue()
-			}
-		}
-	}
-	return value
-}
-
-func matches(m *dto.Metric, labels map[string]string) bool {
-	for k, v := range labels {
-		found := false
-		for _, l := range m.GetLabel() {
-			if l.GetName() == k && l.GetValue() == v {
-				found = true
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
 }

@@ -37,7 +37,7 @@ type openAPIDoc struct {
 
 func fetchOpenAPI(t *testing.T, e *env) (openAPIDoc, []byte) {
 	t.Helper()
-	r := e.client().mustDo("GET", "/api/openapi.json", nil, http.StatusOK, nil)
+	r := e.client().MustDo("GET", "/api/openapi.json", nil, http.StatusOK, nil)
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("Content-Type = %q, want application/json", ct)
 	}
@@ -118,7 +118,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		}
 	}
 
-	routed := routerRoutes(t, e.handler)
+	routed := routerRoutes(t, e.Handler)
 	if len(routed) == 0 {
 		t.Fatal("chi.Walk found no routes")
 	}
@@ -295,8 +295,8 @@ func TestOpenAPIMethodNotAllowed(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()
 	for _, x := range [][2]string{{"PUT", "/api/products"}, {"DELETE", "/api/checkout"}, {"PUT", "/api/admin/products"}} {
-		r := c.do(x[0], x[1], nil)
-		if r.Status != http.StatusMethodNotAllowed || r.errorCode() != "method_not_allowed" {
+		r := c.Do(x[0], x[1], nil)
+		if r.Status != http.StatusMethodNotAllowed || r.ErrorCode() != "method_not_allowed" {
 			t.Errorf("%s %s: %d %s, want 405 method_not_allowed", x[0], x[1], r.Status, r.Body)
 		}
 	}

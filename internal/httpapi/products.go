@@ -7,7 +7,6 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/stripeshop/stripeshop/internal/catalog"
 	"github.com/stripeshop/stripeshop/internal/postgres"
 	"github.com/stripeshop/stripeshop/internal/shop"
 )
@@ -51,52 +50,61 @@ func productID(r *http.Request) (string, error) {
 	return id, nil
 }
 
-// handleListProducts answers from the cached catalog when there is one
-// (public list only), else from Postgres.
-func handleListProducts(pool *pgxpool.Pool, cat *catalog.Catalog, all bool) http.Handler {
+// handleListProducts answers the public list from the catalog cache.
+func handleListProducts(cat *CatalogCache) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
-		if cat != nil && !all {
-			page, err := cat.List(r.Context())
-			if err != nil {
-				return err
-			}
-			page.ServeHTTP(w, r)
-			return nil
-		}
-		products, err := postgres.NewProducts(pool).List(r.Context(), all)
+		pg, err := cat.list(r.Context())
 		if err != nil {
 			return err
 		}
-		return encode(w, http.StatusOK, map[string]any{"products": products})
+		pg.ServeHTTP(w, r)
+		return nil
 	})
 }
 
-func handleGetProduct(pool *pgxpool.Pool, cat *catalog.Catalog, admin bool) http.Handler {
+// handleGetProduct answers one active product from the catalog cache.
+func handleGetProduct(cat *CatalogCache) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := productID(r)
 		if err != nil {
 			return err
 		}
-		if cat != nil && !admin {
-			page, err := cat.Product(r.Context(), id)
-			if err != nil {
-				return err
-			}
-			page.ServeHTTP(w, r)
-			return nil
+		pg, err := cat.product(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		pg.ServeHTTP(w, r)
+		return nil
+	})
+}
+
+// handleAdminListProducts lists every product, inactive ones included,
+// from Postgres: an admin sees the rows as they are.
+func handleAdminListProducts(pool *pgxpool.Pool) http.Handler {
+	return handler(func(w http.ResponseWriter, r *http.Request) error {
+		products, err := postgres.NewProducts(pool).List(r.Context(), true)
+		if err != nil {
+			return err
+		}
+		return encode(w, http.StatusOK, productList(products))
+	})
+}
+
+func handleAdminGetProduct(pool *pgxpool.Pool) http.Handler {
+	return handler(func(w http.ResponseWriter, r *http.Request) error {
+		id, err := productID(r)
+		if err != nil {
+			return err
 		}
 		p, err := postgres.NewProducts(pool).Get(r.Context(), id)
 		if err != nil {
 			return err
 		}
-		if !p.Active && !admin {
-			return shop.Errorf(shop.ErrNotFound, "product not found")
-		}
 		return encode(w, http.StatusOK, p)
 	})
 }
 
-func handleCreateProduct(pool *pgxpool.Pool, cat *catalog.Catalog) http.Handler {
+func handleCreateProduct(pool *pgxpool.Pool, cat *CatalogCache) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
 		body, err := decode[productBody](w, r, maxJSONBody)
 		if err != nil {
@@ -129,7 +137,7 @@ func handleCreateProduct(pool *pgxpool.Pool, cat *catalog.Catalog) http.Handler 
 	})
 }
 
-func handleUpdateProduct(pool *pgxpool.Pool, cat *catalog.Catalog) http.Handler {
+func handleUpdateProduct(pool *pgxpool.Pool, cat *CatalogCache) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := productID(r)
 		if err != nil {
@@ -162,7 +170,7 @@ func handleUpdateProduct(pool *pgxpool.Pool, cat *catalog.Catalog) http.Handler 
 	})
 }
 
-func handleDeleteProduct(pool *pgxpool.Pool, cat *catalog.Catalog) http.Handler {
+func handleDeleteProduct(pool *pgxpool.Pool, cat *CatalogCache) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := productID(r)
 		if err != nil {

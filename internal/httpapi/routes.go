@@ -40,15 +40,15 @@ func routes(d Deps) *chi.Mux {
 	r.Get("/healthz", handleHealthz())
 	r.Get("/readyz", handleReadyz(d.Pool))
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
-	r.Method(http.MethodPost, "/webhook/stripe", handleWebhook(d.Checkout, d.WebhookSecrets, d.Now))
+	r.Method(http.MethodPost, "/webhook/stripe", handleWebhook(d.Checkout))
 	if d.Profiling {
 		r.Mount("/debug", middleware.Profiler())
 	}
 
 	r.Route("/api", func(r chi.Router) {
 		r.Get("/openapi.json", handleOpenAPI())
-		r.Method(http.MethodGet, "/products", handleListProducts(d.Pool, d.Catalog, false))
-		r.Method(http.MethodGet, "/products/{id}", handleGetProduct(d.Pool, d.Catalog, false))
+		r.Method(http.MethodGet, "/products", handleListProducts(d.Catalog))
+		r.Method(http.MethodGet, "/products/{id}", handleGetProduct(d.Catalog))
 		// These reach Stripe (and reserve stock) for anyone: JSON only (no
 		// simple cross-site requests), limited per client.
 		r.With(requireJSON, limitPerClient("checkout", d.CheckoutRateLimit)).Group(func(r chi.Router) {
@@ -72,9 +72,9 @@ func routes(d Deps) *chi.Mux {
 				r.Use(requireAdmin(d.Auth), requireCSRF(d.Auth))
 				r.Method(http.MethodGet, "/me", handleMe(d.Auth))
 				r.Method(http.MethodPost, "/logout", handleLogout(d.Auth))
-				r.Method(http.MethodGet, "/products", handleListProducts(d.Pool, nil, true))
+				r.Method(http.MethodGet, "/products", handleAdminListProducts(d.Pool))
 				r.Method(http.MethodPost, "/products", handleCreateProduct(d.Pool, d.Catalog))
-				r.Method(http.MethodGet, "/products/{id}", handleGetProduct(d.Pool, nil, true))
+				r.Method(http.MethodGet, "/products/{id}", handleAdminGetProduct(d.Pool))
 				r.Method(http.MethodPatch, "/products/{id}", handleUpdateProduct(d.Pool, d.Catalog))
 				r.Method(http.MethodDelete, "/products/{id}", handleDeleteProduct(d.Pool, d.Catalog))
 				r.Method(http.MethodGet, "/orders", handleListOrders(d.Pool))

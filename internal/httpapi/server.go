@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/stripeshop/stripeshop/internal/auth"
-	"github.com/stripeshop/stripeshop/internal/catalog"
 	"github.com/stripeshop/stripeshop/internal/checkout"
 )
 
@@ -23,11 +22,10 @@ type Deps struct {
 	Pool     *pgxpool.Pool
 	Checkout *checkout.Service
 	Auth     *auth.Service
-	// Catalog serves the public catalog from memory; nil queries Postgres
-	// on every request.
-	Catalog        *catalog.Catalog
-	Registry       *prometheus.Registry
-	WebhookSecrets []string
+	// Catalog serves the public catalog from memory; its listener runs
+	// beside the server (CatalogCache.Run).
+	Catalog  *CatalogCache
+	Registry *prometheus.Registry
 	// Web is the built React app (web.Dist()); it may lack index.html.
 	Web            fs.FS
 	TrustedProxies []*net.IPNet

@@ -3,17 +3,20 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/stripeshop/stripeshop/internal/payments"
+	"github.com/stripeshop/stripeshop/internal/shoptest"
 	"github.com/stripeshop/stripeshop/internal/testdb"
 )
 
 func TestWebhookSignatures(t *testing.T) {
-	e := newEnv(t, withSecrets("whsec_new", webhookSecret))
+	e := newEnv(t, shoptest.Options{WebhookSecrets: []string{"whsec_new", webhookSecret}})
 	p := e.createProduct(1000, 5)
 	s := e.buy(p.ID, 1)
 	body := paidEvent(s, e.order(s.OrderID)).payload()
@@ -34,7 +37,7 @@ func TestWebhookSignatures(t *testing.T) {
 		}
 	}
 	for _, header := range []string{"", "garbage", "t=1,v1=zz", "t=" + strings.Repeat("9", 30) + ",v1=00"} {
-		req, _ := http.NewRequest("POST", e.srv.URL+"/webhook/stripe", bytes.NewReader(body))
+		req, _ := http.NewRequest("POST", e.URL+"/webhook/stripe", bytes.NewReader(body))
 		if header != "" {
 			req.Header.Set("Stripe-Signature", header)
 		}
@@ -91,7 +94,7 @@ func TestSameEventFiftyTimesAppliesOnce(t *testing.T) {
 	if o := e.order(s.OrderID); o.Status != "paid" || len(o.Events) != 1 {
 		t.Fatalf("order = %s with %d events, want paid with 1", o.Status, len(o.Events))
 	}
-	applied := metric(t, e, "stripeshop_order_transitions_total", map[string]string{"from": "pending", "to": "paid"})
+	applied := e.Counter("stripeshop_order_transitions_total", map[string]string{"from": "pending", "to": "paid"})
 	if applied != 1 {
 		t.Fatalf("pending→paid counted %v times, want 1", applied)
 	}
@@ -198,7 +201,7 @@ func TestRefundFromEventAndFromAdmin(t *testing.T) {
 
 	s := e.buy(p.ID, 1)
 	ev := paidEvent(s, e.order(s.OrderID))
-	r := a.do("POST", "/api/admin/orders/"+s.OrderID+"/refund", nil)
+	r := a.Do("POST", "/api/admin/orders/"+s.OrderID+"/refund", nil)
 	if r.Status != 409 {
 		t.Fatalf("refund of a pending order = %d, want 409", r.Status)
 	}
@@ -213,7 +216,7 @@ func TestRefundFromEventAndFromAdmin(t *testing.T) {
 			Type, Note string
 		} `json:"events"`
 	}
-	a.mustDo("GET", "/api/admin/orders/"+s.OrderID, nil, 200, &detail)
+	a.MustDo("GET", "/api/admin/orders/"+s.OrderID, nil, 200, &detail)
 	if n := len(detail.Events); n != 2 || detail.Events[1].Note != "partial refund: the order stays paid" {
 		t.Fatalf("events %+v, want the partial refund noted", detail.Events)
 	}
@@ -225,11 +228,11 @@ func TestRefundFromEventAndFromAdmin(t *testing.T) {
 	s2 := e.buy(p.ID, 1)
 	e.mustDeliver(paidEvent(s2, e.order(s2.OrderID)).payload())
 	var o order
-	a.mustDo("POST", "/api/admin/orders/"+s2.OrderID+"/refund", nil, 200, &o)
+	a.MustDo("POST", "/api/admin/orders/"+s2.OrderID+"/refund", nil, 200, &o)
 	if o.Status != "refunded" {
 		t.Fatalf("admin refund: %s", o.Status)
 	}
-	a.mustDo("POST", "/api/admin/orders/"+s2.OrderID+"/refund", nil, 409, nil)
+	a.MustDo("POST", "/api/admin/orders/"+s2.OrderID+"/refund", nil, 409, nil)
 }
 
 func TestUnknownEventTypesAreRecorded(t *testing.T) {
@@ -243,7 +246,7 @@ func TestUnknownEventTypesAreRecorded(t *testing.T) {
 			Type string `json:"type"`
 		} `json:"events"`
 	}
-	e.admin().mustDo("GET", "/api/admin/events", nil, 200, &log)
+	e.admin().MustDo("GET", "/api/admin/events", nil, 200, &log)
 	if len(log.Events) != 1 || log.Events[0].ID != "evt_unknown_1" {
 		t.Fatalf("event log = %+v", log.Events)
 	}
@@ -259,10 +262,10 @@ func TestOtherAPIVersionIsProcessedAndCounted(t *testing.T) {
 	if got := e.order(s.OrderID); got.Status != "paid" {
 		t.Fatalf("event of another API version: %s, want paid", got.Status)
 	}
-	if n := metric(t, e, "stripeshop_webhook_api_version_mismatch_total", nil); n != 1 {
+	if n := e.Counter("stripeshop_webhook_api_version_mismatch_total", nil); n != 1 {
 		t.Fatalf("mismatch counted %v times", n)
 	}
-	if !strings.Contains(e.logs.String(), "another API version") {
+	if !strings.Contains(e.Logs.String(), "another API version") {
 		t.Fatal("no warning logged for the API version mismatch")
 	}
 }
@@ -274,7 +277,7 @@ func TestWebhookWhileTheDatabaseIsDown(t *testing.T) {
 	p := e.createProduct(1000, 5)
 	s := e.buy(p.ID, 1)
 	body := paidEvent(s, e.order(s.OrderID)).payload()
-	dbName := e.dbURL[strings.LastIndex(e.dbURL, "/")+1:]
+	dbName := e.DatabaseURL[strings.LastIndex(e.DatabaseURL, "/")+1:]
 	if i := strings.Index(dbName, "?"); i >= 0 {
 		dbName = dbName[:i]
 	}
@@ -290,7 +293,7 @@ func TestWebhookWhileTheDatabaseIsDown(t *testing.T) {
 	if got := e.deliver(body, webhookSecret, time.Now()); got < 500 {
 		t.Fatalf("webhook with the database down = %d, want 5xx", got)
 	}
-	resp, err := http.Get(e.srv.URL + "/readyz")
+	resp, err := http.Get(e.URL + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +304,7 @@ func TestWebhookWhileTheDatabaseIsDown(t *testing.T) {
 
 	mustExec(t, admin, `ALTER DATABASE "`+dbName+`" ALLOW_CONNECTIONS true`)
 	var events int
-	if err := e.pool.QueryRow(ctx, `SELECT count(*) FROM stripe_events`).Scan(&events); err != nil {
+	if err := e.Pool.QueryRow(ctx, `SELECT count(*) FROM stripe_events`).Scan(&events); err != nil {
 		t.Fatal(err)
 	}
 	if events != 0 {
@@ -315,9 +318,9 @@ func TestWebhookWhileTheDatabaseIsDown(t *testing.T) {
 
 // Two server processes on one database: the same event to both applies once.
 func TestTwoServersOneDatabase(t *testing.T) {
-	pool, u := testdb.New(t)
-	one := newEnv(t, withPool(pool, u))
-	two := newEnv(t, withPool(pool, u))
+	u := testdb.URL(t)
+	one := newEnv(t, shoptest.Options{DatabaseURL: u})
+	two := newEnv(t, shoptest.Options{DatabaseURL: u})
 	p := one.createProduct(1000, 5)
 	s := two.buy(p.ID, 1)
 	body := paidEvent(s, one.order(s.OrderID)).payload()
@@ -328,8 +331,8 @@ func TestTwoServersOneDatabase(t *testing.T) {
 		go func() { defer wg.Done(); two.mustDeliver(body) }()
 	}
 	wg.Wait()
-	total := metric(t, one, "stripeshop_order_transitions_total", map[string]string{"from": "pending", "to": "paid"}) +
-		metric(t, two, "stripeshop_order_transitions_total", map[string]string{"from": "pending", "to": "paid"})
+	total := one.Counter("stripeshop_order_transitions_total", map[string]string{"from": "pending", "to": "paid"}) +
+		two.Counter("stripeshop_order_transitions_total", map[string]string{"from": "pending", "to": "paid"})
 	if total != 1 {
 		t.Fatalf("the order was marked paid %v times across two servers", total)
 	}
@@ -352,14 +355,41 @@ func TestReprocess(t *testing.T) {
 		ProcessedAt *string `json:"processed_at"`
 	}
 	a := e.admin()
-	a.mustDo("POST", "/api/admin/events/evt_reprocess_paid/reprocess", nil, 200, &ev)
+	a.MustDo("POST", "/api/admin/events/evt_reprocess_paid/reprocess", nil, 200, &ev)
 	if ev.ID != "evt_reprocess_paid" || ev.ProcessedAt == nil {
 		t.Fatalf("reprocess answered %+v", ev)
 	}
-	if n := metric(t, e, "stripeshop_order_transitions_total", map[string]string{"to": "paid"}); n != 1 {
+	if n := e.Counter("stripeshop_order_transitions_total", map[string]string{"to": "paid"}); n != 1 {
 		t.Fatalf("reprocess moved the order again: %v moves to paid", n)
 	}
 	if o := e.order(s.OrderID); o.Status != "paid" {
 		t.Fatalf("after reprocess: %s", o.Status)
+	}
+}
+
+// An event Stripe signed but the shop cannot read (a later API version
+// retyped a field it reads) is not refused: Stripe would resend the same
+// body for three days. It is recorded, answered 200, and shown to the admin
+// with a note; a redelivery is a duplicate.
+func TestSignedEventTheShopCannotReadIsRecordedForTheAdmin(t *testing.T) {
+	e := newEnv(t)
+	ev := map[string]any{"id": nextEventID(), "object": "event", "type": "charge.refunded", "api_version": "2031-01-01.future",
+		"created": time.Now().Unix(), "data": map[string]any{"object": map[string]any{
+			"id": "ch_future", "object": "charge", "payment_intent": "pi_future", "amount": map[string]any{"value": 1000},
+		}}}
+	body, _ := json.Marshal(ev)
+	for i, want := range []string{"noted", "duplicate"} {
+		var answer struct{ Outcome string }
+		r := e.client().Do("POST", "/webhook/stripe", body, "Stripe-Signature", payments.Sign(body, webhookSecret, time.Now()))
+		if err := json.Unmarshal(r.Body, &answer); err != nil || r.Status != 200 || answer.Outcome != want {
+			t.Fatalf("delivery %d: %d %s, want 200 %s", i+1, r.Status, r.Body, want)
+		}
+	}
+	var log struct {
+		Events []struct{ ID, Type, Note string }
+	}
+	e.admin().MustDo("GET", "/api/admin/events", nil, 200, &log)
+	if len(log.Events) != 1 || log.Events[0].ID != ev["id"] || !strings.HasPrefix(log.Events[0].Note, "not applied: ") {
+		t.Fatalf("event log %+v, want the unreadable event with a note", log.Events)
 	}
 }

@@ -47,6 +47,12 @@ var ErrSignature = errors.New("invalid Stripe-Signature")
 // ErrBadEvent is returned for a signed body that is not a usable event.
 var ErrBadEvent = errors.New("not a Stripe event")
 
+// ErrUndecodable is returned, with the event's id, type and body, for an
+// event whose object the shop cannot read (a later API version retyped a
+// field it reads): it is recorded for the admin, not refused, since Stripe
+// would retry a refused event for days with the same body.
+var ErrUndecodable = errors.New("the event's object cannot be read")
+
 // VerifyEvent checks the Stripe-Signature header of payload against every
 // secret (several during a rotation) with Stripe's tolerance, then decodes
 // the event. An event of another API version is accepted when the fields we
@@ -83,19 +89,19 @@ func ParseEvent(payload []byte) (Event, error) {
 	case strings.HasPrefix(ev.Type, "checkout.session."):
 		sess, err := decodeEventSession(raw.Data.Object)
 		if err != nil {
-			return Event{}, fmt.Errorf("%w: data.object: %v", ErrBadEvent, err)
+			return ev, fmt.Errorf("%w: data.object: %v", ErrUndecodable, err)
 		}
 		if sess.ID == "" || sess.Status == "" || sess.PaymentStatus == "" {
-			return Event{}, fmt.Errorf("%w: the session lacks id, status or payment_status", ErrBadEvent)
+			return ev, fmt.Errorf("%w: the session lacks id, status or payment_status", ErrUndecodable)
 		}
 		ev.Session = &sess
 	case strings.HasPrefix(ev.Type, "charge."):
 		c, err := decodeEventCharge(raw.Data.Object)
 		if err != nil {
-			return Event{}, fmt.Errorf("%w: data.object: %v", ErrBadEvent, err)
+			return ev, fmt.Errorf("%w: data.object: %v", ErrUndecodable, err)
 		}
 		if c.ID == "" {
-			return Event{}, fmt.Errorf("%w: the charge lacks an id", ErrBadEvent)
+			return ev, fmt.Errorf("%w: the charge lacks an id", ErrUndecodable)
 		}
 		ev.Charge = &c
 	}

@@ -49,8 +49,10 @@ func FuzzVerifyEvent(f *testing.F) {
 			t.Fatalf("a session event without its session: %+v", ev)
 		case err == nil && strings.HasPrefix(ev.Type, "charge.") && ev.Charge == nil:
 			t.Fatalf("a charge event without its charge: %+v", ev)
-		case err != nil && !errors.Is(err, payments.ErrSignature) && !errors.Is(err, payments.ErrBadEvent):
-			t.Fatalf("an error of neither kind: %v", err)
+		case errors.Is(err, payments.ErrUndecodable) && (ev.ID == "" || ev.Type == "" || !bytes.Equal(ev.Raw, body)):
+			t.Fatalf("an undecodable event lacks the id, type or body to record it by: %+v", ev)
+		case err != nil && !errors.Is(err, payments.ErrSignature) && !errors.Is(err, payments.ErrBadEvent) && !errors.Is(err, payments.ErrUndecodable):
+			t.Fatalf("an error of no known kind: %v", err)
 		}
 		// A signature made with another secret, or for another body, or too
 		// old, never verifies.

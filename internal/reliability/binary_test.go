@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stripeshop/stripeshop/internal/shoptest"
 )
 
 var (
@@ -69,7 +71,7 @@ type proc struct {
 	env  []string
 	dir  string
 	cmd  *exec.Cmd
-	logs *syncBuffer // every incarnation's stderr and stdout
+	logs *shoptest.LogBuffer // every incarnation's stderr and stdout
 	done chan struct{}
 }
 
@@ -77,7 +79,7 @@ func (w *world) startProc(t testing.TB, extraEnv ...string) *proc {
 	t.Helper()
 	stripeshopBinary(t)
 	addr := freeAddr(t)
-	p := &proc{t: t, w: w, addr: addr, url: "http://" + addr, dir: t.TempDir(), logs: &syncBuffer{}}
+	p := &proc{t: t, w: w, addr: addr, url: "http://" + addr, dir: t.TempDir(), logs: &shoptest.LogBuffer{}}
 	p.env = append([]string{
 		"DATABASE_URL=" + w.dbURL,
 		"HTTP_ADDR=" + addr,

@@ -2,15 +2,12 @@ package reliability
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -27,20 +24,18 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/crypto/bcrypt"
 
+	"github.com/stripeshop/stripeshop/internal/app"
 	"github.com/stripeshop/stripeshop/internal/auth"
 	"github.com/stripeshop/stripeshop/internal/checkout"
-	"github.com/stripeshop/stripeshop/internal/httpapi"
-	"github.com/stripeshop/stripeshop/internal/payments"
-	"github.com/stripeshop/stripeshop/internal/postgres"
+	"github.com/stripeshop/stripeshop/internal/shoptest"
 	"github.com/stripeshop/stripeshop/internal/stripesim"
 	"github.com/stripeshop/stripeshop/internal/testdb"
 )
 
 const (
-	adminEmail    = "admin@example.com"
-	adminPassword = "reliability-admin-pw-7f3a9c"
+	adminEmail    = shoptest.AdminEmail
+	adminPassword = shoptest.AdminPassword
 )
 
 // Long runs: STRIPESHOP_SOAK=1 (make soak).
@@ -87,12 +82,12 @@ type world struct {
 	reconciler    *checkout.Service
 	reconcilerReg *prometheus.Registry
 
-	simLogs *syncBuffer
+	simLogs *shoptest.LogBuffer
 }
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	w := &world{t: t, clock: &clock{}, simLogs: &syncBuffer{},
+	w := &world{t: t, clock: &clock{}, simLogs: &shoptest.LogBuffer{},
 		secret: "whsec_rel_" + randHex(12), key: "sk_test_rel_" + randHex(12)}
 	w.db, w.dbURL = testdb.New(t)
 
@@ -116,15 +111,9 @@ func newWorld(t testing.TB) *world {
 	simSrv.Start()
 	t.Cleanup(func() { w.sim.Close(); simSrv.Close() })
 
-	w.reconcilerReg = prometheus.NewRegistry()
-	w.reconciler = checkout.New(checkout.Config{
-		Metrics:       checkout.NewMetrics(w.reconcilerReg),
-		Pool:          w.db,
-		Payments:      payments.New(payments.Config{SecretKey: w.key, APIURL: w.simURL, Timeout: 5 * time.Second, MaxNetworkRetries: 2}),
-		AppURL:        "http://shop.test",
-		StripeTimeout: 10 * time.Second,
-		Now:           w.clock.Now,
-	})
+	reconciler, _ := shoptest.New(t, shoptest.Options{DatabaseURL: w.dbURL, StripeURL: w.simURL, StripeKey: w.key,
+		WebhookSecrets: []string{w.secret}, App: app.Options{Now: w.clock.Now, StripeTimeout: 5 * time.Second, CheckoutWait: 10 * time.Second}})
+	w.reconciler, w.reconcilerReg = reconciler.Checkout, reconciler.Registry
 	return w
 }
 
@@ -156,10 +145,8 @@ func (w *world) setTargets(urls ...string) {
 // shopServer is one in-process server, wired as cmd/stripeshop wires it.
 type shopServer struct {
 	url  string
-	pool *pgxpool.Pool
 	reg  *prometheus.Registry
-	co   *checkout.Service
-	logs *syncBuffer
+	logs *shoptest.LogBuffer
 }
 
 type serverOpts struct {
@@ -184,67 +171,14 @@ func (w *world) startServer(o serverOpts) *shopServer {
 	if o.stripeWait == 0 {
 		o.stripeWait = 8 * time.Second
 	}
-	ctx := context.Background()
-	pool, err := postgres.Open(ctx, o.dbURL)
-	if err != nil {
-		w.t.Fatal(err)
+	if o.retries == 0 {
+		o.retries = -1 // none
 	}
-	w.t.Cleanup(pool.Close)
-	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a := auth.New(auth.Config{Pool: pool, BcryptCost: bcrypt.MinCost})
-	w.t.Cleanup(a.Close)
-	if _, err := a.EnsureFirstAdmin(ctx, adminEmail, adminPassword); err != nil {
-		w.t.Fatal(err)
-	}
-	reg := prometheus.NewRegistry()
-	co := checkout.New(checkout.Config{
-		Pool: pool,
-		Payments: payments.New(payments.Config{SecretKey: w.key, APIURL: o.stripeURL,
-			Timeout: o.timeout, MaxNetworkRetries: o.retries, Logger: log}),
-		Logger:        log,
-		Metrics:       checkout.NewMetrics(reg),
-		AppURL:        "http://shop.test",
-		StripeTimeout: o.stripeWait,
-		Now:           w.clock.Now, // sessions expire by the simulator's clock
-	})
-	h := httpapi.NewServer(httpapi.Deps{Logger: log, Pool: pool, Checkout: co, Auth: a, Registry: reg,
-		WebhookSecrets: []string{w.secret}, Web: emptyFS{}})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	srv := httpapi.NewHTTPServer(ln.Addr().String(), h, log)
-	go srv.Serve(ln) //nolint:errcheck // ends at Close
-	w.t.Cleanup(func() { srv.Close() })
-	return &shopServer{url: "http://" + ln.Addr().String(), pool: pool, reg: reg, co: co, logs: logs}
-}
-
-// counter sums a counter's series that carry labels.
-func counter(reg *prometheus.Registry, name string, labels map[string]string) float64 {
-	families, _ := reg.Gather()
-	var v float64
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-	series:
-		for _, m := range f.GetMetric() {
-			for k, want := range labels {
-				found := false
-				for _, l := range m.GetLabel() {
-					if l.GetName() == k && l.GetValue() == want {
-						found = true
-					}
-				}
-				if !found {
-					continue series
-				}
-			}
-			v += m.GetCounter().GetValue()
-		}
-	}
-	return v
+	s := shoptest.Start(w.t, shoptest.Options{DatabaseURL: o.dbURL, StripeURL: o.stripeURL, StripeKey: w.key,
+		WebhookSecrets: []string{w.secret},
+		App: app.Options{StripeTimeout: o.timeout, StripeRetries: o.retries, CheckoutWait: o.stripeWait,
+			Now: w.clock.Now}}) // sessions expire by the simulator's clock
+	return &shopServer{url: s.URL, reg: s.Registry, logs: s.Logs}
 }
 
 // HTTP.
@@ -548,16 +482,7 @@ func (w *world) refundAtStripe(pi string) error {
 
 // deliver posts an event's payload to a server, signed now, as Stripe does.
 func (w *world) deliver(base string, payload []byte) (int, error) {
-	req, _ := http.NewRequest("POST", base+"/webhook/stripe", bytes.NewReader(payload))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Stripe-Signature", payments.Sign(payload, w.secret, time.Now()))
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode, nil
+	return shoptest.Deliver(base, payload, w.secret, time.Now())
 }
 
 // waitReady polls /readyz until it answers want.
@@ -581,33 +506,11 @@ func waitReady(base string, want int, d time.Duration) error {
 
 // Small things.
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func randHex(n int) string {
 	b := make([]byte, (n+1)/2)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)[:n]
 }
-
-// emptyFS is a web app with no files: the tests need the API only.
-type emptyFS struct{}
-
-func (emptyFS) Open(string) (fs.File, error) { return nil, fs.ErrNotExist }
 
 // tally counts outcomes by name, safely from many goroutines.
 type tally struct {

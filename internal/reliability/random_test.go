@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stripeshop/stripeshop/internal/checkout"
+
+	"github.com/stripeshop/stripeshop/internal/shoptest"
 )
 
 // A seeded randomized run: concurrent checkouts on two servers, payments
@@ -95,11 +97,11 @@ func TestRandomizedRun(t *testing.T) {
 	// Exactly once: transitions counted by every door equal the orders.
 	var toPaid, toRefunded float64
 	for _, s := range servers {
-		toPaid += counter(s.reg, "stripeshop_order_transitions_total", map[string]string{"to": "paid"})
-		toRefunded += counter(s.reg, "stripeshop_order_transitions_total", map[string]string{"to": "refunded"})
+		toPaid += shoptest.Counter(s.reg, "stripeshop_order_transitions_total", map[string]string{"to": "paid"})
+		toRefunded += shoptest.Counter(s.reg, "stripeshop_order_transitions_total", map[string]string{"to": "refunded"})
 	}
-	toPaid += counter(w.reconcilerReg, "stripeshop_order_transitions_total", map[string]string{"to": "paid"})
-	toRefunded += counter(w.reconcilerReg, "stripeshop_order_transitions_total", map[string]string{"to": "refunded"})
+	toPaid += shoptest.Counter(w.reconcilerReg, "stripeshop_order_transitions_total", map[string]string{"to": "paid"})
+	toRefunded += shoptest.Counter(w.reconcilerReg, "stripeshop_order_transitions_total", map[string]string{"to": "refunded"})
 	// The counter is bumped inside the transaction; when the database drops
 	// before the commit, the move is rolled back but stays counted, and
 	// counted again when the retry applies it. So with database faults the

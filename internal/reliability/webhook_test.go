@@ -223,6 +223,7 @@ func TestWebhookDelivery(t *testing.T) {
 		paid, async := buy(t, product, 1), buy(t, product, 1)
 		open := buy(t, product, 1)
 		w.pauseWebhooks(true)
+		defer w.pauseWebhooks(false) // when the subtest fails too: the later ones need webhooks
 		if err := w.pay(paid.SessionID, "paid"); err != nil {
 			t.Fatal(err)
 		}
@@ -246,6 +247,7 @@ func TestWebhookDelivery(t *testing.T) {
 		before := paidTransitions(t)
 		paid, expired := buy(t, product, 2), buy(t, product, 1)
 		w.pauseWebhooks(true)
+		defer w.pauseWebhooks(false) // when the subtest fails too: the later ones need webhooks
 		if err := w.pay(paid.SessionID, "paid"); err != nil {
 			t.Fatal(err)
 		}

@@ -178,7 +178,9 @@ after(async () => {
 /** A page whose console errors (and uncaught exceptions) fail the test. */
 async function newPage(who) {
   const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'UTC' });
-  context.setDefaultTimeout(15_000);
+  // Every wait is for a condition (an element, a URL); the bound is only
+  // reached when it never comes, not when a busy machine renders late.
+  context.setDefaultTimeout(60_000);
   const page = await context.newPage();
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
@@ -201,7 +203,7 @@ async function shoot(page, name) {
   await page.evaluate(() => document.fonts?.ready);
   await page.screenshot({ path: join(shotDir, `${name}-desktop.png`), fullPage: true });
   await page.setViewportSize(PHONE);
-  await page.waitForTimeout(150); // let the chart and layout settle at the new width
+  await laidOut(page);
   await page.screenshot({ path: join(shotDir, `${name}-phone.png`), fullPage: true });
   // At phone width nothing may push the page sideways (wide tables scroll in their own box).
   const wide = await page.evaluate(() => {
@@ -214,7 +216,22 @@ async function shoot(page, name) {
   });
   assert.deepEqual(wide, [], `${name}: the page is wider than a phone`);
   await page.setViewportSize(DESKTOP);
-  await page.waitForTimeout(50);
+  await laidOut(page);
+}
+
+/**
+ * Waits until the page is laid out at its viewport's width: every chart
+ * has been resized to its box (RevenueChart does it from a ResizeObserver)
+ * and a frame has been rendered since. A condition, not a pause: a busy
+ * machine renders late.
+ */
+async function laidOut(page) {
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('.chart__canvas')].every((box) => {
+      const chart = box.querySelector('.u-wrap'); // uPlot sets its width
+      return !chart || Math.abs(chart.getBoundingClientRect().width - Math.max(280, box.clientWidth)) < 1;
+    }), undefined, { timeout: 60_000 });
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
 }
 
 async function stockOf(admin, productName) {
@@ -302,7 +319,7 @@ test('admin sells a product, a customer pays, the admin refunds, another custome
     await shopper.locator('#pay').click();
 
     await shopper.waitForURL(`${app}/checkout/success?session_id=*`);
-    await shopper.getByRole('heading', { name: 'Paid — thank you' }).waitFor({ timeout: 30_000 });
+    await shopper.getByRole('heading', { name: 'Paid — thank you' }).waitFor();
     const summary = shopper.getByRole('definition');
     assert.ok((await summary.allTextContents()).includes('buyer@example.com'));
     assert.ok((await summary.allTextContents()).includes('$12.50'));

@@ -1,4 +1,4 @@
-package catalog_test
+package httpapi_test
 
 import (
 	"bytes"
@@ -8,29 +8,17 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/stripeshop/stripeshop/internal/auth"
-	"github.com/stripeshop/stripeshop/internal/catalog"
-	"github.com/stripeshop/stripeshop/internal/checkout"
 	"github.com/stripeshop/stripeshop/internal/httpapi"
-	"github.com/stripeshop/stripeshop/internal/payments"
 	"github.com/stripeshop/stripeshop/internal/postgres"
+	"github.com/stripeshop/stripeshop/internal/shoptest"
 	"github.com/stripeshop/stripeshop/internal/testdb"
 )
 
 const (
-	adminEmail    = "admin@example.com"
-	adminPassword = "correct horse battery staple"
 	// visibleWithin bounds the waits for a change to show on a replica.
 	// The promise is a second, and the tests log how long it took; they
 	// assert that the change shows, with a bound that a machine busy with
@@ -43,114 +31,39 @@ const (
 // replica is one shop server with its own pool and cached catalog, as a
 // separate process would have.
 type replica struct {
-	t       *testing.T
-	srv     *httptest.Server
-	pool    *pgxpool.Pool
-	catalog *catalog.Catalog
-	reg     *prometheus.Registry
-	http    *http.Client
-	csrf    string
+	*shoptest.Shop
+	t *testing.T
+	*client
 }
 
 func newReplica(t *testing.T, dbURL string) *replica {
 	t.Helper()
-	ctx := context.Background()
-	pool, err := postgres.Open(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	reg := prometheus.NewRegistry()
-	a := auth.New(auth.Config{Pool: pool, BcryptCost: bcrypt.MinCost})
-	t.Cleanup(a.Close)
-	if _, err := a.EnsureFirstAdmin(ctx, adminEmail, adminPassword); err != nil {
-		t.Fatal(err)
-	}
-	co := checkout.New(checkout.Config{Pool: pool, Payments: payments.New(payments.Config{SecretKey: "sk_test_unused"})})
-	cat := catalog.New(catalog.Config{Pool: pool, Registry: reg})
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { cat.Run(runCtx); close(done) }()
-	t.Cleanup(func() { stop(); <-done })
-	srv := httptest.NewServer(httpapi.NewServer(httpapi.Deps{
-		Pool: pool, Checkout: co, Auth: a, Catalog: cat, Registry: reg,
-		WebhookSecrets: []string{"whsec_test"}, Web: fstest.MapFS{},
-	}))
-	t.Cleanup(srv.Close)
-	jar, _ := cookiejar.New(nil)
-	r := &replica{t: t, srv: srv, pool: pool, catalog: cat, reg: reg, http: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
-	waitFor(t, visibleWithin, "the catalog listens", cat.Listening)
-	return r
+	s := shoptest.Start(t, shoptest.Options{StripeURL: stripeMockURL, DatabaseURL: dbURL})
+	s.WaitForCatalog(t)
+	return &replica{Shop: s, t: t, client: s.Client(t)}
 }
 
 func (r *replica) do(method, path string, body any, header ...string) (int, http.Header, []byte) {
 	r.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, r.srv.URL+path, rd)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	if r.csrf != "" {
-		req.Header.Set("X-CSRF-Token", r.csrf)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := r.http.Do(req)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, b
+	resp := r.client.Do(method, path, body, header...)
+	return resp.Status, resp.Header, resp.Body
 }
 
-func (r *replica) login() {
-	r.t.Helper()
-	status, _, body := r.do("POST", "/api/admin/login", map[string]string{"email": adminEmail, "password": adminPassword})
-	if status != 200 {
-		r.t.Fatalf("login: %d %s", status, body)
-	}
-	var v struct {
-		CSRFToken string `json:"csrf_token"`
-	}
-	_ = json.Unmarshal(body, &v)
-	r.csrf = v.CSRFToken
-}
-
-type product struct {
-	ID    string `json:"id"`
-	Name  string `json:"name"`
-	Stock *int64 `json:"stock"`
-}
+func (r *replica) login() { r.client = r.Login(r.t) }
 
 func (r *replica) create(name string, stock int64) product {
 	r.t.Helper()
-	status, _, body := r.do("POST", "/api/admin/products", map[string]any{"name": name, "unit_amount": 1000, "currency": "usd", "stock": stock})
-	if status != 201 {
-		r.t.Fatalf("create: %d %s", status, body)
-	}
 	var p product
-	_ = json.Unmarshal(body, &p)
+	r.MustDo("POST", "/api/admin/products", map[string]any{"name": name, "unit_amount": 1000, "currency": "usd", "stock": stock}, 201, &p)
 	return p
 }
 
 func (r *replica) list() []product {
 	r.t.Helper()
-	status, _, body := r.do("GET", "/api/products", nil)
-	if status != 200 {
-		r.t.Fatalf("list: %d %s", status, body)
-	}
 	var v struct {
 		Products []product `json:"products"`
 	}
-	if err := json.Unmarshal(body, &v); err != nil {
-		r.t.Fatal(err)
-	}
+	r.MustDo("GET", "/api/products", nil, 200, &v)
 	return v.Products
 }
 
@@ -161,19 +74,6 @@ func (r *replica) find(id string) (product, bool) {
 		}
 	}
 	return product{}, false
-}
-
-// waitFor polls cond until it holds or within passes, and reports how long it took.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) time.Duration {
-	t.Helper()
-	start := time.Now()
-	for !cond() {
-		if time.Since(start) > within {
-			t.Fatalf("%s: not within %v", what, within)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return time.Since(start)
 }
 
 func TestAdminEditVisibleOnEveryReplicaWithinASecond(t *testing.T) {
@@ -190,7 +90,7 @@ func TestAdminEditVisibleOnEveryReplicaWithinASecond(t *testing.T) {
 	if _, ok := a.find(p.ID); !ok {
 		t.Fatal("A does not list the product it just created")
 	}
-	took := waitFor(t, visibleWithin, "B lists the new product", func() bool { _, ok := b.find(p.ID); return ok })
+	took := shoptest.Eventually(t, visibleWithin, "B lists the new product", func() bool { _, ok := b.find(p.ID); return ok })
 	t.Logf("create visible on B after %v", took)
 
 	if status, _, body := a.do("PATCH", "/api/admin/products/"+p.ID, map[string]any{"name": "Enamel mug"}); status != 200 {
@@ -199,18 +99,18 @@ func TestAdminEditVisibleOnEveryReplicaWithinASecond(t *testing.T) {
 	if got, _ := a.find(p.ID); got.Name != "Enamel mug" {
 		t.Fatalf("A shows %q after its own edit", got.Name)
 	}
-	took = waitFor(t, visibleWithin, "B shows the new name", func() bool { got, _ := b.find(p.ID); return got.Name == "Enamel mug" })
+	took = shoptest.Eventually(t, visibleWithin, "B shows the new name", func() bool { got, _ := b.find(p.ID); return got.Name == "Enamel mug" })
 	t.Logf("rename visible on B after %v", took)
 
 	// A checkout's reservation is a product update too: stock must follow.
-	if _, err := postgres.NewOrders(a.pool).Place(context.Background(), p.ID, 2, time.Now().Add(time.Hour)); err != nil {
+	if _, err := postgres.NewOrders(a.Pool).Place(context.Background(), p.ID, 2, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, visibleWithin, "B shows the reserved stock", func() bool {
+	shoptest.Eventually(t, visibleWithin, "B shows the reserved stock", func() bool {
 		got, _ := b.find(p.ID)
 		return got.Stock != nil && *got.Stock == 3
 	})
-	waitFor(t, visibleWithin, "A shows the reserved stock", func() bool {
+	shoptest.Eventually(t, visibleWithin, "A shows the reserved stock", func() bool {
 		got, _ := a.find(p.ID)
 		return got.Stock != nil && *got.Stock == 3
 	})
@@ -218,7 +118,7 @@ func TestAdminEditVisibleOnEveryReplicaWithinASecond(t *testing.T) {
 	if status, _, body := a.do("DELETE", "/api/admin/products/"+p.ID, nil); status != 204 {
 		t.Fatalf("delete: %d %s", status, body)
 	}
-	waitFor(t, visibleWithin, "B drops the deleted product", func() bool { _, ok := b.find(p.ID); return !ok })
+	shoptest.Eventually(t, visibleWithin, "B drops the deleted product", func() bool { _, ok := b.find(p.ID); return !ok })
 	if status, _, _ := b.do("GET", "/api/products/"+p.ID, nil); status != 404 {
 		t.Fatalf("B answers %d for a deleted product, want 404", status)
 	}
@@ -248,7 +148,7 @@ func TestETagAndNotModified(t *testing.T) {
 	}
 
 	// The cached answer is byte for byte what the handler wrote before.
-	products, err := postgres.NewProducts(a.pool).List(context.Background(), false)
+	products, err := postgres.NewProducts(a.Pool).List(context.Background(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,44 +225,22 @@ func TestHealsAfterListenConnectionIsKilled(t *testing.T) {
 
 	// Kill the LISTEN connections of both replicas.
 	var killed int
-	err := a.pool.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-		WHERE datname = current_database() AND query = 'LISTEN `+catalog.Channel+`'`).Scan(&killed)
+	err := a.Pool.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND query = 'LISTEN `+httpapi.CatalogChannel+`'`).Scan(&killed)
 	if err != nil || killed != 2 {
 		t.Fatalf("terminated %d LISTEN connections, want 2 (err %v)", killed, err)
 	}
 	// Whether B has noticed yet or not, a change shows within the bound:
 	// by notification once it listens again, by its short TTL until then.
 	p := a.create("Lamp", 1)
-	took := waitFor(t, visibleWithin, "B lists a product created after the kill", func() bool { _, ok := b.find(p.ID); return ok })
+	took := shoptest.Eventually(t, visibleWithin, "B lists a product created after the kill", func() bool { _, ok := b.find(p.ID); return ok })
 	t.Logf("visible on B after %v", took)
 
-	waitFor(t, visibleWithin, "B listens again", b.catalog.Listening)
+	shoptest.Eventually(t, visibleWithin, "B listens again", b.Catalog.Listening)
 	if status, _, _ := a.do("PATCH", "/api/admin/products/"+p.ID, map[string]any{"name": "Desk lamp"}); status != 200 {
 		t.Fatal("patch failed")
 	}
-	waitFor(t, visibleWithin, "B shows an edit after reconnecting", func() bool { got, _ := b.find(p.ID); return got.Name == "Desk lamp" })
-}
-
-func TestWithoutListenerTheTTLBoundsStaleness(t *testing.T) {
-	t.Parallel()
-	pool, _ := testdb.New(t)
-	// Never Run: no listener at all, only the fallback TTL.
-	cat := catalog.New(catalog.Config{Pool: pool, FallbackTTL: 200 * time.Millisecond})
-	ctx := context.Background()
-	page, err := cat.List(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Contains(page.Body, []byte(`"products":[]`)) {
-		t.Fatalf("empty shop: %s", page.Body)
-	}
-	if _, err := pool.Exec(ctx, `INSERT INTO products (name, unit_amount, currency) VALUES ('Pen', 100, 'usd')`); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, visibleWithin, "the new product after the TTL", func() bool {
-		page, err := cat.List(ctx)
-		return err == nil && bytes.Contains(page.Body, []byte(`"Pen"`))
-	})
+	shoptest.Eventually(t, visibleWithin, "B shows an edit after reconnecting", func() bool { got, _ := b.find(p.ID); return got.Name == "Desk lamp" })
 }
 
 func TestBurstOfChangesCoalesces(t *testing.T) {
@@ -373,15 +251,15 @@ func TestBurstOfChangesCoalesces(t *testing.T) {
 	p := a.create("Ticket", 1000)
 	ctx := context.Background()
 	start := time.Now()
-	before := rebuilds(t, a.reg)
+	before := a.Counter("stripeshop_catalog_rebuilds_total", nil)
 	// A flash sale: 200 reservations as fast as Postgres takes them.
-	orders := postgres.NewOrders(a.pool)
+	orders := postgres.NewOrders(a.Pool)
 	for range 200 {
 		if _, err := orders.Place(ctx, p.ID, 1, time.Now().Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, visibleWithin, "the final stock", func() bool {
+	shoptest.Eventually(t, visibleWithin, "the final stock", func() bool {
 		got, _ := a.find(p.ID)
 		return got.Stock != nil && *got.Stock == 800
 	})
@@ -389,37 +267,9 @@ func TestBurstOfChangesCoalesces(t *testing.T) {
 	// MinRebuildInterval, plus one running as the burst began and one for
 	// a read. How many that is depends on how fast the machine placed the
 	// orders; the spacing does not.
-	n, took := rebuilds(t, a.reg)-before, time.Since(start)
-	if most := float64(took/catalog.DefaultMinRebuildInterval) + 3; n > most {
-		t.Fatalf("%v rebuilds for 200 changes in %s: more than one per %s (at most %v)", n, took, catalog.DefaultMinRebuildInterval, most)
+	n, took := a.Counter("stripeshop_catalog_rebuilds_total", nil)-before, time.Since(start)
+	if most := float64(took/httpapi.DefaultMinRebuildInterval) + 3; n > most {
+		t.Fatalf("%v rebuilds for 200 changes in %s: more than one per %s (at most %v)", n, took, httpapi.DefaultMinRebuildInterval, most)
 	}
 	t.Logf("%v rebuilds for 200 changes in %s", n, took.Round(time.Millisecond))
-}
-
-func rebuilds(t *testing.T, reg *prometheus.Registry) float64 {
-	t.Helper()
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() == "stripeshop_catalog_rebuilds_total" {
-			var n float64
-			for _, m := range f.GetMetric() {
-				n += m.GetCounter().GetValue()
-			}
-			return n
-		}
-	}
-	return 0
-}
-
-func ExamplePage_ServeHTTP() {
-	page := catalog.Page{Body: []byte(`{"products":[]}` + "\n"), ETag: `"abc"`}
-	req := httptest.NewRequest("GET", "/api/products", nil)
-	req.Header.Set("If-None-Match", `"abc"`)
-	rec := httptest.NewRecorder()
-	page.ServeHTTP(rec, req)
-	fmt.Println(rec.Code, rec.Header().Get("ETag"), rec.Body.Len())
-	// Output: 304 "abc" 0
 }

@@ -1,17 +1,4 @@
-// Package catalog serves the public catalog (GET /api/products and
-// /api/products/{id}) from memory: the JSON of every answer is encoded once,
-// with its ETag, and rebuilt when a product changes. Changes reach every
-// replica through Postgres LISTEN/NOTIFY (migration 0002 notifies on every
-// insert, update and delete of products, stock reservations included).
-//
-// Staleness is bounded: a notification triggers a rebuild at once, or, under
-// a stream of them (a flash sale reserving stock on every request), at most
-// once per MinRebuildInterval. While the LISTEN connection is down the
-// catalog is rebuilt every FallbackTTL/2 and a read never serves one older
-// than FallbackTTL, so no replica shows old data for long whatever happens
-// to its connection. Edits made through this replica (Invalidate) are seen
-// by its very next read.
-package catalog
+package httpapi
 
 import (
 	"bytes"
@@ -19,7 +6,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -35,18 +21,18 @@ import (
 	"github.com/stripeshop/stripeshop/internal/shop"
 )
 
-// Channel is the notification channel of migration 0002.
-const Channel = "products_changed"
+// CatalogChannel is the notification channel of migration 0002.
+const CatalogChannel = "products_changed"
 
-// Defaults of Config.
+// Defaults of CacheConfig.
 const (
 	DefaultMinRebuildInterval = 100 * time.Millisecond
 	DefaultFallbackTTL        = 500 * time.Millisecond
 	DefaultMaxAge             = time.Minute
 )
 
-// Config configures a Catalog.
-type Config struct {
+// CacheConfig configures a CatalogCache.
+type CacheConfig struct {
 	Pool   *pgxpool.Pool
 	Logger *slog.Logger
 	// Registry receives the catalog's metrics; nil registers none.
@@ -65,12 +51,26 @@ type Config struct {
 	MaxReconnectBackoff time.Duration
 }
 
-// Catalog is the cached public catalog. Its zero value is not usable; make
-// one with New and run its listener with Run.
-type Catalog struct {
+// CatalogCache serves the public catalog (GET /api/products and
+// /api/products/{id}) from memory: the JSON of every answer is encoded once,
+// with its ETag, and rebuilt when a product changes. Changes reach every
+// replica through Postgres LISTEN/NOTIFY (migration 0002 notifies on every
+// insert, update and delete of products, stock reservations included).
+//
+// Staleness is bounded: a notification triggers a rebuild at once, or, under
+// a stream of them (a flash sale reserving stock on every request), at most
+// once per MinRebuildInterval. While the LISTEN connection is down the
+// catalog is rebuilt every FallbackTTL/2 and a read never serves one older
+// than FallbackTTL, so no replica shows old data for long whatever happens
+// to its connection. Edits made through this replica (Invalidate) are seen
+// by its very next read.
+//
+// Its zero value is not usable; make one with NewCatalogCache and run its
+// listener with Run.
+type CatalogCache struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger
-	cfg  Config
+	cfg  CacheConfig
 
 	snap      atomic.Pointer[snapshot]
 	listening atomic.Bool
@@ -82,10 +82,10 @@ type Catalog struct {
 	wake     chan struct{}
 	build    sync.Mutex // one rebuild at a time
 
-	metrics metrics
+	metrics cacheMetrics
 }
 
-type metrics struct {
+type cacheMetrics struct {
 	rebuilds      *prometheus.CounterVec
 	notifications prometheus.Counter
 	listening     prometheus.Gauge
@@ -94,12 +94,12 @@ type metrics struct {
 type snapshot struct {
 	gen     uint64
 	builtAt time.Time
-	list    Page
-	byID    map[string]Page
+	list    page
+	byID    map[string]page
 }
 
-// New returns the catalog over cfg.Pool; nothing is read until it is used.
-func New(cfg Config) *Catalog {
+// NewCatalogCache returns the cache over cfg.Pool; nothing is read until it is used.
+func NewCatalogCache(cfg CacheConfig) *CatalogCache {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -118,8 +118,8 @@ func New(cfg Config) *Catalog {
 	if cfg.MaxReconnectBackoff <= 0 {
 		cfg.MaxReconnectBackoff = 5 * time.Second
 	}
-	c := &Catalog{pool: cfg.Pool, log: cfg.Logger, cfg: cfg, wake: make(chan struct{}, 1)}
-	c.metrics = metrics{
+	c := &CatalogCache{pool: cfg.Pool, log: cfg.Logger, cfg: cfg, wake: make(chan struct{}, 1)}
+	c.metrics = cacheMetrics{
 		rebuilds: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "stripeshop_catalog_rebuilds_total",
 			Help: "Rebuilds of the cached public catalog, by outcome (ok, error).",
@@ -139,25 +139,25 @@ func New(cfg Config) *Catalog {
 	return c
 }
 
-// List returns the public product list, {"products": [...]}.
-func (c *Catalog) List(ctx context.Context) (Page, error) {
+// list returns the public product list, {"products": [...]}.
+func (c *CatalogCache) list(ctx context.Context) (page, error) {
 	s, err := c.current(ctx)
 	if err != nil {
-		return Page{}, err
+		return page{}, err
 	}
 	return s.list, nil
 }
 
-// Product returns one active product; not_found when it is unknown or
+// product returns one active product; not_found when it is unknown or
 // inactive. id must be lower-case, as the store returns ids.
-func (c *Catalog) Product(ctx context.Context, id string) (Page, error) {
+func (c *CatalogCache) product(ctx context.Context, id string) (page, error) {
 	s, err := c.current(ctx)
 	if err != nil {
-		return Page{}, err
+		return page{}, err
 	}
 	p, ok := s.byID[id]
 	if !ok {
-		return Page{}, shop.Errorf(shop.ErrNotFound, "product not found")
+		return page{}, shop.Errorf(shop.ErrNotFound, "product not found")
 	}
 	return p, nil
 }
@@ -165,7 +165,7 @@ func (c *Catalog) Product(ctx context.Context, id string) (Page, error) {
 // Invalidate tells the catalog that this replica changed a product: its
 // next read rebuilds first, so an admin sees their own edit at once. Other
 // replicas learn of it by notification. A nil Catalog ignores the call.
-func (c *Catalog) Invalidate() {
+func (c *CatalogCache) Invalidate() {
 	if c == nil {
 		return
 	}
@@ -174,14 +174,14 @@ func (c *Catalog) Invalidate() {
 }
 
 // Listening reports whether the LISTEN connection is up.
-func (c *Catalog) Listening() bool { return c.listening.Load() }
+func (c *CatalogCache) Listening() bool { return c.listening.Load() }
 
-func (c *Catalog) changed() {
+func (c *CatalogCache) changed() {
 	c.seen.Add(1)
 	c.poke()
 }
 
-func (c *Catalog) poke() {
+func (c *CatalogCache) poke() {
 	select {
 	case c.wake <- struct{}{}:
 	default:
@@ -190,7 +190,7 @@ func (c *Catalog) poke() {
 
 // current returns a snapshot fresh enough to serve, rebuilding it first
 // when it is not.
-func (c *Catalog) current(ctx context.Context) (*snapshot, error) {
+func (c *CatalogCache) current(ctx context.Context) (*snapshot, error) {
 	if s := c.snap.Load(); c.usable(s) {
 		return s, nil
 	}
@@ -200,7 +200,7 @@ func (c *Catalog) current(ctx context.Context) (*snapshot, error) {
 // usable reports whether s may be served: it exists, covers every change
 // made through this replica, and is young enough when no notification
 // would tell us it is not.
-func (c *Catalog) usable(s *snapshot) bool {
+func (c *CatalogCache) usable(s *snapshot) bool {
 	if s == nil || s.gen < c.mustSync.Load() {
 		return false
 	}
@@ -209,7 +209,7 @@ func (c *Catalog) usable(s *snapshot) bool {
 
 // rebuild reads the catalog and swaps in a new snapshot. When onlyIfStale,
 // a caller that waited for another rebuild takes that one's result.
-func (c *Catalog) rebuild(ctx context.Context, onlyIfStale bool) (*snapshot, error) {
+func (c *CatalogCache) rebuild(ctx context.Context, onlyIfStale bool) (*snapshot, error) {
 	c.build.Lock()
 	defer c.build.Unlock()
 	if s := c.snap.Load(); onlyIfStale && c.usable(s) {
@@ -235,31 +235,30 @@ func (c *Catalog) rebuild(ctx context.Context, onlyIfStale bool) (*snapshot, err
 	return s, nil
 }
 
-// encodeSnapshot encodes the answers exactly as httpapi's encode does
-// (json.Encoder: HTML-safe, with a trailing newline), so a cached answer
-// is byte for byte the one the handler would write.
+// encodeSnapshot encodes the answers with writeJSON, as every handler does,
+// so a cached answer is byte for byte the one a handler would write.
 func encodeSnapshot(products []shop.Product) (*snapshot, error) {
-	s := &snapshot{byID: make(map[string]Page, len(products))}
+	s := &snapshot{byID: make(map[string]page, len(products))}
 	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestCompression)
-	list, err := encodePage(map[string]any{"products": products}, zw)
+	list, err := encodePage(productList(products), zw)
 	if err != nil {
 		return nil, err
 	}
 	s.list = list
 	for _, p := range products {
-		page, err := encodePage(p, zw)
+		pg, err := encodePage(p, zw)
 		if err != nil {
 			return nil, err
 		}
-		s.byID[p.ID] = page
+		s.byID[p.ID] = pg
 	}
 	return s, nil
 }
 
-func encodePage(v any, zw *gzip.Writer) (Page, error) {
+func encodePage(v any, zw *gzip.Writer) (page, error) {
 	var b bytes.Buffer
-	if err := json.NewEncoder(&b).Encode(v); err != nil {
-		return Page{}, fmt.Errorf("encode catalog: %w", err)
+	if err := writeJSON(&b, v); err != nil {
+		return page{}, fmt.Errorf("encode catalog: %w", err)
 	}
 	sum := sha256.Sum256(b.Bytes())
 	return newPage(b.Bytes(), `"`+base64.RawURLEncoding.EncodeToString(sum[:18])+`"`, zw), nil
@@ -268,7 +267,7 @@ func encodePage(v any, zw *gzip.Writer) (Page, error) {
 // Run keeps the catalog up to date until ctx ends: it listens for product
 // changes on a dedicated connection (reconnecting with backoff when it
 // drops) and rebuilds the snapshot when they come.
-func (c *Catalog) Run(ctx context.Context) {
+func (c *CatalogCache) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -282,7 +281,7 @@ func (c *Catalog) Run(ctx context.Context) {
 // refresh rebuilds the snapshot when a change was announced (no sooner than
 // MinRebuildInterval after the last rebuild), every FallbackTTL/2 while the
 // listener is down, and every MaxAge regardless.
-func (c *Catalog) refresh(ctx context.Context) {
+func (c *CatalogCache) refresh(ctx context.Context) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -327,7 +326,7 @@ func (c *Catalog) refresh(ctx context.Context) {
 // listen holds the LISTEN connection, reconnecting with backoff: the wait
 // starts over after a connection that worked and doubles after each that
 // did not.
-func (c *Catalog) listen(ctx context.Context) {
+func (c *CatalogCache) listen(ctx context.Context) {
 	backoff := c.cfg.ReconnectBackoff
 	for ctx.Err() == nil {
 		connected, err := c.listenOnce(ctx)
@@ -352,18 +351,18 @@ func (c *Catalog) listen(ctx context.Context) {
 
 // listenOnce connects, listens and waits for notifications until the
 // connection fails; connected reports whether it got as far as listening.
-func (c *Catalog) listenOnce(ctx context.Context) (connected bool, err error) {
+func (c *CatalogCache) listenOnce(ctx context.Context) (connected bool, err error) {
 	conn, err := pgx.ConnectConfig(ctx, c.pool.Config().ConnConfig.Copy())
 	if err != nil {
 		return false, err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+CatalogChannel); err != nil {
 		return false, err
 	}
 	c.setListening(true)
 	defer c.setListening(false)
-	c.log.Info("catalog listening for product changes", "channel", Channel)
+	c.log.Info("catalog listening for product changes", "channel", CatalogChannel)
 	// Whatever changed while nobody listened is in the database: rebuild.
 	c.changed()
 	for {
@@ -391,7 +390,7 @@ func (c *Catalog) listenOnce(ctx context.Context) (connected bool, err error) {
 	}
 }
 
-func (c *Catalog) setListening(on bool) {
+func (c *CatalogCache) setListening(on bool) {
 	c.listening.Store(on)
 	if on {
 		c.metrics.listening.Set(1)

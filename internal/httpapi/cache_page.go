@@ -1,4 +1,4 @@
-package catalog
+package httpapi
 
 import (
 	"bytes"
@@ -8,10 +8,10 @@ import (
 	"strings"
 )
 
-// Page is one pre-encoded answer, with its gzip-compressed twin for the
+// page is one pre-encoded answer, with its gzip-compressed twin for the
 // clients that accept it (every browser): the JSON of a catalog shrinks
 // about tenfold, and both sides of the connection do that much less work.
-type Page struct {
+type page struct {
 	Body     []byte
 	ETag     string
 	Gzip     []byte
@@ -23,8 +23,8 @@ const minGzip = 1024
 
 // newPage compresses body once, at rebuild time, with zw (reused across
 // the pages of a snapshot: a gzip writer is large).
-func newPage(body []byte, etag string, zw *gzip.Writer) Page {
-	p := Page{Body: body, ETag: etag}
+func newPage(body []byte, etag string, zw *gzip.Writer) page {
+	p := page{Body: body, ETag: etag}
 	if len(body) < minGzip {
 		return p
 	}
@@ -42,7 +42,7 @@ func newPage(body []byte, etag string, zw *gzip.Writer) Page {
 // 304 Not Modified when the request's If-None-Match names its ETag.
 // Clients may keep a copy but must revalidate it (no-cache): stock changes
 // with every sale.
-func (p Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (p page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	body, etag := p.Body, p.ETag
 	if p.Gzip != nil {

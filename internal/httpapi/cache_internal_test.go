@@ -1,8 +1,11 @@
-package catalog
+package httpapi
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/stripeshop/stripeshop/internal/testdb"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -39,7 +42,7 @@ func BenchmarkEncodeProductList(b *testing.B) {
 	products := benchProducts(50)
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := json.NewEncoder(io.Discard).Encode(map[string]any{"products": products}); err != nil {
+		if err := writeJSON(io.Discard, productList(products)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -99,5 +102,34 @@ func BenchmarkServeCachedList(b *testing.B) {
 				s.list.ServeHTTP(w, r)
 			}
 		})
+	}
+}
+
+func TestWithoutListenerTheTTLBoundsStaleness(t *testing.T) {
+	t.Parallel()
+	pool, _ := testdb.New(t)
+	// Never Run: no listener at all, only the fallback TTL.
+	cat := NewCatalogCache(CacheConfig{Pool: pool, FallbackTTL: 200 * time.Millisecond})
+	ctx := context.Background()
+	pg, err := cat.list(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(pg.Body, []byte(`"products":[]`)) {
+		t.Fatalf("empty shop: %s", pg.Body)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO products (name, unit_amount, currency) VALUES ('Pen', 100, 'usd')`); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Second)
+	for {
+		pg, err := cat.list(ctx)
+		if err == nil && bytes.Contains(pg.Body, []byte(`"Pen"`)) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the new product is not listed a second after the TTL")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

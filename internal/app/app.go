@@ -1,0 +1,165 @@
+// Package app builds the shop from its configuration: the one wiring of the
+// database, the workflow, admin auth, the catalog cache and the HTTP
+// handler. `stripeshop serve` runs it; every test that needs a shop starts
+// it through internal/shoptest.
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/stripeshop/stripeshop/internal/auth"
+	"github.com/stripeshop/stripeshop/internal/checkout"
+	"github.com/stripeshop/stripeshop/internal/config"
+	"github.com/stripeshop/stripeshop/internal/httpapi"
+	"github.com/stripeshop/stripeshop/internal/payments"
+	"github.com/stripeshop/stripeshop/internal/postgres"
+	"github.com/stripeshop/stripeshop/web"
+)
+
+// Options are what a test may change beyond the configuration; the zero
+// value is production's.
+type Options struct {
+	// LogOutput receives the log (default os.Stderr), in cfg's level and format.
+	LogOutput io.Writer
+	// Web is the built React app (default web.Dist()).
+	Web fs.FS
+	// Now is the workflow's clock (session expiry, the reconciler); webhook
+	// signatures are always checked against the wall clock.
+	Now func() time.Time
+	// BcryptCost of admin passwords (default auth's).
+	BcryptCost int
+	// SessionLifetime bounds an admin session, idle or not (default auth's).
+	SessionLifetime time.Duration
+	// StripeTimeout bounds one HTTP attempt at Stripe (default 10s);
+	// StripeRetries is how often stripe-go retries one (default 2, negative
+	// for none); CheckoutWait bounds a Stripe call a customer waits for,
+	// retries included (default checkout's).
+	StripeTimeout time.Duration
+	StripeRetries int64
+	CheckoutWait  time.Duration
+}
+
+// App is one running shop.
+type App struct {
+	Handler  http.Handler
+	Logger   *slog.Logger
+	Pool     *pgxpool.Pool
+	Checkout *checkout.Service
+	Auth     *auth.Service
+	Catalog  *httpapi.CatalogCache
+	Registry *prometheus.Registry
+
+	reconcileEvery time.Duration
+}
+
+// New connects to cfg.DatabaseURL, applies the migrations, creates the
+// first admin when cfg names one, and builds the handler. Run starts the
+// background loops; Close releases the database.
+func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
+	if o.LogOutput == nil {
+		o.LogOutput = os.Stderr
+	}
+	if o.Web == nil {
+		o.Web = web.Dist()
+	}
+	if o.StripeTimeout == 0 {
+		o.StripeTimeout = 10 * time.Second
+	}
+	switch {
+	case o.StripeRetries == 0:
+		o.StripeRetries = 2
+	case o.StripeRetries < 0:
+		o.StripeRetries = 0
+	}
+	log := newLogger(cfg, o.LogOutput)
+
+	pool, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := postgres.MigrateUp(pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	authSvc := auth.New(auth.Config{Pool: pool, SecureCookie: cfg.SecureCookies(), BcryptCost: o.BcryptCost,
+		Lifetime: o.SessionLifetime, IdleTimeout: o.SessionLifetime, Logger: log})
+	a := &App{Logger: log, Pool: pool, Auth: authSvc, Registry: prometheus.NewRegistry(), reconcileEvery: cfg.ReconcileInterval}
+	if cfg.AdminEmail != "" {
+		created, err := authSvc.EnsureFirstAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword)
+		if err != nil {
+			a.Close()
+			return nil, fmt.Errorf("create the first admin: %w", err)
+		}
+		if created {
+			log.Info("first admin created from ADMIN_EMAIL", "email", cfg.AdminEmail)
+		}
+	}
+
+	a.Checkout = checkout.New(checkout.Config{
+		Pool: pool,
+		Payments: payments.New(payments.Config{
+			SecretKey: cfg.StripeSecretKey, APIURL: cfg.StripeAPIURL,
+			Timeout: o.StripeTimeout, MaxNetworkRetries: o.StripeRetries, Logger: log,
+		}),
+		Logger:         log,
+		Metrics:        checkout.NewMetrics(a.Registry),
+		AppURL:         cfg.AppURL,
+		StripeTimeout:  o.CheckoutWait,
+		Now:            o.Now,
+		WebhookSecrets: cfg.StripeWebhookSecret,
+		ReconcileAge:   cfg.ReconcileMinAge,
+		// CHECKOUT_MAX_UNITS_PER_CLIENT
+		MaxUnitsPerClient: cfg.CheckoutMaxUnitsPerClient,
+	})
+	a.Catalog = httpapi.NewCatalogCache(httpapi.CacheConfig{Pool: pool, Logger: log, Registry: a.Registry})
+	if cfg.Profiling {
+		log.Warn("STRIPESHOP_PPROF=1: profiling endpoints are served under /debug/pprof")
+	}
+	a.Handler = httpapi.NewServer(httpapi.Deps{
+		Logger: log, Pool: pool, Checkout: a.Checkout, Auth: authSvc, Registry: a.Registry,
+		Catalog: a.Catalog, Web: o.Web,
+		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins,
+		CheckoutRateLimit: cfg.CheckoutRateLimit,
+		Profiling:         cfg.Profiling,
+	})
+	return a, nil
+}
+
+// Run keeps the shop's background loops going until ctx ends: the
+// reconciler and the catalog cache's listener.
+func (a *App) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); a.Checkout.RunReconciler(ctx, a.reconcileEvery) }()
+	go func() { defer wg.Done(); a.Catalog.Run(ctx) }()
+	wg.Wait()
+}
+
+// Close stops the session sweeper and closes the pool; call it after Run
+// has returned and the HTTP server has shut down.
+func (a *App) Close() {
+	a.Auth.Close()
+	a.Pool.Close()
+}
+
+// newLogger is the shop's logger: cfg's level and format (JSON or text) on w.
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
