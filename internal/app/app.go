@@ -119,6 +119,8 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Now:            o.Now,
 		WebhookSecrets: cfg.StripeWebhookSecret,
 		ReconcileAge:   cfg.ReconcileMinAge,
+		// CHECKOUT_MAX_UNITS_PER_CLIENT
+		MaxUnitsPerClient: cfg.CheckoutMaxUnitsPerClient,
 	})
 	a.Catalog = httpapi.NewCatalogCache(httpapi.CacheConfig{Pool: pool, Logger: log, Registry: a.Registry})
 	if cfg.Profiling {

@@ -2,9 +2,10 @@ package auth
 
 import (
 	"math"
-	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/stripeshop/stripeshop/internal/clientip"
 )
 
 // The login limits. A correct password is never refused for failures that
@@ -117,7 +118,7 @@ func (l *limiter) admit(client, account string) (attempt, int, bool) {
 	defer l.mu.Unlock()
 	now := l.now()
 	l.prune(now)
-	client = clientKey(client)
+	client = clientip.Key(client)
 	c := get(l.clients, client)
 	if wait, ok := c.take(now, clientLimit); !ok {
 		return attempt{}, seconds(wait), false
@@ -157,20 +158,6 @@ func (l *limiter) failed(a attempt) {
 }
 
 func seconds(d time.Duration) int { return max(1, int(math.Ceil(d.Seconds()))) }
-
-// clientKey groups an IPv6 client by its /64, the block one host usually
-// holds, so that rotating addresses within it does not escape the limit.
-func clientKey(ip string) string {
-	addr, err := netip.ParseAddr(ip)
-	if err != nil || addr.Is4() || addr.Is4In6() {
-		return ip
-	}
-	prefix, err := addr.Prefix(64)
-	if err != nil {
-		return ip
-	}
-	return prefix.String()
-}
 
 func get[K comparable](m map[K]*bucket, key K) *bucket {
 	b := m[key]

@@ -40,6 +40,9 @@ type Config struct {
 	// SignatureNow is the clock signatures are checked against: Stripe's,
 	// the wall clock, even when a test moves Now.
 	SignatureNow func() time.Time
+	// MaxUnitsPerClient is the most units one client may hold in open
+	// (pending or processing) orders at once; 0 is no cap.
+	MaxUnitsPerClient int64
 }
 
 // Service runs the workflow.
@@ -54,7 +57,8 @@ type Service struct {
 	secrets []string
 	sigNow  func() time.Time
 
-	reconcileAge time.Duration
+	reconcileAge      time.Duration
+	maxUnitsPerClient int64
 }
 
 // DefaultReconcileAge leaves the webhook a minute to arrive, and settles an
@@ -84,7 +88,7 @@ func New(cfg Config) *Service {
 	}
 	return &Service{pool: cfg.Pool, pay: cfg.Payments, log: cfg.Logger, metrics: cfg.Metrics,
 		appURL: cfg.AppURL, timeout: cfg.StripeTimeout, now: cfg.Now, reconcileAge: cfg.ReconcileAge,
-		secrets: cfg.WebhookSecrets, sigNow: cfg.SignatureNow}
+		secrets: cfg.WebhookSecrets, sigNow: cfg.SignatureNow, maxUnitsPerClient: cfg.MaxUnitsPerClient}
 }
 
 // Started is what the browser needs to go and pay.
@@ -94,10 +98,13 @@ type Started struct {
 	CheckoutURL string `json:"checkout_url"`
 }
 
-// Start reserves qty units of a product and opens its Checkout Session. The
-// price comes from our database. When Stripe fails, the reservation is
-// released and the order expired before the error returns: nothing stays held.
-func (s *Service) Start(ctx context.Context, productID string, qty int64) (Started, error) {
+// Start reserves qty units of a product for a client (clientip.Key; ""
+// for none) and opens its Checkout Session. The price comes from our
+// database. The client may hold at most MaxUnitsPerClient units in open
+// orders, this one included, and one order at most the product's
+// max_per_order. When Stripe fails, the reservation is released and the
+// order expired before the error returns: nothing stays held.
+func (s *Service) Start(ctx context.Context, productID string, qty int64, clientKey string) (Started, error) {
 	if qty < shop.MinQuantity || qty > shop.MaxQuantity {
 		return Started{}, shop.Invalid(map[string]string{"quantity": "must be between 1 and 100"})
 	}
@@ -105,7 +112,8 @@ func (s *Service) Start(ctx context.Context, productID string, qty int64) (Start
 	if !ok {
 		return Started{}, shop.Errorf(shop.ErrNotFound, "product not found")
 	}
-	order, err := postgres.NewOrders(s.pool).Place(ctx, productID, qty, s.now().Add(SessionLifetime).Truncate(time.Second))
+	buyer := postgres.Buyer{ClientKey: clientKey, MaxUnits: s.maxUnitsPerClient}
+	order, err := postgres.NewOrders(s.pool).PlaceFor(ctx, buyer, productID, qty, s.now().Add(SessionLifetime).Truncate(time.Second))
 	if err != nil {
 		return Started{}, err
 	}

@@ -33,6 +33,9 @@ type Config struct {
 	CORSOrigins     []string
 	// CheckoutRateLimit is checkouts and cancels a minute per client; 0 is off.
 	CheckoutRateLimit int
+	// CheckoutMaxUnitsPerClient is the most units one client may hold in
+	// open (pending or processing) orders at once; 0 is off.
+	CheckoutMaxUnitsPerClient int64
 	// Profiling serves net/http/pprof under /debug/pprof (STRIPESHOP_PPROF=1):
 	// for load tests on a private address only.
 	Profiling bool
@@ -50,7 +53,7 @@ var Variables = []string{
 	"DATABASE_URL", "HTTP_ADDR", "APP_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
 	"STRIPE_API_URL", "ADMIN_EMAIL", "ADMIN_PASSWORD", "RECONCILE_INTERVAL", "RECONCILE_MIN_AGE", "LOG_LEVEL",
 	"LOG_FORMAT", "TRUSTED_PROXIES", "CORS_ORIGINS", "CHECKOUT_RATE_LIMIT",
-	"STRIPESHOP_PPROF",
+	"CHECKOUT_MAX_UNITS_PER_CLIENT", "STRIPESHOP_PPROF",
 }
 
 // Error names the one setting that stops start-up.
@@ -135,6 +138,11 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, &Error{"CHECKOUT_RATE_LIMIT", "must be a number of checkouts a minute per client (0 turns the limit off)"}
 	}
 	c.CheckoutRateLimit = n
+	units, err := strconv.ParseInt(get("CHECKOUT_MAX_UNITS_PER_CLIENT", "20"), 10, 64)
+	if err != nil || units < 0 || units > 1_000_000 {
+		return c, &Error{"CHECKOUT_MAX_UNITS_PER_CLIENT", "must be the most units one client may hold in unpaid checkouts at once (0 turns the cap off)"}
+	}
+	c.CheckoutMaxUnitsPerClient = units
 	switch getenv("STRIPESHOP_PPROF") {
 	case "", "0":
 	case "1":

@@ -16,7 +16,8 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.DatabaseURL != config.DefaultDatabaseURL || c.HTTPAddr != ":8080" || c.AppURL != "http://localhost:8080" ||
-		c.ReconcileInterval != time.Minute || c.ReconcileMinAge != time.Minute || c.SecureCookies() {
+		c.ReconcileInterval != time.Minute || c.ReconcileMinAge != time.Minute || c.SecureCookies() ||
+		c.CheckoutMaxUnitsPerClient != 20 {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if err := c.RequireStripe(); err == nil {
@@ -27,20 +28,21 @@ func TestDefaults(t *testing.T) {
 func TestEachBadSettingIsNamed(t *testing.T) {
 	good := map[string]string{"STRIPE_SECRET_KEY": "sk_test_1", "STRIPE_WEBHOOK_SECRET": "whsec_1"}
 	cases := map[string]string{
-		"DATABASE_URL":          "mysql://x",
-		"HTTP_ADDR":             "8080",
-		"APP_URL":               "shop.example.com",
-		"STRIPE_SECRET_KEY":     "pk_test_1",
-		"STRIPE_WEBHOOK_SECRET": "secret",
-		"STRIPE_API_URL":        "localhost:12111",
-		"RECONCILE_INTERVAL":    "often",
-		"RECONCILE_MIN_AGE":     "1s",
-		"LOG_LEVEL":             "loud",
-		"LOG_FORMAT":            "xml",
-		"TRUSTED_PROXIES":       "10.0.0.0/99",
-		"CORS_ORIGINS":          "example.com",
-		"CHECKOUT_RATE_LIMIT":   "lots",
-		"ADMIN_PASSWORD":        "short",
+		"DATABASE_URL":                  "mysql://x",
+		"HTTP_ADDR":                     "8080",
+		"APP_URL":                       "shop.example.com",
+		"STRIPE_SECRET_KEY":             "pk_test_1",
+		"STRIPE_WEBHOOK_SECRET":         "secret",
+		"STRIPE_API_URL":                "localhost:12111",
+		"RECONCILE_INTERVAL":            "often",
+		"RECONCILE_MIN_AGE":             "1s",
+		"LOG_LEVEL":                     "loud",
+		"LOG_FORMAT":                    "xml",
+		"TRUSTED_PROXIES":               "10.0.0.0/99",
+		"CORS_ORIGINS":                  "example.com",
+		"CHECKOUT_RATE_LIMIT":           "lots",
+		"CHECKOUT_MAX_UNITS_PER_CLIENT": "-1",
+		"ADMIN_PASSWORD":                "short",
 	}
 	for name, value := range cases {
 		kv := map[string]string{name: value}

@@ -138,3 +138,28 @@ func sessionCookie(c *client, e *env) string {
 	}
 	return ""
 }
+
+// No admin answer may be kept by a cache, whoever asks and whatever the
+// outcome: they carry orders, customers' e-mails and CSRF tokens.
+func TestEveryAdminAnswerIsNoStore(t *testing.T) {
+	e := newEnv(t)
+	a := e.admin()
+	check := func(who string, c *client, method, path string, body any) {
+		t.Helper()
+		r := c.Do(method, path, body)
+		if cc := r.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {
+			t.Errorf("%s %s (%s) = %d with Cache-Control %q, want no-store", method, path, who, r.Status, cc)
+		}
+	}
+	for _, r := range adminRoutes(t, e.Handler) {
+		check("no session", e.client(), r[0], concrete(r[1]), "{}")
+		if r[1] != "/api/admin/logout" {
+			check("admin", a, r[0], concrete(r[1]), "{}")
+		}
+	}
+	check("admin", a, "GET", "/api/admin/orders?limit=0", nil)     // 400
+	check("admin", a, "PUT", "/api/admin/products", "{}")          // 405
+	check("no session", e.client(), "GET", "/api/admin/nope", nil) // 404
+	check("wrong login", e.client(), "POST", "/api/admin/login", map[string]string{"email": adminEmail, "password": "wrong"})
+	check("admin", a, "POST", "/api/admin/logout", nil)
+}

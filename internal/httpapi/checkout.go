@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/stripeshop/stripeshop/internal/checkout"
+	"github.com/stripeshop/stripeshop/internal/clientip"
 	"github.com/stripeshop/stripeshop/internal/shop"
 )
 
@@ -28,7 +29,7 @@ func handleStartCheckout(svc *checkout.Service) http.Handler {
 		if body.Quantity != nil {
 			qty = *body.Quantity
 		}
-		started, err := svc.Start(r.Context(), body.ProductID, qty)
+		started, err := svc.Start(r.Context(), body.ProductID, qty, clientip.Key(clientIP(r)))
 		if err != nil {
 			return err
 		}
@@ -59,6 +60,16 @@ type cancelBody struct {
 	OrderID string `json:"order_id"`
 }
 
+// cancelled is all the cancel page needs to say what became of the order.
+// Whoever has the cancel link holds the order id, so nothing more is told:
+// not the customer's e-mail, not the session id that reads the order.
+type cancelled struct {
+	OrderID     string      `json:"order_id"`
+	Status      shop.Status `json:"status"`
+	ProductID   string      `json:"product_id"`
+	ProductName string      `json:"product_name"`
+}
+
 // handleCancelCheckout is called by the cancel page: the customer came back
 // from Stripe without paying, so the reservation is given up now.
 func handleCancelCheckout(svc *checkout.Service) http.Handler {
@@ -74,8 +85,9 @@ func handleCancelCheckout(svc *checkout.Service) http.Handler {
 		if err != nil {
 			return err
 		}
-		logger(r).Info("checkout cancelled by the customer", "order_id", o.ID, "status", o.Status)
-		return encode(w, http.StatusOK, o.Public())
+		// The order id is the key to this route: kept out of info logs.
+		logger(r).Debug("checkout cancelled by the customer", "order_id", o.ID, "status", o.Status)
+		return encode(w, http.StatusOK, cancelled{OrderID: o.ID, Status: o.Status, ProductID: o.ProductID, ProductName: o.ProductName})
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -44,9 +45,9 @@ func productList(products []shop.Product) any { return map[string]any{"products"
 
 // decode reads one JSON value of at most limit bytes into a T. Unknown
 // fields, wrong types and trailing data are
-// invalid; an oversized body is too_large. The Content-Type is not
-// checked: clients such as curl -d send a form type with a JSON body, and
-// admin mutations are guarded by the CSRF token, not by the type.
+// invalid; an oversized body is too_large. The Content-Type is checked by
+// requireJSON on the public routes only: admin mutations are guarded by
+// the CSRF token, and clients such as curl -d send a form type with JSON.
 func decode[T any](w http.ResponseWriter, r *http.Request, limit int64) (T, error) {
 	var v T
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
@@ -70,17 +71,17 @@ func jsonError(err error) error {
 		mbe    *http.MaxBytesError
 		syntax *json.SyntaxError
 		typ    *json.UnmarshalTypeError
-		fe     *fieldError
 	)
 	switch {
 	case errors.As(err, &mbe):
 		return shop.Errorf(errTooLarge, "the body is larger than %d bytes", mbe.Limit)
-	case errors.As(err, &fe):
-		return shop.Invalid(map[string]string{fe.field: fe.msg})
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
 			return shop.Errorf(shop.ErrInvalid, "the body must be a JSON object")
+		}
+		if typ.Type == reflect.TypeFor[optionalInt]() {
+			return shop.Invalid(map[string]string{field: "must be an integer or null"})
 		}
 		return shop.Invalid(map[string]string{field: "must be " + describe(typ.Type.String())})
 	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
@@ -106,15 +107,11 @@ func describe(goType string) string {
 	return "of another type"
 }
 
-// fieldError lets a custom decoder name the field at fault.
-type fieldError struct{ field, msg string }
-
-func (e *fieldError) Error() string { return e.field + " " + e.msg }
-
 // Error codes that only HTTP gives rise to, beside the domain's in shop.
 const (
-	errMethodNotAllowed = "method_not_allowed"
-	errTooLarge         = "too_large"
+	errMethodNotAllowed     = "method_not_allowed"
+	errTooLarge             = "too_large"
+	errUnsupportedMediaType = "unsupported_media_type"
 )
 
 // statusOf is the one map from error code to HTTP status.
@@ -126,6 +123,7 @@ var statusOf = map[string]int{
 	errMethodNotAllowed:     http.StatusMethodNotAllowed,
 	shop.ErrConflict:        http.StatusConflict,
 	errTooLarge:             http.StatusRequestEntityTooLarge,
+	errUnsupportedMediaType: http.StatusUnsupportedMediaType,
 	shop.ErrRateLimited:     http.StatusTooManyRequests,
 	shop.ErrPaymentProvider: http.StatusBadGateway,
 	shop.ErrUnavailable:     http.StatusServiceUnavailable,
@@ -180,7 +178,8 @@ func (o *optionalInt) UnmarshalJSON(b []byte) error {
 	}
 	var v int64
 	if err := json.Unmarshal(b, &v); err != nil {
-		return &fieldError{"stock", "must be an integer or null"}
+		// The decoder fills in the field's name (jsonError words it).
+		return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[optionalInt]()}
 	}
 	o.Value = &v
 	return nil

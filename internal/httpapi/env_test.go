@@ -51,6 +51,10 @@ func newEnv(t *testing.T, o ...shoptest.Options) *env {
 
 func (e *env) client() *client { return e.Client(e.t) }
 
+// from names addr as the client in X-Forwarded-For, as a proxy does: for
+// Do, on a shop that trusts the tests' address (TrustedProxies "127.0.0.1").
+func from(addr string) []string { return []string{"X-Forwarded-For", addr} }
+
 // admin is the signed-in admin's browser, signed in once per env.
 func (e *env) admin() *client {
 	e.adminOnce.Do(func() { e.adminClient = e.Login(e.t) })

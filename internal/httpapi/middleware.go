@@ -2,12 +2,16 @@ package httpapi
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -15,6 +19,7 @@ import (
 	"github.com/go-chi/httprate"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/stripeshop/stripeshop/internal/clientip"
 	"github.com/stripeshop/stripeshop/internal/shop"
 )
 
@@ -62,13 +67,20 @@ func (c clientIPs) isTrusted(ip net.IP) bool {
 	return false
 }
 
-func (c clientIPs) of(r *http.Request) string {
+// peer is the address the connection comes from, and whether it is a
+// trusted proxy.
+func (c clientIPs) peer(r *http.Request) (host string, trusted bool) {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
 	ip := net.ParseIP(host)
-	if ip == nil || !c.isTrusted(ip) {
+	return host, ip != nil && c.isTrusted(ip)
+}
+
+func (c clientIPs) of(r *http.Request) string {
+	host, trusted := c.peer(r)
+	if !trusted {
 		return host
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
@@ -82,6 +94,68 @@ func (c clientIPs) of(r *http.Request) string {
 		}
 	}
 	return host
+}
+
+// requestID names each request for the logs: the X-Request-Id a trusted
+// proxy sends (nginx's, so its log and ours join), else one made here. A
+// client's own X-Request-Id is not believed: it could pass itself off as
+// another request in the logs, or fill them with whatever it likes.
+func requestID(ips clientIPs) func(http.Handler) http.Handler {
+	var prefix [6]byte
+	_, _ = rand.Read(prefix[:])
+	var seq atomic.Uint64
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			id := r.Header.Get(middleware.RequestIDHeader)
+			if _, trusted := ips.peer(r); !trusted || !plausibleRequestID(id) {
+				id = hex.EncodeToString(prefix[:]) + "-" + strconv.FormatUint(seq.Add(1), 10)
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), middleware.RequestIDKey, id)))
+		})
+	}
+}
+
+// plausibleRequestID accepts what proxies send (hex, UUIDs, base64) and
+// nothing that could break a log line.
+func plausibleRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, c := range []byte(id) {
+		if c <= ' ' || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// requireJSON refuses a body that does not say it is JSON. A browser sends
+// a text/plain, form or multipart POST from any web page without asking
+// (no CORS preflight), so a public route that took such bodies would let
+// any page make its visitors' browsers reserve stock; application/json
+// from another origin needs a preflight, which the server does not grant.
+func requireJSON(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || mt != "application/json" || !utf8Charset(params["charset"]) {
+			writeError(w, r, shop.Errorf(errUnsupportedMediaType, "the body must be JSON, sent as Content-Type: application/json"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func utf8Charset(cs string) bool {
+	return cs == "" || strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "utf8")
+}
+
+// noStore keeps every answer it wraps, errors included, out of caches:
+// admin answers carry orders, customers' e-mails and CSRF tokens.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
 }
 
 type clientIPKey struct{}
@@ -125,14 +199,14 @@ func observe(base *slog.Logger, ips clientIPs, latency *prometheus.HistogramVec)
 	}
 }
 
-// limitPerClient allows perMinute requests a minute from each client
-// address (as clientIPs decides it) to the routes it wraps; 0 turns it off.
+// limitPerClient allows perMinute requests a minute from each client (as
+// clientIPs and clientip.Key decide it) to the routes it wraps; 0 turns it off.
 func limitPerClient(name string, perMinute int) func(http.Handler) http.Handler {
 	if perMinute <= 0 {
 		return func(next http.Handler) http.Handler { return next }
 	}
 	return httprate.LimitBy(perMinute, time.Minute,
-		func(r *http.Request) (string, error) { return name + ":" + clientIP(r), nil },
+		func(r *http.Request) (string, error) { return name + ":" + clientip.Key(clientIP(r)), nil },
 		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 			// httprate has set Retry-After already.
 			writeError(w, r, shop.Errorf(shop.ErrRateLimited, "too many requests; try again in a minute"))

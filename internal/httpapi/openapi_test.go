@@ -256,7 +256,7 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 	sameSet("OrderStatus", schemas["OrderStatus"].Enum, statuses)
 	sameSet("ErrorCode", schemas["ErrorCode"].Enum, []string{
 		shop.ErrInvalid, shop.ErrUnauthorized, shop.ErrForbidden, shop.ErrNotFound, "method_not_allowed",
-		shop.ErrConflict, "too_large", shop.ErrRateLimited, shop.ErrPaymentProvider, shop.ErrUnavailable,
+		shop.ErrConflict, "too_large", "unsupported_media_type", shop.ErrRateLimited, shop.ErrPaymentProvider, shop.ErrUnavailable,
 		shop.ErrInternal,
 	})
 }

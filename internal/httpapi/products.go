@@ -19,12 +19,14 @@ type productBody struct {
 	Currency    *string     `json:"currency"`
 	ImageURL    *string     `json:"image_url"`
 	Stock       optionalInt `json:"stock"`
+	MaxPerOrder optionalInt `json:"max_per_order"`
 	Active      *bool       `json:"active"`
 }
 
 func (b productBody) patch() shop.ProductPatch {
 	p := shop.ProductPatch{Name: b.Name, Description: b.Description, UnitAmount: b.UnitAmount,
-		ImageURL: b.ImageURL, SetStock: b.Stock.Set, Stock: b.Stock.Value, Active: b.Active}
+		ImageURL: b.ImageURL, SetStock: b.Stock.Set, Stock: b.Stock.Value, Active: b.Active,
+		SetMaxPerOrder: b.MaxPerOrder.Set, MaxPerOrder: b.MaxPerOrder.Value}
 	if b.Currency != nil {
 		c := strings.ToLower(strings.TrimSpace(*b.Currency))
 		p.Currency = &c

@@ -25,7 +25,8 @@ func routes(d Deps) *chi.Mux {
 	_ = d.Registry.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, observe(d.Logger, clientIPs{d.TrustedProxies}, latency), recoverJSON, securityHeaders, limitBody)
+	ips := clientIPs{d.TrustedProxies}
+	r.Use(requestID(ips), observe(d.Logger, ips, latency), recoverJSON, securityHeaders, limitBody)
 	if len(d.CORSOrigins) > 0 {
 		r.Use(cors.Handler(cors.Options{
 			AllowedOrigins:   d.CORSOrigins,
@@ -48,8 +49,9 @@ func routes(d Deps) *chi.Mux {
 		r.Get("/openapi.json", handleOpenAPI())
 		r.Method(http.MethodGet, "/products", handleListProducts(d.Catalog))
 		r.Method(http.MethodGet, "/products/{id}", handleGetProduct(d.Catalog))
-		// These reach Stripe (and reserve stock) for anyone: limited per client.
-		r.With(limitPerClient("checkout", d.CheckoutRateLimit)).Group(func(r chi.Router) {
+		// These reach Stripe (and reserve stock) for anyone: JSON only (no
+		// simple cross-site requests), limited per client.
+		r.With(requireJSON, limitPerClient("checkout", d.CheckoutRateLimit)).Group(func(r chi.Router) {
 			r.Method(http.MethodPost, "/checkout", handleStartCheckout(d.Checkout))
 			r.Method(http.MethodPost, "/checkout/cancel", handleCancelCheckout(d.Checkout))
 		})
@@ -57,6 +59,7 @@ func routes(d Deps) *chi.Mux {
 			Method(http.MethodGet, "/checkout/status", handleCheckoutStatus(d.Checkout))
 
 		r.Route("/admin", func(r chi.Router) {
+			r.Use(noStore)
 			// The session store is Postgres: when it fails, answer as for any
 			// database failure (JSON 503), not with scs's plain-text 500.
 			d.Auth.Sessions().ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {

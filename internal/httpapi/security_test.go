@@ -658,3 +658,37 @@ func TestInjectionStoredOrRefused(t *testing.T) {
 	t.Logf("%d nasty values × %d text fields: %d stored exactly, the rest refused with 400; %d query parameters × %d values answered cleanly",
 		len(nasty), len(fields), created, len(queries), len(nasty))
 }
+
+// A client's X-Request-Id is believed only from a trusted proxy: anyone
+// else could pass their requests off as others in the logs.
+func TestRequestIDBelievedOnlyFromTrustedProxies(t *testing.T) {
+	t.Parallel()
+	send := func(e *env, id string) string {
+		if r := e.client().Do("GET", "/api/products", nil, "X-Request-Id", id); r.Status != 200 {
+			t.Fatalf("GET /api/products = %d %s", r.Status, r.Body)
+		}
+		var line string
+		eventually(t, "the request's log line", func() bool {
+			for _, l := range strings.Split(e.Logs.String(), "\n") {
+				if strings.Contains(l, `msg="http request"`) && strings.Contains(l, "path=/api/products") {
+					line = l
+					return true
+				}
+			}
+			return false
+		})
+		return line
+	}
+	direct := newEnv(t)
+	line := send(direct, "forged-by-a-client")
+	if strings.Contains(line, "forged-by-a-client") || !regexp.MustCompile(`request_id=\S+`).MatchString(line) {
+		t.Errorf("a client's own X-Request-Id was believed, or no id was made: %s", line)
+	}
+	proxied := newEnv(t, shoptest.Options{TrustedProxies: "127.0.0.1"})
+	if line := send(proxied, "0123456789abcdef0123456789abcdef"); !strings.Contains(line, "request_id=0123456789abcdef0123456789abcdef") {
+		t.Errorf("the trusted proxy's X-Request-Id was not used: %s", line)
+	}
+	if line := send(newEnv(t, shoptest.Options{TrustedProxies: "127.0.0.1"}), "two words"); strings.Contains(line, "two words") {
+		t.Errorf("an X-Request-Id that would break the log line was used: %s", line)
+	}
+}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"time"
 
@@ -45,33 +46,49 @@ func collectOrders(rows pgx.Rows, err error) ([]shop.Order, error) {
 	return orders, translate(rows.Err())
 }
 
-// Place records a pending order for qty units of an active product at its
-// current name and price, and takes the units from a product with limited
-// stock, in one statement: one round trip, and a transaction of its own
-// that holds the product's row lock (when there is stock to take) only for
-// that statement and its commit. Concurrent buyers can never oversell: the
-// UPDATE takes units only where enough are left. A product with unlimited
-// stock is read, not locked, and its order reserves nothing.
-//
-// When nothing was placed, Place looks at the product to say why:
-// not_found (unknown or archived), conflict (not enough stock), invalid (a
-// total above what a payment can take); a product that changed between the
-// two (made limited or unlimited meanwhile) is tried again.
+// Buyer is who places an order: the client it counts against
+// (clientip.Key), and the most units that client may hold in open
+// (pending or processing) orders at once, the new one included; 0 is no cap.
+type Buyer struct {
+	ClientKey string
+	MaxUnits  int64
+}
+
+// capped says whether the buyer's open orders limit a new one.
+func (b Buyer) capped() bool { return b.ClientKey != "" && b.MaxUnits > 0 }
+
+// Place records a pending order for an anonymous buyer with no cap: see PlaceFor.
 func (s *Orders) Place(ctx context.Context, productID string, qty int64, expiresAt time.Time) (shop.Order, error) {
+	return s.PlaceFor(ctx, Buyer{}, productID, qty, expiresAt)
+}
+
+// PlaceFor records a pending order for qty units of an active product at
+// its current name and price, and takes the units from a product with
+// limited stock, in one statement: one round trip, and a transaction of its
+// own that holds the product's row lock (when there is stock to take) only
+// for that statement and its commit. Concurrent buyers can never oversell:
+// the UPDATE takes units only where enough are left. A product with
+// unlimited stock is read, not locked, and its order reserves nothing. The
+// order records the buyer's client key; qty above the product's
+// max_per_order places nothing.
+//
+// A capped buyer's open orders are summed in the same statement, and the
+// order is placed only if they and qty stay within the cap. Two checkouts
+// of one client must not both count the units before either is written,
+// so the statement runs after the client's transaction-scoped advisory
+// lock, in one implicit transaction (a pgx batch: still one round trip):
+// under READ COMMITTED the statement's snapshot is taken after the lock is
+// granted, so it sees every order of that client committed before. Other
+// clients never wait for it.
+//
+// When nothing was placed, PlaceFor looks at the product (and the buyer's
+// open orders) to say why: not_found (unknown or archived), invalid (above
+// the product's max_per_order, or a total above what a payment can take),
+// conflict (the buyer's cap, or not enough stock); a product that changed
+// between the two (made limited or unlimited meanwhile) is tried again.
+func (s *Orders) PlaceFor(ctx context.Context, b Buyer, productID string, qty int64, expiresAt time.Time) (shop.Order, error) {
 	for range 3 {
-		o, err := scanOrder(s.db.QueryRow(ctx, `
-			WITH taken AS (
-				UPDATE products SET stock = stock - $2::bigint
-				WHERE id = $1 AND active AND stock >= $2::bigint AND unit_amount * $2::bigint <= $4
-				RETURNING id, name, unit_amount, currency, $2::bigint AS reserved
-			), free AS (
-				SELECT id, name, unit_amount, currency, 0::bigint AS reserved FROM products
-				WHERE id = $1 AND active AND stock IS NULL AND unit_amount * $2::bigint <= $4
-			)
-			INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_total, currency, expires_at, reserved)
-			SELECT id, name, unit_amount, $2::bigint, unit_amount * $2::bigint, currency, $3, reserved
-			FROM (SELECT * FROM taken UNION ALL SELECT * FROM free) p
-			RETURNING `+orderColumns, productID, qty, expiresAt, shop.MaxUnitAmount))
+		o, err := s.place(ctx, b, productID, qty, expiresAt)
 		if shop.ErrorCode(err) != shop.ErrNotFound {
 			return o, err
 		}
@@ -81,15 +98,103 @@ func (s *Orders) Place(ctx context.Context, productID string, qty int64, expires
 			return shop.Order{}, err
 		case !p.Active:
 			return shop.Order{}, shop.Errorf(shop.ErrNotFound, "product not found")
+		case p.MaxPerOrder != nil && qty > *p.MaxPerOrder:
+			return shop.Order{}, shop.Invalid(map[string]string{"quantity": fmt.Sprintf("must be at most %d for this product", *p.MaxPerOrder)})
 		case p.UnitAmount*qty > shop.MaxUnitAmount:
 			// Stripe's largest charge has eight digits.
 			return shop.Order{}, shop.Invalid(map[string]string{"quantity": "makes a total above the largest amount a payment can take"})
-		case p.Stock != nil && *p.Stock < qty:
+		}
+		if b.capped() {
+			held, err := s.held(ctx, b.ClientKey)
+			if err != nil {
+				return shop.Order{}, err
+			}
+			if held+qty > b.MaxUnits {
+				return shop.Order{}, shop.Errorf(shop.ErrConflict,
+					"you already hold %d units in checkouts not yet paid, and one customer may hold at most %d at once; "+
+						"finish or cancel a checkout, or wait for it to expire", held, b.MaxUnits)
+			}
+		}
+		if p.Stock != nil && *p.Stock < qty {
 			return shop.Order{}, shop.Errorf(shop.ErrConflict, "not enough stock")
 		}
-		// Made limited, unlimited or restocked since the statement looked: again.
+		// Made limited, unlimited or restocked since the statement looked,
+		// or the buyer's open orders ended meanwhile: again.
 	}
 	return shop.Order{}, shop.Errorf(shop.ErrConflict, "not enough stock")
+}
+
+// placeSQL is PlaceFor's statement. $5 is the buyer's client key (NULL for
+// none) and $6 its cap (0 for none).
+var placeSQL = `
+	WITH held AS (
+		SELECT coalesce(sum(quantity), 0) AS units FROM orders
+		WHERE client_key = $5::text AND status IN ('pending', 'processing') AND client_key IS NOT NULL
+	), taken AS (
+		UPDATE products SET stock = stock - $2::bigint
+		WHERE id = $1 AND active AND stock >= $2::bigint AND unit_amount * $2::bigint <= $4
+			AND $2::bigint <= coalesce(max_per_order, $2::bigint)
+			AND ($6::bigint = 0 OR (SELECT units FROM held) + $2::bigint <= $6::bigint)
+		RETURNING id, name, unit_amount, currency, $2::bigint AS reserved
+	), free AS (
+		SELECT id, name, unit_amount, currency, 0::bigint AS reserved FROM products
+		WHERE id = $1 AND active AND stock IS NULL AND unit_amount * $2::bigint <= $4
+			AND $2::bigint <= coalesce(max_per_order, $2::bigint)
+			AND ($6::bigint = 0 OR (SELECT units FROM held) + $2::bigint <= $6::bigint)
+	)
+	INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_total, currency, expires_at, reserved, client_key)
+	SELECT id, name, unit_amount, $2::bigint, unit_amount * $2::bigint, currency, $3, reserved, $5::text
+	FROM (SELECT * FROM taken UNION ALL SELECT * FROM free) p
+	RETURNING ` + orderColumns
+
+// lockBuyerSQL serializes the checkouts of one client (see PlaceFor).
+const lockBuyerSQL = `SELECT pg_advisory_xact_lock(hashtext('stripeshop:client:' || $1::text))`
+
+// place runs placeSQL once: not_found when it placed nothing.
+func (s *Orders) place(ctx context.Context, b Buyer, productID string, qty int64, expiresAt time.Time) (shop.Order, error) {
+	limit := int64(0)
+	if b.capped() {
+		limit = b.MaxUnits
+	}
+	args := []any{productID, qty, expiresAt, shop.MaxUnitAmount, nullIfEmpty(b.ClientKey), limit}
+	if !b.capped() {
+		return scanOrder(s.db.QueryRow(ctx, placeSQL, args...))
+	}
+	if tx, ok := s.db.(*Tx); ok {
+		tx.Later(lockBuyerSQL, b.ClientKey) // travels with the statement
+		return scanOrder(tx.QueryRow(ctx, placeSQL, args...))
+	}
+	batcher, ok := s.db.(interface {
+		SendBatch(context.Context, *pgx.Batch) pgx.BatchResults
+	})
+	if !ok {
+		return shop.Order{}, fmt.Errorf("place: %T cannot send a batch", s.db)
+	}
+	var (
+		o       shop.Order
+		scanErr error
+	)
+	batch := &pgx.Batch{}
+	batch.Queue(lockBuyerSQL, b.ClientKey)
+	batch.Queue(placeSQL, args...).QueryRow(func(row pgx.Row) error {
+		o, scanErr = scanOrder(row)
+		if shop.ErrorCode(scanErr) == shop.ErrNotFound {
+			return nil // an answer, not a failure (see txRow.Scan)
+		}
+		return scanErr
+	})
+	if err := batcher.SendBatch(ctx, batch).Close(); err != nil {
+		return shop.Order{}, translate(err)
+	}
+	return o, scanErr
+}
+
+// held is the units a client holds in open orders.
+func (s *Orders) held(ctx context.Context, clientKey string) (int64, error) {
+	var n int64
+	err := s.db.QueryRow(ctx, `SELECT coalesce(sum(quantity), 0) FROM orders
+		WHERE client_key = $1 AND status IN ('pending', 'processing') AND client_key IS NOT NULL`, clientKey).Scan(&n)
+	return n, translate(err)
 }
 
 // Get returns an order by id.

@@ -14,11 +14,11 @@ type Products struct{ db DBTX }
 // NewProducts returns the product store over db.
 func NewProducts(db DBTX) *Products { return &Products{db: db} }
 
-const productColumns = `id::text, name, description, unit_amount, currency, image_url, stock, active, created_at, updated_at`
+const productColumns = `id::text, name, description, unit_amount, currency, image_url, stock, max_per_order, active, created_at, updated_at`
 
 func scanProduct(row pgx.Row) (shop.Product, error) {
 	var p shop.Product
-	err := row.Scan(&p.ID, &p.Name, &p.Description, &p.UnitAmount, &p.Currency, &p.ImageURL, &p.Stock, &p.Active, &p.CreatedAt, &p.UpdatedAt)
+	err := row.Scan(&p.ID, &p.Name, &p.Description, &p.UnitAmount, &p.Currency, &p.ImageURL, &p.Stock, &p.MaxPerOrder, &p.Active, &p.CreatedAt, &p.UpdatedAt)
 	return p, translate(err)
 }
 
@@ -54,20 +54,20 @@ func (s *Products) Get(ctx context.Context, id string) (shop.Product, error) {
 // Create inserts p and returns it as stored.
 func (s *Products) Create(ctx context.Context, p shop.Product) (shop.Product, error) {
 	return scanProduct(s.db.QueryRow(ctx, `
-		INSERT INTO products (name, description, unit_amount, currency, image_url, stock, active)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		INSERT INTO products (name, description, unit_amount, currency, image_url, stock, active, max_per_order)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		RETURNING `+productColumns,
-		p.Name, p.Description, p.UnitAmount, p.Currency, p.ImageURL, p.Stock, p.Active))
+		p.Name, p.Description, p.UnitAmount, p.Currency, p.ImageURL, p.Stock, p.Active, p.MaxPerOrder))
 }
 
 // Update writes every editable field of p.
 func (s *Products) Update(ctx context.Context, p shop.Product) (shop.Product, error) {
 	return scanProduct(s.db.QueryRow(ctx, `
 		UPDATE products SET name = $2, description = $3, unit_amount = $4, currency = $5,
-			image_url = $6, stock = $7, active = $8, updated_at = now()
+			image_url = $6, stock = $7, active = $8, max_per_order = $9, updated_at = now()
 		WHERE id = $1
 		RETURNING `+productColumns,
-		p.ID, p.Name, p.Description, p.UnitAmount, p.Currency, p.ImageURL, p.Stock, p.Active))
+		p.ID, p.Name, p.Description, p.UnitAmount, p.Currency, p.ImageURL, p.Stock, p.Active, p.MaxPerOrder))
 }
 
 // GetForUpdate locks the product row for the rest of the transaction.

@@ -93,6 +93,7 @@ func (w *world) startProc(t testing.TB, extraEnv ...string) *proc {
 		"LOG_FORMAT=json",
 		"RECONCILE_INTERVAL=1s",
 		"CHECKOUT_RATE_LIMIT=0", // every shopper of the tests comes from 127.0.0.1
+		"CHECKOUT_MAX_UNITS_PER_CLIENT=0",
 		"HOME=" + p.dir,
 	}, extraEnv...)
 	p.start()

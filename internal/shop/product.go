@@ -9,7 +9,8 @@ import (
 )
 
 // Product is something the shop sells. UnitAmount is in the currency's minor
-// unit; a nil Stock means unlimited.
+// unit; a nil Stock means unlimited. MaxPerOrder, when set, is the most
+// units one order may hold (MaxQuantity is the limit for every product).
 type Product struct {
 	ID          string    `json:"id"`
 	Name        string    `json:"name"`
@@ -18,13 +19,15 @@ type Product struct {
 	Currency    string    `json:"currency"`
 	ImageURL    string    `json:"image_url"`
 	Stock       *int64    `json:"stock"`
+	MaxPerOrder *int64    `json:"max_per_order"`
 	Active      bool      `json:"active"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // ProductPatch is a partial update: nil fields stay as they are. SetStock
-// distinguishes "stock": null (unlimited) from an absent stock.
+// distinguishes "stock": null (unlimited) from an absent stock, and
+// SetMaxPerOrder "max_per_order": null (no limit of its own) from an absent one.
 type ProductPatch struct {
 	Name        *string
 	Description *string
@@ -34,6 +37,9 @@ type ProductPatch struct {
 	SetStock    bool
 	Stock       *int64
 	Active      *bool
+
+	SetMaxPerOrder bool
+	MaxPerOrder    *int64
 }
 
 // Apply returns p with the patch applied.
@@ -58,6 +64,9 @@ func (pp ProductPatch) Apply(p Product) Product {
 	}
 	if pp.Active != nil {
 		p.Active = *pp.Active
+	}
+	if pp.SetMaxPerOrder {
+		p.MaxPerOrder = pp.MaxPerOrder
 	}
 	return p
 }
@@ -118,6 +127,9 @@ func (p Product) Validate() error {
 	}
 	if p.Stock != nil && (*p.Stock < 0 || *p.Stock > MaxStock) {
 		f["stock"] = "must be between 0 and 1000000, or null for unlimited"
+	}
+	if p.MaxPerOrder != nil && (*p.MaxPerOrder < MinQuantity || *p.MaxPerOrder > MaxQuantity) {
+		f["max_per_order"] = "must be between 1 and 100, or null for no limit of its own"
 	}
 	if len(f) > 0 {
 		return Invalid(f)

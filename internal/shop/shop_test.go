@@ -43,6 +43,10 @@ func TestProductValidate(t *testing.T) {
 		{"stock max", func(p *shop.Product) { p.Stock = n(1_000_000) }, ""},
 		{"image ftp", func(p *shop.Product) { p.ImageURL = "ftp://x/y.png" }, "image_url"},
 		{"image https", func(p *shop.Product) { p.ImageURL = "https://x.example/y.png" }, ""},
+		{"max per order 1", func(p *shop.Product) { p.MaxPerOrder = n(1) }, ""},
+		{"max per order 100", func(p *shop.Product) { p.MaxPerOrder = n(100) }, ""},
+		{"max per order 0", func(p *shop.Product) { p.MaxPerOrder = n(0) }, "max_per_order"},
+		{"max per order 101", func(p *shop.Product) { p.MaxPerOrder = n(101) }, "max_per_order"},
 	}
 	for _, tc := range cases {
 		p := ok

@@ -49,6 +49,7 @@ type Options struct {
 	// HTTPS makes APP_URL https, so cookies are Secure.
 	HTTPS             bool
 	CheckoutRateLimit int
+	MaxUnitsPerClient int64  // CHECKOUT_MAX_UNITS_PER_CLIENT, 0 (no cap) by default
 	TrustedProxies    string // TRUSTED_PROXIES
 	CORSOrigins       string // CORS_ORIGINS
 	// App options; BcryptCost defaults to bcrypt.MinCost, Web to an app
@@ -119,6 +120,8 @@ func New(t testing.TB, o Options) (*app.App, string) {
 		"LOG_LEVEL": "debug", "LOG_FORMAT": "text",
 		"CHECKOUT_RATE_LIMIT": strconv.Itoa(o.CheckoutRateLimit),
 		"TRUSTED_PROXIES":     o.TrustedProxies, "CORS_ORIGINS": o.CORSOrigins,
+		// Every client of a test is 127.0.0.1: no cap unless one is asked for.
+		"CHECKOUT_MAX_UNITS_PER_CLIENT": strconv.FormatInt(o.MaxUnitsPerClient, 10),
 	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {

@@ -26,6 +26,8 @@ export interface Product {
   image_url: string;
   /** Units still available to reserve; null means unlimited. */
   stock: number | null;
+  /** The most units one order may hold; null: only the checkout's limit of 100. */
+  max_per_order?: number | null;
   active: boolean;
   created_at: string;
   updated_at: string;
@@ -38,6 +40,7 @@ export interface ProductInput {
   currency: string;
   image_url: string;
   stock: number | null;
+  max_per_order?: number | null;
   active?: boolean;
 }
 
@@ -121,6 +124,7 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'too_large'
+  | 'unsupported_media_type'
   | 'rate_limited'
   | 'payment_provider'
   | 'unavailable'
@@ -134,6 +138,7 @@ const codeForStatus: Record<number, ErrorCode> = {
   404: 'not_found',
   409: 'conflict',
   413: 'too_large',
+  415: 'unsupported_media_type',
   429: 'rate_limited',
   502: 'payment_provider',
   503: 'unavailable',
@@ -301,9 +306,17 @@ export function startCheckout(productId: string, quantity: number): Promise<Chec
   });
 }
 
+/** What the cancel route tells about an order: only what the cancel page shows. */
+export interface CancelledCheckout {
+  order_id: string;
+  status: OrderStatus;
+  product_id: string;
+  product_name: string;
+}
+
 /** Gives up a pending checkout: the units return at once (the cancel page calls it). */
-export function cancelCheckout(orderId: string): Promise<Order> {
-  return request<Order>('POST', '/api/checkout/cancel', { body: { order_id: orderId } });
+export function cancelCheckout(orderId: string): Promise<CancelledCheckout> {
+  return request<CancelledCheckout>('POST', '/api/checkout/cancel', { body: { order_id: orderId } });
 }
 
 export function getCheckoutStatus(sessionId: string): Promise<Order> {

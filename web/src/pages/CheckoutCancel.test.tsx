@@ -4,17 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { stubFetch } from '../test/fetch';
 import CheckoutCancel from './CheckoutCancel';
 
+// All the cancel route answers (docs/api.md).
 const order = {
-  id: 'o1',
+  order_id: 'o1',
   status: 'expired',
   product_id: 'p1',
   product_name: 'Mug',
-  quantity: 1,
-  amount_total: 1250,
-  currency: 'usd',
-  customer_email: '',
-  session_id: 'cs_1',
-  created_at: '2026-01-01T00:00:00Z',
 };
 const product = { id: 'p1', name: 'Mug', description: '', unit_amount: 1250, currency: 'usd', image_url: '', stock: 1, active: true };
 

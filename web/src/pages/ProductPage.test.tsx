@@ -93,6 +93,37 @@ describe('ProductPage', () => {
     expect(redirectTo).not.toHaveBeenCalled();
   });
 
+  it('says how many units the customer holds when over the cap (409)', async () => {
+    const message =
+      'you already hold 18 units in checkouts not yet paid, and one customer may hold at most 20 at once; finish or cancel a checkout, or wait for it to expire';
+    stubFetch({
+      'GET /api/products/p1': { body: mug },
+      'POST /api/checkout': { status: 409, body: { error: { code: 'conflict', message } } },
+    });
+    const user = userEvent.setup();
+    renderAt();
+    const quantity = await screen.findByLabelText('Quantity');
+    await user.clear(quantity);
+    await user.type(quantity, '3');
+    await user.click(screen.getByRole('button', { name: 'Buy now' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent(/hold 18 units.*at most 20 at once/);
+    expect(alert).not.toHaveTextContent(/not enough stock/);
+  });
+
+  it('keeps the quantity within the product’s most per order', async () => {
+    const fetch = stubFetch({ 'GET /api/products/p1': { body: { ...mug, stock: null, max_per_order: 2 } } });
+    const user = userEvent.setup();
+    renderAt();
+    const quantity = await screen.findByLabelText('Quantity');
+    expect(quantity).toHaveAttribute('max', '2');
+    await user.clear(quantity);
+    await user.type(quantity, '3');
+    await user.click(screen.getByRole('button', { name: 'Buy now' }));
+    expect(await screen.findByText(/at most 2 at once/)).toBeInTheDocument();
+    expect(fetch.mock.calls.filter(([url]) => String(url).includes('/api/checkout'))).toHaveLength(0);
+  });
+
   it('checks the quantity against the stock before asking the server', async () => {
     const fetch = stubFetch({ 'GET /api/products/p1': { body: mug } });
     const user = userEvent.setup();

@@ -74,7 +74,8 @@ export function BuyForm({ product, onStale }: { product: Product; onStale?: () =
   const [focusTarget, setFocusTarget] = useState<'field' | 'summary' | null>(null);
 
   const soldOut = product.stock === 0;
-  const max = product.stock === null ? MAX_QUANTITY : Math.min(MAX_QUANTITY, product.stock);
+  const perOrder = Math.min(MAX_QUANTITY, product.max_per_order ?? MAX_QUANTITY);
+  const max = product.stock === null ? perOrder : Math.min(perOrder, product.stock);
 
   useEffect(() => {
     if (focusTarget === 'field') inputRef.current?.focus();
@@ -102,9 +103,9 @@ export function BuyForm({ product, onStale }: { product: Product; onStale?: () =
     }
     if (n > max) {
       setFieldError(
-        product.stock !== null && product.stock < MAX_QUANTITY
+        product.stock !== null && product.stock < perOrder
           ? `Only ${product.stock} left: choose ${product.stock} or fewer.`
-          : `You can buy at most ${MAX_QUANTITY} at once.`,
+          : `You can buy at most ${perOrder} at once.`,
       );
       setFocusTarget('field');
       return;
@@ -169,6 +170,9 @@ function checkoutErrorText(err: unknown): string {
   if (err instanceof ApiError) {
     switch (err.code) {
       case 'conflict':
+        // The other conflict is the cap on units one customer may hold in
+        // unpaid checkouts; the server's message says how many and the cap.
+        if (/\bhold \d+ units?\b/i.test(err.message)) return `Sorry, ${err.message}.`;
         return 'Sorry, there is not enough stock left for that quantity. Choose fewer, or check back later.';
       case 'not_found':
         return 'Sorry, this product is no longer for sale.';

@@ -13,6 +13,7 @@ const saved: Product = {
   currency: 'usd',
   image_url: 'https://img.example.com/mug.png',
   stock: 2,
+  max_per_order: null,
   active: true,
   created_at: '2026-01-01T00:00:00Z',
   updated_at: '2026-01-01T00:00:00Z',
@@ -38,8 +39,35 @@ describe('ProductForm', () => {
       currency: 'usd',
       image_url: '',
       stock: null,
+      max_per_order: null,
       active: true,
     });
+  });
+
+  it('sends the most per order and shows the server’s error on it beside the field', async () => {
+    setCsrfToken('tok');
+    const fetch = stubFetch({
+      'POST /api/admin/products': {
+        status: 400,
+        body: {
+          error: {
+            code: 'invalid',
+            message: 'max_per_order must be between 1 and 100, or null for no limit of its own',
+            fields: { max_per_order: 'must be between 1 and 100, or null for no limit of its own' },
+          },
+        },
+      },
+    });
+    const user = userEvent.setup();
+    render(<ProductForm onSave={(input) => adminCreateProduct(input as never)} onSaved={vi.fn()} />);
+    await user.type(screen.getByLabelText('Name'), 'Mug');
+    await user.type(screen.getByLabelText('Price'), '5');
+    await user.type(screen.getByLabelText('Most per order'), '3');
+    await user.click(screen.getByRole('button', { name: 'Create product' }));
+    await waitFor(() => expect(screen.getByLabelText('Most per order')).toHaveAttribute('aria-invalid', 'true'));
+    expect(screen.getByLabelText('Most per order')).toHaveAccessibleDescription(/between 1 and 100/);
+    const [, init] = fetch.mock.calls[0]!;
+    expect(JSON.parse(String(init!.body))).toMatchObject({ max_per_order: 3 });
   });
 
   it('shows the server’s field errors beside each field and focuses the first', async () => {

@@ -9,7 +9,7 @@ import { minorToInput, minorUnitDigits, parseMoney } from '../../money';
 export const CURRENCIES = ['usd', 'eur', 'gbp', 'jpy', 'aud', 'cad', 'chf', 'dkk', 'nok', 'nzd', 'sek', 'sgd'];
 
 /** Form field ids; the server names its fields by JSON key, mapped here. */
-type FieldName = 'name' | 'description' | 'price' | 'currency' | 'image_url' | 'stock' | 'active';
+type FieldName = 'name' | 'description' | 'price' | 'currency' | 'image_url' | 'stock' | 'max_per_order' | 'active';
 
 const fieldForKey: Record<string, FieldName> = {
   name: 'name',
@@ -18,6 +18,7 @@ const fieldForKey: Record<string, FieldName> = {
   currency: 'currency',
   image_url: 'image_url',
   stock: 'stock',
+  max_per_order: 'max_per_order',
   active: 'active',
 };
 
@@ -28,6 +29,7 @@ const labels: Record<FieldName, string> = {
   currency: 'Currency',
   image_url: 'Image URL',
   stock: 'Stock',
+  max_per_order: 'Most per order',
   active: 'Active',
 };
 
@@ -40,6 +42,7 @@ interface Values {
   currency: string;
   image_url: string;
   stock: string;
+  max_per_order: string;
   active: boolean;
 }
 
@@ -51,6 +54,7 @@ function initialValues(p?: Product): Values {
     currency: p?.currency ?? 'usd',
     image_url: p?.image_url ?? '',
     stock: p?.stock == null ? '' : String(p.stock),
+    max_per_order: p?.max_per_order == null ? '' : String(p.max_per_order),
     active: p?.active ?? true,
   };
 }
@@ -109,6 +113,13 @@ export function ProductForm({ product, onSave, onSaved, onCancel }: Props) {
         found.stock = 'Enter a whole number from 0 to 1,000,000, or leave it blank for unlimited.';
       }
     }
+    let maxPerOrder: number | null = null;
+    if (values.max_per_order.trim() !== '') {
+      maxPerOrder = Number(values.max_per_order);
+      if (!/^\d+$/.test(values.max_per_order.trim()) || maxPerOrder < 1 || maxPerOrder > 100) {
+        found.max_per_order = 'Enter a whole number from 1 to 100, or leave it blank for no limit of its own.';
+      }
+    }
     if (Object.keys(found).length > 0) return { input: null, errors: found };
     return {
       input: {
@@ -118,6 +129,7 @@ export function ProductForm({ product, onSave, onSaved, onCancel }: Props) {
         currency: values.currency,
         image_url: imageUrl,
         stock,
+        max_per_order: maxPerOrder,
         active: values.active,
       },
       errors: found,
@@ -140,7 +152,7 @@ export function ProductForm({ product, onSave, onSaved, onCancel }: Props) {
       // Send only what changed, so a stock figure edited elsewhere is not overwritten.
       const patch: Partial<ProductInput> = {};
       for (const key of Object.keys(input) as (keyof ProductInput)[]) {
-        if (input[key] !== product[key]) (patch as Record<string, unknown>)[key] = input[key];
+        if (input[key] !== (product[key] ?? null)) (patch as Record<string, unknown>)[key] = input[key];
       }
       body = patch;
     }
@@ -252,6 +264,25 @@ export function ProductForm({ product, onSave, onSaved, onCancel }: Props) {
               step={1}
               value={values.stock}
               onChange={(e) => set('stock', e.target.value)}
+            />
+          )}
+        </Field>
+        <Field
+          id="max_per_order"
+          label="Most per order"
+          error={errors.max_per_order}
+          hint="Units one order may hold. Leave blank for up to 100."
+        >
+          {(c) => (
+            <input
+              {...c}
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={100}
+              step={1}
+              value={values.max_per_order}
+              onChange={(e) => set('max_per_order', e.target.value)}
             />
           )}
         </Field>
