@@ -129,7 +129,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Handler = httpapi.NewServer(httpapi.Deps{
 		Logger: log, Pool: pool, Checkout: a.Checkout, Auth: authSvc, Registry: a.Registry,
 		Catalog: a.Catalog, Web: o.Web,
-		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins,
+		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins, MetricsAllow: cfg.MetricsAllow,
 		CheckoutRateLimit: cfg.CheckoutRateLimit,
 		Profiling:         cfg.Profiling,
 	})

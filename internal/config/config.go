@@ -30,7 +30,10 @@ type Config struct {
 	LogLevel        string // debug, info, warn, error
 	LogFormat       string // json or text
 	TrustedProxies  []*net.IPNet
-	CORSOrigins     []string
+	// MetricsAllow lists the client networks besides loopback that may
+	// read /metrics (a Prometheus on another host or container).
+	MetricsAllow []*net.IPNet
+	CORSOrigins  []string
 	// CheckoutRateLimit is checkouts and cancels a minute per client; 0 is off.
 	CheckoutRateLimit int
 	// CheckoutMaxUnitsPerClient is the most units one client may hold in
@@ -52,7 +55,7 @@ const (
 var Variables = []string{
 	"DATABASE_URL", "HTTP_ADDR", "APP_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
 	"STRIPE_API_URL", "ADMIN_EMAIL", "ADMIN_PASSWORD", "RECONCILE_INTERVAL", "RECONCILE_MIN_AGE", "LOG_LEVEL",
-	"LOG_FORMAT", "TRUSTED_PROXIES", "CORS_ORIGINS", "CHECKOUT_RATE_LIMIT",
+	"LOG_FORMAT", "TRUSTED_PROXIES", "METRICS_ALLOW", "CORS_ORIGINS", "CHECKOUT_RATE_LIMIT",
 	"CHECKOUT_MAX_UNITS_PER_CLIENT", "STRIPESHOP_PPROF",
 }
 
@@ -158,19 +161,11 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return c, &Error{"LOG_FORMAT", "must be json or text"}
 	}
-	for _, p := range splitList(getenv("TRUSTED_PROXIES")) {
-		if !strings.Contains(p, "/") {
-			if strings.Contains(p, ":") {
-				p += "/128"
-			} else {
-				p += "/32"
-			}
-		}
-		_, n, err := net.ParseCIDR(p)
-		if err != nil {
-			return c, &Error{"TRUSTED_PROXIES", "must be IP addresses or CIDR ranges separated by commas"}
-		}
-		c.TrustedProxies = append(c.TrustedProxies, n)
+	if c.TrustedProxies, err = networks(getenv("TRUSTED_PROXIES")); err != nil {
+		return c, &Error{"TRUSTED_PROXIES", "must be IP addresses or CIDR ranges separated by commas"}
+	}
+	if c.MetricsAllow, err = networks(getenv("METRICS_ALLOW")); err != nil {
+		return c, &Error{"METRICS_ALLOW", "must be IP addresses or CIDR ranges separated by commas"}
 	}
 	for _, o := range splitList(getenv("CORS_ORIGINS")) {
 		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
@@ -215,6 +210,26 @@ func (c Config) Mode() string {
 		return "live"
 	}
 	return "test"
+}
+
+// networks parses a comma-separated list of addresses and CIDR ranges.
+func networks(list string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, p := range splitList(list) {
+		if !strings.Contains(p, "/") {
+			if strings.Contains(p, ":") {
+				p += "/128"
+			} else {
+				p += "/32"
+			}
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 func splitList(s string) []string {

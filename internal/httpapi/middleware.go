@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -159,6 +160,22 @@ func noStore(next http.Handler) http.Handler {
 }
 
 type clientIPKey struct{}
+
+// onlyFrom answers 404, as for a route that does not exist, to a client
+// that is neither on loopback nor in allowed. The client is the one
+// observe resolved: behind a trusted proxy, the address it forwards.
+func onlyFrom(allowed []*net.IPNet) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ip := net.ParseIP(clientIP(r))
+			if ip == nil || !ip.IsLoopback() && !slices.ContainsFunc(allowed, func(n *net.IPNet) bool { return n.Contains(ip) }) {
+				writeError(w, r, shop.Errorf(shop.ErrNotFound, "no such route"))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
 
 func clientIP(r *http.Request) string {
 	ip, _ := r.Context().Value(clientIPKey{}).(string)

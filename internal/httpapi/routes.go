@@ -39,7 +39,9 @@ func routes(d Deps) *chi.Mux {
 
 	r.Get("/healthz", handleHealthz())
 	r.Get("/readyz", handleReadyz(d.Pool))
-	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
+	// Sales and refund counts are not for the public: loopback (a scraper on
+	// the host, or through a trusted proxy from the host) and METRICS_ALLOW only.
+	r.With(onlyFrom(d.MetricsAllow)).Method(http.MethodGet, "/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
 	r.Method(http.MethodPost, "/webhook/stripe", handleWebhook(d.Checkout))
 	if d.Profiling {
 		r.Mount("/debug", middleware.Profiler())

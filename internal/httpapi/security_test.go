@@ -692,3 +692,36 @@ func TestRequestIDBelievedOnlyFromTrustedProxies(t *testing.T) {
 		t.Errorf("an X-Request-Id that would break the log line was used: %s", line)
 	}
 }
+
+// /metrics (sales and refund counts) is not for the public: a scraper on
+// the host reads it, a client that reaches the shop through a proxy or
+// from another host is told there is no such route, unless METRICS_ALLOW
+// names its network.
+func TestMetricsAreNotPublic(t *testing.T) {
+	t.Parallel()
+	s := newEnv(t, shoptest.Options{TrustedProxies: "127.0.0.1/32", MetricsAllow: "10.1.0.0/16"})
+	c := s.client()
+	for _, tc := range []struct {
+		from string // X-Forwarded-For by the trusted proxy; "" for the host itself
+		want int
+	}{
+		{"", 200},
+		{"203.0.113.7", 404},
+		{"2001:db8::1", 404},
+		{"10.1.2.3", 200},
+		{"10.2.0.1", 404},
+	} {
+		var r shoptest.Response
+		if tc.from == "" {
+			r = c.Do("GET", "/metrics", nil)
+		} else {
+			r = c.Do("GET", "/metrics", nil, "X-Forwarded-For", tc.from)
+		}
+		if r.Status != tc.want || tc.want == 200 && !strings.Contains(string(r.Body), "go_goroutines") {
+			t.Errorf("/metrics from %q: %d, want %d", tc.from, r.Status, tc.want)
+		}
+		if tc.want == 404 && r.ErrorCode() != "not_found" {
+			t.Errorf("/metrics from %q: %s, want the not_found error shape", tc.from, r.Body)
+		}
+	}
+}

@@ -29,7 +29,10 @@ type Deps struct {
 	// Web is the built React app (web.Dist()); it may lack index.html.
 	Web            fs.FS
 	TrustedProxies []*net.IPNet
-	CORSOrigins    []string
+	// MetricsAllow lists the client networks besides loopback that may read
+	// /metrics; to anyone else it does not exist.
+	MetricsAllow []*net.IPNet
+	CORSOrigins  []string
 	// CheckoutRateLimit is how many checkouts and cancels a minute one client
 	// may make (status calls: four times as many); 0 means no limit.
 	CheckoutRateLimit int

@@ -51,6 +51,7 @@ type Options struct {
 	CheckoutRateLimit int
 	MaxUnitsPerClient int64  // CHECKOUT_MAX_UNITS_PER_CLIENT, 0 (no cap) by default
 	TrustedProxies    string // TRUSTED_PROXIES
+	MetricsAllow      string // METRICS_ALLOW
 	CORSOrigins       string // CORS_ORIGINS
 	// App options; BcryptCost defaults to bcrypt.MinCost, Web to an app
 	// with no files (the tests need the API), LogOutput to Shop.Logs.
@@ -119,7 +120,7 @@ func New(t testing.TB, o Options) (*app.App, string) {
 		"ADMIN_EMAIL":           AdminEmail, "ADMIN_PASSWORD": AdminPassword,
 		"LOG_LEVEL": "debug", "LOG_FORMAT": "text",
 		"CHECKOUT_RATE_LIMIT": strconv.Itoa(o.CheckoutRateLimit),
-		"TRUSTED_PROXIES":     o.TrustedProxies, "CORS_ORIGINS": o.CORSOrigins,
+		"TRUSTED_PROXIES":     o.TrustedProxies, "CORS_ORIGINS": o.CORSOrigins, "METRICS_ALLOW": o.MetricsAllow,
 		// Every client of a test is 127.0.0.1: no cap unless one is asked for.
 		"CHECKOUT_MAX_UNITS_PER_CLIENT": strconv.FormatInt(o.MaxUnitsPerClient, 10),
 	}
