@@ -8,7 +8,7 @@
 //	STRIPESIM_ADDR         listen address (default :12111)
 //	STRIPESIM_PUBLIC_URL   where browsers reach it (default http://localhost:12111)
 //	STRIPESIM_WEBHOOK_URL  where events go (default http://localhost:8080/webhook/stripe)
-//	STRIPE_WEBHOOK_SECRET  signing secret, the first of a comma-separated list
+//	STRIPE_WEBHOOK_SECRET  signing secret; a comma-separated list during a rotation (one v1 each)
 //	                       (default whsec_stripesim_dev_secret, for development)
 //	STRIPESIM_MERCHANT_NAME     the business the checkout page names (default stripeshop)
 //	STRIPESIM_BANK_DEBIT_DELAY  how long a bank debit paid on the page stays processing,

@@ -76,8 +76,9 @@
 // Events (checkout.session.completed, .async_payment_succeeded,
 // .async_payment_failed, .expired, and charge.refunded) are POSTed to
 // Config.WebhookURL one at a time, signed like Stripe's:
-// "Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<unix>.<body>">"
-// with the first of the comma-separated Config.WebhookSecret. A non-2xx
+// "Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<unix>.<body>">",
+// one v1 for each secret of the comma-separated Config.WebhookSecret (as
+// Stripe signs during a secret rotation). A non-2xx
 // answer or a network error is retried after RetryBackoff, 2×, 4×, …,
 // up to MaxAttempts attempts; every attempt is logged.
 //

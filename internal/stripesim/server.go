@@ -23,8 +23,9 @@ type Config struct {
 	PublicURL string
 	// WebhookURL receives every event; empty records events without sending.
 	WebhookURL string
-	// WebhookSecret signs the webhooks; of a comma-separated list (a secret
-	// rotation) the first is used.
+	// WebhookSecret signs the webhooks. During a secret rotation it is a
+	// comma-separated list, and every delivery carries one v1 signature
+	// per secret, as Stripe's do while an old secret is still valid.
 	WebhookSecret string
 	Logger        *slog.Logger
 	// Now is the simulator's clock for created, expires_at and expiry; nil
@@ -53,11 +54,11 @@ type Config struct {
 // Server is the simulator. It is an http.Handler; Close stops its
 // background work.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	mux    *http.ServeMux
-	client *http.Client
-	secret string
+	cfg     Config
+	log     *slog.Logger
+	mux     *http.ServeMux
+	client  *http.Client
+	secrets []string
 
 	ctx       context.Context // ends at Close, aborting a delivery in flight
 	cancel    context.CancelFunc
@@ -115,7 +116,12 @@ func New(cfg Config) *Server {
 		cfg.BankDebitDelay = 10 * time.Second
 	}
 	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
-	secret, _, _ := strings.Cut(cfg.WebhookSecret, ",")
+	var secrets []string
+	for _, sec := range strings.Split(cfg.WebhookSecret, ",") {
+		if sec = strings.TrimSpace(sec); sec != "" {
+			secrets = append(secrets, sec)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
 		ctx:            ctx,
@@ -123,7 +129,7 @@ func New(cfg Config) *Server {
 		cfg:            cfg,
 		log:            cfg.Logger,
 		client:         &http.Client{Timeout: cfg.WebhookTimeout},
-		secret:         strings.TrimSpace(secret),
+		secrets:        secrets,
 		quit:           make(chan struct{}),
 		wake:           make(chan struct{}, 1),
 		webhookURL:     cfg.WebhookURL,

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -190,7 +191,7 @@ func (s *Server) attempt(ev *event) {
 	if err == nil {
 		req.Header.Set("Content-Type", "application/json; charset=utf-8")
 		req.Header.Set("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)")
-		req.Header.Set("Stripe-Signature", signature(payload, s.secret, start))
+		req.Header.Set("Stripe-Signature", signature(payload, s.secrets, start))
 		var resp *http.Response
 		if resp, err = s.client.Do(req); err == nil {
 			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -236,13 +237,19 @@ func (s *Server) attempt(ev *event) {
 	}
 }
 
-// signature builds a Stripe-Signature header: t=<unix>,v1=<hex HMAC-SHA256
-// of "<unix>.<payload>">.
-func signature(payload []byte, secret string, t time.Time) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(mac, "%d.", t.Unix())
-	mac.Write(payload)
-	return fmt.Sprintf("t=%d,v1=%s", t.Unix(), hex.EncodeToString(mac.Sum(nil)))
+// signature builds a Stripe-Signature header: t=<unix>, then for each
+// secret v1=<hex HMAC-SHA256 of "<unix>.<payload>">. A receiver that knows
+// any one of the secrets verifies it.
+func signature(payload []byte, secrets []string, t time.Time) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "t=%d", t.Unix())
+	for _, secret := range secrets {
+		mac := hmac.New(sha256.New, []byte(secret))
+		fmt.Fprintf(mac, "%d.", t.Unix())
+		mac.Write(payload)
+		b.WriteString(",v1=" + hex.EncodeToString(mac.Sum(nil)))
+	}
+	return b.String()
 }
 
 // sweepLoop expires sessions whose time has come and drops idempotency
