@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -293,6 +294,18 @@ func startSimulator(getenv func(string) string, webhookURL, secret string, logs 
 	if err != nil || bankDelay <= 0 {
 		return nil, "", fmt.Errorf("STRIPESIM_BANK_DEBIT_DELAY %q: want a duration such as 10s", getenv("STRIPESIM_BANK_DEBIT_DELAY"))
 	}
+	apiVersion := cmp.Or(getenv("STRIPESIM_API_VERSION"), stripesim.APIVersion)
+	if !slices.Contains(stripesim.APIVersions, apiVersion) {
+		return nil, "", fmt.Errorf("STRIPESIM_API_VERSION %q: want one of %s", apiVersion, strings.Join(stripesim.APIVersions, ", "))
+	}
+	enabled, err := stripesim.ParseEventTypes(getenv("STRIPESIM_EVENTS"))
+	if err != nil {
+		return nil, "", fmt.Errorf("STRIPESIM_EVENTS: %w", err)
+	}
+	shuffle, err := strconv.ParseBool(cmp.Or(getenv("STRIPESIM_SHUFFLE"), "0"))
+	if err != nil {
+		return nil, "", fmt.Errorf("STRIPESIM_SHUFFLE %q: want 1 or 0", getenv("STRIPESIM_SHUFFLE"))
+	}
 	addr := getenv("STRIPESIM_ADDR")
 	if addr == "" {
 		addr = "127.0.0.1:12111"
@@ -307,12 +320,15 @@ func startSimulator(getenv func(string) string, webhookURL, secret string, logs 
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	baseURL = "http://localhost:" + port
 	sim := stripesim.New(stripesim.Config{
-		PublicURL:      baseURL,
-		WebhookURL:     webhookURL,
-		WebhookSecret:  secret,
-		MerchantName:   getenv("STRIPESIM_MERCHANT_NAME"),
-		BankDebitDelay: bankDelay,
-		Logger:         slog.New(slog.NewTextHandler(logs, nil)).With("component", "stripesim"),
+		PublicURL:       baseURL,
+		WebhookURL:      webhookURL,
+		WebhookSecret:   secret,
+		MerchantName:    getenv("STRIPESIM_MERCHANT_NAME"),
+		BankDebitDelay:  bankDelay,
+		APIVersion:      apiVersion,
+		EnabledEvents:   enabled,
+		ShuffleDelivery: shuffle,
+		Logger:          slog.New(slog.NewTextHandler(logs, nil)).With("component", "stripesim"),
 	})
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()

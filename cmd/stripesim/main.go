@@ -13,6 +13,11 @@
 //	STRIPESIM_MERCHANT_NAME     the business the checkout page names (default stripeshop)
 //	STRIPESIM_BANK_DEBIT_DELAY  how long a bank debit paid on the page stays processing,
 //	                            a Go duration such as 30s (default 10s)
+//	STRIPESIM_API_VERSION  the API version events are rendered at, and requests without a
+//	                       Stripe-Version header: 2023-10-16 (default) or 2025-03-31.basil
+//	STRIPESIM_EVENTS       the event types the webhook endpoint listens to, comma-separated;
+//	                       * for all (default: the five the shop acts on)
+//	STRIPESIM_SHUFFLE      1 sends queued events in random order (Stripe promises none)
 package main
 
 import (
@@ -26,6 +31,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -49,7 +57,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs := flag.NewFlagSet("stripesim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stripesim (configured by STRIPESIM_ADDR, STRIPESIM_PUBLIC_URL, STRIPESIM_WEBHOOK_URL, STRIPE_WEBHOOK_SECRET, STRIPESIM_MERCHANT_NAME, STRIPESIM_BANK_DEBIT_DELAY)")
+		fmt.Fprintln(stderr, "usage: stripesim (configured by STRIPESIM_ADDR, STRIPESIM_PUBLIC_URL, STRIPESIM_WEBHOOK_URL, STRIPE_WEBHOOK_SECRET, STRIPESIM_MERCHANT_NAME, STRIPESIM_BANK_DEBIT_DELAY, STRIPESIM_API_VERSION, STRIPESIM_EVENTS, STRIPESIM_SHUFFLE)")
 	}
 	if len(args) > 0 {
 		args = args[1:]
@@ -79,6 +87,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		bankDebitDelay = d
 	}
+	apiVersion := env("STRIPESIM_API_VERSION", stripesim.APIVersion)
+	if !slices.Contains(stripesim.APIVersions, apiVersion) {
+		return fmt.Errorf("STRIPESIM_API_VERSION=%q: want one of %s", apiVersion, strings.Join(stripesim.APIVersions, ", "))
+	}
+	enabled, err := stripesim.ParseEventTypes(getenv("STRIPESIM_EVENTS"))
+	if err != nil {
+		return fmt.Errorf("STRIPESIM_EVENTS: %w", err)
+	}
+	shuffle, err := strconv.ParseBool(env("STRIPESIM_SHUFFLE", "0"))
+	if err != nil {
+		return fmt.Errorf("STRIPESIM_SHUFFLE=%q: want 1 or 0", getenv("STRIPESIM_SHUFFLE"))
+	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	if secret == "" {
 		secret = DevWebhookSecret
@@ -90,12 +110,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	sim := stripesim.New(stripesim.Config{
-		PublicURL:      publicURL,
-		WebhookURL:     webhookURL,
-		WebhookSecret:  secret,
-		Logger:         logger,
-		MerchantName:   getenv("STRIPESIM_MERCHANT_NAME"),
-		BankDebitDelay: bankDebitDelay,
+		PublicURL:       publicURL,
+		WebhookURL:      webhookURL,
+		WebhookSecret:   secret,
+		Logger:          logger,
+		MerchantName:    getenv("STRIPESIM_MERCHANT_NAME"),
+		BankDebitDelay:  bankDebitDelay,
+		APIVersion:      apiVersion,
+		EnabledEvents:   enabled,
+		ShuffleDelivery: shuffle,
 	})
 	defer sim.Close()
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}

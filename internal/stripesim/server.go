@@ -7,14 +7,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 )
-
-// APIVersion is the Stripe API version whose shapes the simulator answers
-// in and stamps on its events; stripe-go v76 expects it.
-const APIVersion = "2023-10-16"
 
 // Config configures a Server.
 type Config struct {
@@ -49,6 +46,18 @@ type Config struct {
 	// BankDebitDelay is how long a bank debit paid on the hosted page
 	// stays processing before it succeeds or fails. Default 10s.
 	BankDebitDelay time.Duration
+	// APIVersion is the version events are rendered at (the webhook
+	// endpoint's) and requests without a Stripe-Version header are
+	// answered at: one of APIVersions. Default APIVersion (2023-10-16).
+	APIVersion string
+	// EnabledEvents are the event types the webhook endpoint listens to,
+	// as at Stripe; "*" is every type the simulator makes. Events of other
+	// types are not made at all. Default DefaultEnabledEvents.
+	EnabledEvents []string
+	// ShuffleDelivery sends the events waiting for delivery in random
+	// order rather than in the order they happened: Stripe does not
+	// promise an order.
+	ShuffleDelivery bool
 }
 
 // Server is the simulator. It is an http.Handler; Close stops its
@@ -81,6 +90,7 @@ type Server struct {
 	paymentIntents map[string]*paymentIntent
 	charges        map[string]*charge
 	refunds        map[string]*refund
+	disputes       map[string]*dispute
 	events         map[string]*event
 	eventOrder     []*event
 	queue          []*event // events waiting for a delivery attempt
@@ -115,6 +125,15 @@ func New(cfg Config) *Server {
 	if cfg.BankDebitDelay <= 0 {
 		cfg.BankDebitDelay = 10 * time.Second
 	}
+	if cfg.EnabledEvents == nil {
+		cfg.EnabledEvents = DefaultEnabledEvents
+	}
+	if cfg.APIVersion == "" {
+		cfg.APIVersion = APIVersion
+	}
+	if !slices.Contains(APIVersions, cfg.APIVersion) {
+		panic("stripesim: Config.APIVersion " + cfg.APIVersion + " is not one of " + strings.Join(APIVersions, ", "))
+	}
 	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
 	var secrets []string
 	for _, sec := range strings.Split(cfg.WebhookSecret, ",") {
@@ -138,6 +157,7 @@ func New(cfg Config) *Server {
 		paymentIntents: map[string]*paymentIntent{},
 		charges:        map[string]*charge{},
 		refunds:        map[string]*refund{},
+		disputes:       map[string]*dispute{},
 		events:         map[string]*event{},
 		idem:           map[string]*idemEntry{},
 		settling:       map[*time.Timer]struct{}{},
@@ -193,6 +213,7 @@ func (s *Server) routes() *http.ServeMux {
 
 	mux.HandleFunc("POST /_sim/checkout/sessions/{id}/complete", s.handleSimComplete)
 	mux.HandleFunc("POST /_sim/checkout/sessions/{id}/expire", s.handleSimExpire)
+	mux.HandleFunc("POST /_sim/disputes", s.handleSimDispute)
 	mux.HandleFunc("GET /_sim/events", s.handleSimEvents)
 	mux.HandleFunc("POST /_sim/events/{id}/redeliver", s.handleSimRedeliver)
 	mux.HandleFunc("GET /_sim/faults", s.handleSimFaults)
@@ -209,6 +230,7 @@ type call struct {
 	params    map[string]any
 	requestID string
 	idemKey   string
+	version   string // the API version to answer at
 }
 
 type apiFunc func(c *call) (any, error)
@@ -228,7 +250,6 @@ func (s *Server) api(schema *param, fn apiFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reqID := newID("req_", 14)
 		w.Header().Set("Request-Id", reqID)
-		w.Header().Set("Stripe-Version", APIVersion)
 		status, body := s.serveAPI(w, r, reqID, schema, fn)
 		s.log.Info("stripesim api", "method", r.Method, "path", r.URL.Path, "status", status, "request_id", reqID)
 		writeRaw(w, status, body)
@@ -251,6 +272,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, reqID string, 
 	if e != nil {
 		return errorBody(e)
 	}
+	version, e := s.requestVersion(r)
+	if e != nil {
+		return errorBody(e)
+	}
+	w.Header().Set("Stripe-Version", version)
 	if fn == nil {
 		return errorBody(&apiError{Status: http.StatusNotFound, Type: "invalid_request_error",
 			Message: "Unrecognized request URL (" + r.Method + ": " + r.URL.Path + "). Please see https://stripe.com/docs or we can help at https://support.stripe.com/."})
@@ -260,7 +286,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, reqID string, 
 	if err != nil {
 		return errorBody(err)
 	}
-	c := &call{r: r, requestID: reqID}
+	c := &call{r: r, requestID: reqID, version: version}
 	if r.Method == http.MethodPost {
 		c.idemKey = strings.TrimSpace(r.Header.Get("Idempotency-Key"))
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strconv"
@@ -45,10 +46,15 @@ type attempt struct {
 	DurationMS int64     `json:"duration_ms"`
 }
 
-// newEvent records an event about obj and queues its delivery; c is the
-// API request that caused it, nil for the simulator's own doing (a
-// payment, an expiry by time). s.mu must be held.
-func (s *Server) newEvent(typ string, obj map[string]any, c *call) *event {
+// newEvent records an event about the object render draws (at the
+// webhook endpoint's API version) and queues its delivery; c is the API
+// request that caused it, nil for the simulator's own doing (a payment, an
+// expiry by time). An event of a type the endpoint does not listen to
+// (Config.EnabledEvents) is not made: it returns nil. s.mu must be held.
+func (s *Server) newEvent(typ string, c *call, render func(ver string) map[string]any) *event {
+	if !s.enabled(typ) {
+		return nil
+	}
 	ev := &event{ID: newID("evt_1", 24), Type: typ, Created: s.cfg.Now(), State: stateNotSent}
 	req := map[string]any{"id": nil, "idempotency_key": nil}
 	if c != nil {
@@ -61,9 +67,9 @@ func (s *Server) newEvent(typ string, obj map[string]any, c *call) *event {
 	ev.Payload, _ = json.MarshalIndent(map[string]any{
 		"id":               ev.ID,
 		"object":           "event",
-		"api_version":      APIVersion,
+		"api_version":      s.cfg.APIVersion,
 		"created":          unix(ev.Created),
-		"data":             map[string]any{"object": obj},
+		"data":             map[string]any{"object": render(s.cfg.APIVersion)},
 		"livemode":         false,
 		"pending_webhooks": pending,
 		"request":          req,
@@ -75,6 +81,11 @@ func (s *Server) newEvent(typ string, obj map[string]any, c *call) *event {
 		s.enqueue(ev)
 	}
 	return ev
+}
+
+// events drops the nils of events not made.
+func events(evs ...*event) []*event {
+	return slices.DeleteFunc(evs, func(ev *event) bool { return ev == nil })
 }
 
 // enqueue makes ev due now; s.mu must be held.
@@ -111,7 +122,7 @@ func (s *Server) awaitAttempt(ctx context.Context, evs ...*event) {
 	var chans []chan struct{}
 	if !s.paused {
 		for _, ev := range evs {
-			if ev.State == statePending {
+			if ev != nil && ev.State == statePending {
 				ch := make(chan struct{})
 				ev.waiters = append(ev.waiters, ch)
 				chans = append(chans, ch)
@@ -140,7 +151,9 @@ func releaseWaiters(ev *event) {
 }
 
 // deliverLoop sends queued events one at a time, oldest due first, so a
-// receiver sees them in the order they happened unless one needs a retry.
+// receiver sees them in the order they happened unless one needs a retry;
+// with Config.ShuffleDelivery, any of the due ones, at random, since
+// Stripe does not promise an order.
 func (s *Server) deliverLoop() {
 	defer s.wg.Done()
 	timer := time.NewTimer(time.Hour)
@@ -169,11 +182,19 @@ func (s *Server) nextDue() (*event, time.Duration) {
 		return nil, wait
 	}
 	now := time.Now()
+	var due []*event
 	for _, ev := range s.queue {
 		if !ev.Due.After(now) {
-			return ev, 0
+			if !s.cfg.ShuffleDelivery {
+				return ev, 0
+			}
+			due = append(due, ev)
+			continue
 		}
 		wait = min(wait, ev.Due.Sub(now))
+	}
+	if len(due) > 0 {
+		return due[rand.IntN(len(due))], 0
 	}
 	return nil, wait
 }
