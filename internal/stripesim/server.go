@@ -58,6 +58,13 @@ type Config struct {
 	// order rather than in the order they happened: Stripe does not
 	// promise an order.
 	ShuffleDelivery bool
+	// StateFile keeps the sessions, payments, refunds, disputes and events
+	// across restarts: read by New, written after changes and by Close.
+	// Empty keeps everything in memory only.
+	StateFile string
+	// SaveInterval is how long a change may wait to be written to
+	// StateFile. Default 250ms.
+	SaveInterval time.Duration
 }
 
 // Server is the simulator. It is an http.Handler; Close stops its
@@ -96,7 +103,12 @@ type Server struct {
 	queue          []*event // events waiting for a delivery attempt
 	idem           map[string]*idemEntry
 	faults         []*fault
-	settling       map[*time.Timer]struct{} // delayed payments not settled yet
+	settling       map[*time.Timer]*settlement // delayed payments not settled yet
+
+	closed bool // by Close
+
+	saveMu sync.Mutex // one write of StateFile at a time
+	saved  []byte     // what StateFile holds
 }
 
 // New returns a running simulator; call Close when done.
@@ -124,6 +136,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.BankDebitDelay <= 0 {
 		cfg.BankDebitDelay = 10 * time.Second
+	}
+	if cfg.SaveInterval <= 0 {
+		cfg.SaveInterval = 250 * time.Millisecond
 	}
 	if cfg.EnabledEvents == nil {
 		cfg.EnabledEvents = DefaultEnabledEvents
@@ -160,9 +175,18 @@ func New(cfg Config) *Server {
 		disputes:       map[string]*dispute{},
 		events:         map[string]*event{},
 		idem:           map[string]*idemEntry{},
-		settling:       map[*time.Timer]struct{}{},
+		settling:       map[*time.Timer]*settlement{},
 	}
 	s.mux = s.routes()
+	if cfg.StateFile != "" {
+		if err := s.load(); err != nil {
+			// Nothing was taken from it: start empty, keeping the file.
+			aside := setAside(cfg.StateFile)
+			s.log.Error("stripesim: the state file cannot be read; starting empty", "error", err, "moved_to", aside)
+		}
+		s.wg.Add(1)
+		go s.saveLoop()
+	}
 	s.wg.Add(2)
 	go s.deliverLoop()
 	go s.sweepLoop()
@@ -176,11 +200,18 @@ func (s *Server) Close() {
 		s.cancel()
 		close(s.quit)
 		s.mu.Lock()
+		s.closed = true
 		for t := range s.settling {
 			t.Stop()
 		}
-		clear(s.settling)
 		s.mu.Unlock()
+		s.wg.Wait()
+		// The settlements stopped are written, to be taken up again.
+		if s.cfg.StateFile != "" {
+			if err := s.save(); err != nil {
+				s.log.Error("stripesim: saving the state", "file", s.cfg.StateFile, "error", err)
+			}
+		}
 	})
 	s.wg.Wait()
 }

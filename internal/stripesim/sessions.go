@@ -504,18 +504,19 @@ func (s *Server) settle(cs *session, succeeds bool) []*event {
 	)
 }
 
-// settleLater settles the delayed payment of session id after d, unless
-// the simulator is closed first; s.mu must be held.
+// settleLater settles the delayed payment of session id after d (on the
+// wall clock), unless the simulator is closed first: then it stays in
+// StateFile, to be settled after a restart. s.mu must be held.
 func (s *Server) settleLater(d time.Duration, id string, succeeds bool) {
 	var t *time.Timer
 	t = time.AfterFunc(d, func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if _, ok := s.settling[t]; !ok {
+		if _, ok := s.settling[t]; !ok || s.closed {
 			return // stopped by Close
 		}
 		delete(s.settling, t)
 		s.settle(s.sessions[id], succeeds)
 	})
-	s.settling[t] = struct{}{}
+	s.settling[t] = &settlement{SessionID: id, Succeeds: succeeds, Due: time.Now().Add(d)}
 }

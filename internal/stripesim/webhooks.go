@@ -159,6 +159,11 @@ func (s *Server) deliverLoop() {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
+		select {
+		case <-s.quit:
+			return
+		default:
+		}
 		ev, wait := s.nextDue()
 		if ev != nil {
 			s.attempt(ev)
@@ -222,6 +227,11 @@ func (s *Server) attempt(ev *event) {
 				a.Error = "HTTP " + strconv.Itoa(resp.StatusCode)
 			}
 		}
+	}
+	if err != nil && s.ctx.Err() != nil {
+		// Cut short by Close: not an attempt. The event stays pending,
+		// and in StateFile, for the next run.
+		return
 	}
 	if err != nil {
 		a.Error = err.Error()
