@@ -41,6 +41,7 @@ const (
 	simKey         = "sk_test_stripesim_local"
 	defaultAdmin   = "admin@stripeshop.local"
 	passwordFile   = ".data/admin-password"
+	simStateFile   = ".data/stripesim.json"
 	serverPIDFile  = ".data/server.pid"
 	devDatabaseURL = "postgres://postgres@127.0.0.1:%d/stripeshop?sslmode=disable"
 )
@@ -124,7 +125,8 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		defer sim()
 		set["STRIPE_SECRET_KEY"] = simKey
 		set["STRIPE_API_URL"] = simURL
-		say("STRIPE_SECRET_KEY is unset: using the Stripe simulator at %s (no money moves)", simURL)
+		say("STRIPE_SECRET_KEY is unset: using the Stripe simulator at %s (no money moves; its events: %s/_sim/dashboard/events; kept in %s)",
+			simURL, simURL, cmp.Or(getenv("STRIPESIM_STATE_FILE"), simStateFile))
 	} else {
 		say("using Stripe with the key from the environment (%s mode)", map[bool]string{true: "live", false: "test"}[strings.Contains(getenv("STRIPE_SECRET_KEY"), "_live_")])
 	}
@@ -328,6 +330,7 @@ func startSimulator(getenv func(string) string, webhookURL, secret string, logs 
 		APIVersion:      apiVersion,
 		EnabledEvents:   enabled,
 		ShuffleDelivery: shuffle,
+		StateFile:       cmp.Or(getenv("STRIPESIM_STATE_FILE"), simStateFile),
 		Logger:          slog.New(slog.NewTextHandler(logs, nil)).With("component", "stripesim"),
 	})
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 5 * time.Second}

@@ -18,6 +18,8 @@
 //	STRIPESIM_EVENTS       the event types the webhook endpoint listens to, comma-separated;
 //	                       * for all (default: the five the shop acts on)
 //	STRIPESIM_SHUFFLE      1 sends queued events in random order (Stripe promises none)
+//	STRIPESIM_STATE_FILE   a JSON file that keeps sessions, payments, refunds and undelivered
+//	                       events across restarts (default: none, memory only)
 package main
 
 import (
@@ -57,7 +59,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs := flag.NewFlagSet("stripesim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stripesim (configured by STRIPESIM_ADDR, STRIPESIM_PUBLIC_URL, STRIPESIM_WEBHOOK_URL, STRIPE_WEBHOOK_SECRET, STRIPESIM_MERCHANT_NAME, STRIPESIM_BANK_DEBIT_DELAY, STRIPESIM_API_VERSION, STRIPESIM_EVENTS, STRIPESIM_SHUFFLE)")
+		fmt.Fprintln(stderr, "usage: stripesim (configured by STRIPESIM_ADDR, STRIPESIM_PUBLIC_URL, STRIPESIM_WEBHOOK_URL, STRIPE_WEBHOOK_SECRET, STRIPESIM_MERCHANT_NAME, STRIPESIM_BANK_DEBIT_DELAY, STRIPESIM_API_VERSION, STRIPESIM_EVENTS, STRIPESIM_SHUFFLE, STRIPESIM_STATE_FILE)")
 	}
 	if len(args) > 0 {
 		args = args[1:]
@@ -119,12 +121,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		APIVersion:      apiVersion,
 		EnabledEvents:   enabled,
 		ShuffleDelivery: shuffle,
+		StateFile:       getenv("STRIPESIM_STATE_FILE"),
 	})
 	defer sim.Close()
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "stripesim listening on %s: checkout pages at %s/pay/…, webhooks to %s\n", ln.Addr(), publicURL, webhookURL)
+	fmt.Fprintf(stdout, "events and their deliveries: %s/_sim/dashboard/events\n", publicURL)
 	fmt.Fprintf(stdout, "point the server at it with STRIPE_API_URL=%s STRIPE_SECRET_KEY=sk_test_stripesim\n", publicURL)
 
 	select {

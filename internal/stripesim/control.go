@@ -167,18 +167,28 @@ func (s *Server) handleSimEvents(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"events": out})
 }
 
+// handleSimRedeliver sends an event once more, at once; the events page's
+// Resend button posts here too (return=dashboard) and is sent back.
 func (s *Server) handleSimRedeliver(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	page := fromDashboard(r)
+	fail := func(err *apiError) {
+		if page {
+			backToDashboard(w, r, id, "Could not send "+id+" again: "+err.Message, true)
+			return
+		}
+		writeError(w, err)
+	}
 	s.mu.Lock()
 	ev := s.events[id]
 	switch {
 	case ev == nil:
 		s.mu.Unlock()
-		writeError(w, noSuch(http.StatusNotFound, "event", "id", id))
+		fail(noSuch(http.StatusNotFound, "event", "id", id))
 		return
 	case s.webhookURL == "":
 		s.mu.Unlock()
-		writeError(w, &apiError{Status: http.StatusConflict, Type: "invalid_request_error", Message: "No webhook URL is configured."})
+		fail(&apiError{Status: http.StatusConflict, Type: "invalid_request_error", Message: "No webhook URL is configured."})
 		return
 	}
 	s.enqueue(ev)
@@ -186,7 +196,12 @@ func (s *Server) handleSimRedeliver(w http.ResponseWriter, r *http.Request) {
 	s.awaitAttempt(r.Context(), ev)
 	s.mu.Lock()
 	rec := recordOf(ev)
+	msg, failed := resendOutcome(ev, s.paused)
 	s.mu.Unlock()
+	if page {
+		backToDashboard(w, r, id, msg, failed)
+		return
+	}
 	writeJSON(w, http.StatusOK, rec)
 }
 

@@ -106,6 +106,23 @@
 // answer or a network error is retried after RetryBackoff, 2×, 4×, …,
 // up to MaxAttempts attempts; every attempt is logged.
 //
+// # Events page
+//
+// GET /_sim/dashboard/events lists the events newest first (?type= to
+// filter), each with its state, its delivery attempts (when, where, the
+// answer, how long) and its data, and a Resend button that posts to
+// /_sim/events/{id}/redeliver and comes back to the page saying how the
+// attempt went.
+//
+// # State across restarts
+//
+// With Config.StateFile, sessions, payment intents, charges, refunds,
+// disputes, events (with their attempts; pending ones are sent after a
+// restart), idempotency keys and delayed payments not yet settled are
+// written to that JSON file, atomically, at most Config.SaveInterval after
+// a change and by Close, and read back by New. An unreadable file is
+// renamed aside and the simulator starts empty.
+//
 // # Control API for tests (JSON, no authentication)
 //
 //	POST   /_sim/checkout/sessions/{id}/complete  {"outcome": "paid"|"async_succeeded"|"async_failed", "email": "…",

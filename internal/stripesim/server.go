@@ -247,6 +247,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("POST /_sim/disputes", s.handleSimDispute)
 	mux.HandleFunc("GET /_sim/events", s.handleSimEvents)
 	mux.HandleFunc("POST /_sim/events/{id}/redeliver", s.handleSimRedeliver)
+	mux.HandleFunc("GET /_sim/dashboard/events", s.handleDashboardEvents)
 	mux.HandleFunc("GET /_sim/faults", s.handleSimFaults)
 	mux.HandleFunc("POST /_sim/faults", s.handleSimFaults)
 	mux.HandleFunc("DELETE /_sim/faults", s.handleSimFaults)
