@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -40,6 +41,7 @@ const (
 	simKey         = "sk_test_stripesim_local"
 	defaultAdmin   = "admin@stripeshop.local"
 	passwordFile   = ".data/admin-password"
+	simStateFile   = ".data/stripesim.json"
 	serverPIDFile  = ".data/server.pid"
 	devDatabaseURL = "postgres://postgres@127.0.0.1:%d/stripeshop?sslmode=disable"
 )
@@ -123,7 +125,8 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		defer sim()
 		set["STRIPE_SECRET_KEY"] = simKey
 		set["STRIPE_API_URL"] = simURL
-		say("STRIPE_SECRET_KEY is unset: using the Stripe simulator at %s (no money moves)", simURL)
+		say("STRIPE_SECRET_KEY is unset: using the Stripe simulator at %s (no money moves; its events: %s/_sim/dashboard/events; kept in %s)",
+			simURL, simURL, cmp.Or(getenv("STRIPESIM_STATE_FILE"), simStateFile))
 	} else {
 		say("using Stripe with the key from the environment (%s mode)", map[bool]string{true: "live", false: "test"}[strings.Contains(getenv("STRIPE_SECRET_KEY"), "_live_")])
 	}
@@ -293,6 +296,18 @@ func startSimulator(getenv func(string) string, webhookURL, secret string, logs 
 	if err != nil || bankDelay <= 0 {
 		return nil, "", fmt.Errorf("STRIPESIM_BANK_DEBIT_DELAY %q: want a duration such as 10s", getenv("STRIPESIM_BANK_DEBIT_DELAY"))
 	}
+	apiVersion := cmp.Or(getenv("STRIPESIM_API_VERSION"), stripesim.APIVersion)
+	if !slices.Contains(stripesim.APIVersions, apiVersion) {
+		return nil, "", fmt.Errorf("STRIPESIM_API_VERSION %q: want one of %s", apiVersion, strings.Join(stripesim.APIVersions, ", "))
+	}
+	enabled, err := stripesim.ParseEventTypes(getenv("STRIPESIM_EVENTS"))
+	if err != nil {
+		return nil, "", fmt.Errorf("STRIPESIM_EVENTS: %w", err)
+	}
+	shuffle, err := strconv.ParseBool(cmp.Or(getenv("STRIPESIM_SHUFFLE"), "0"))
+	if err != nil {
+		return nil, "", fmt.Errorf("STRIPESIM_SHUFFLE %q: want 1 or 0", getenv("STRIPESIM_SHUFFLE"))
+	}
 	addr := getenv("STRIPESIM_ADDR")
 	if addr == "" {
 		addr = "127.0.0.1:12111"
@@ -307,12 +322,16 @@ func startSimulator(getenv func(string) string, webhookURL, secret string, logs 
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	baseURL = "http://localhost:" + port
 	sim := stripesim.New(stripesim.Config{
-		PublicURL:      baseURL,
-		WebhookURL:     webhookURL,
-		WebhookSecret:  secret,
-		MerchantName:   getenv("STRIPESIM_MERCHANT_NAME"),
-		BankDebitDelay: bankDelay,
-		Logger:         slog.New(slog.NewTextHandler(logs, nil)).With("component", "stripesim"),
+		PublicURL:       baseURL,
+		WebhookURL:      webhookURL,
+		WebhookSecret:   secret,
+		MerchantName:    getenv("STRIPESIM_MERCHANT_NAME"),
+		BankDebitDelay:  bankDelay,
+		APIVersion:      apiVersion,
+		EnabledEvents:   enabled,
+		ShuffleDelivery: shuffle,
+		StateFile:       cmp.Or(getenv("STRIPESIM_STATE_FILE"), simStateFile),
+		Logger:          slog.New(slog.NewTextHandler(logs, nil)).With("component", "stripesim"),
 	})
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()

@@ -8,11 +8,18 @@
 //	STRIPESIM_ADDR         listen address (default :12111)
 //	STRIPESIM_PUBLIC_URL   where browsers reach it (default http://localhost:12111)
 //	STRIPESIM_WEBHOOK_URL  where events go (default http://localhost:8080/webhook/stripe)
-//	STRIPE_WEBHOOK_SECRET  signing secret, the first of a comma-separated list
+//	STRIPE_WEBHOOK_SECRET  signing secret; a comma-separated list during a rotation (one v1 each)
 //	                       (default whsec_stripesim_dev_secret, for development)
 //	STRIPESIM_MERCHANT_NAME     the business the checkout page names (default stripeshop)
 //	STRIPESIM_BANK_DEBIT_DELAY  how long a bank debit paid on the page stays processing,
 //	                            a Go duration such as 30s (default 10s)
+//	STRIPESIM_API_VERSION  the API version events are rendered at, and requests without a
+//	                       Stripe-Version header: 2023-10-16 (default) or 2025-03-31.basil
+//	STRIPESIM_EVENTS       the event types the webhook endpoint listens to, comma-separated;
+//	                       * for all (default: the five the shop acts on)
+//	STRIPESIM_SHUFFLE      1 sends queued events in random order (Stripe promises none)
+//	STRIPESIM_STATE_FILE   a JSON file that keeps sessions, payments, refunds and undelivered
+//	                       events across restarts (default: none, memory only)
 package main
 
 import (
@@ -26,6 +33,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -49,7 +59,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs := flag.NewFlagSet("stripesim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stripesim (configured by STRIPESIM_ADDR, STRIPESIM_PUBLIC_URL, STRIPESIM_WEBHOOK_URL, STRIPE_WEBHOOK_SECRET, STRIPESIM_MERCHANT_NAME, STRIPESIM_BANK_DEBIT_DELAY)")
+		fmt.Fprintln(stderr, "usage: stripesim (configured by STRIPESIM_ADDR, STRIPESIM_PUBLIC_URL, STRIPESIM_WEBHOOK_URL, STRIPE_WEBHOOK_SECRET, STRIPESIM_MERCHANT_NAME, STRIPESIM_BANK_DEBIT_DELAY, STRIPESIM_API_VERSION, STRIPESIM_EVENTS, STRIPESIM_SHUFFLE, STRIPESIM_STATE_FILE)")
 	}
 	if len(args) > 0 {
 		args = args[1:]
@@ -79,6 +89,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		bankDebitDelay = d
 	}
+	apiVersion := env("STRIPESIM_API_VERSION", stripesim.APIVersion)
+	if !slices.Contains(stripesim.APIVersions, apiVersion) {
+		return fmt.Errorf("STRIPESIM_API_VERSION=%q: want one of %s", apiVersion, strings.Join(stripesim.APIVersions, ", "))
+	}
+	enabled, err := stripesim.ParseEventTypes(getenv("STRIPESIM_EVENTS"))
+	if err != nil {
+		return fmt.Errorf("STRIPESIM_EVENTS: %w", err)
+	}
+	shuffle, err := strconv.ParseBool(env("STRIPESIM_SHUFFLE", "0"))
+	if err != nil {
+		return fmt.Errorf("STRIPESIM_SHUFFLE=%q: want 1 or 0", getenv("STRIPESIM_SHUFFLE"))
+	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	if secret == "" {
 		secret = DevWebhookSecret
@@ -90,18 +112,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	sim := stripesim.New(stripesim.Config{
-		PublicURL:      publicURL,
-		WebhookURL:     webhookURL,
-		WebhookSecret:  secret,
-		Logger:         logger,
-		MerchantName:   getenv("STRIPESIM_MERCHANT_NAME"),
-		BankDebitDelay: bankDebitDelay,
+		PublicURL:       publicURL,
+		WebhookURL:      webhookURL,
+		WebhookSecret:   secret,
+		Logger:          logger,
+		MerchantName:    getenv("STRIPESIM_MERCHANT_NAME"),
+		BankDebitDelay:  bankDebitDelay,
+		APIVersion:      apiVersion,
+		EnabledEvents:   enabled,
+		ShuffleDelivery: shuffle,
+		StateFile:       getenv("STRIPESIM_STATE_FILE"),
 	})
 	defer sim.Close()
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "stripesim listening on %s: checkout pages at %s/pay/…, webhooks to %s\n", ln.Addr(), publicURL, webhookURL)
+	fmt.Fprintf(stdout, "events and their deliveries: %s/_sim/dashboard/events\n", publicURL)
 	fmt.Fprintf(stdout, "point the server at it with STRIPE_API_URL=%s STRIPE_SECRET_KEY=sk_test_stripesim\n", publicURL)
 
 	select {

@@ -102,3 +102,18 @@ func TestRunRejectsABadBankDebitDelay(t *testing.T) {
 		t.Fatalf("run with STRIPESIM_BANK_DEBIT_DELAY=soon: %v", err)
 	}
 }
+
+func TestRunRejectsBadEventSettings(t *testing.T) {
+	for key, value := range map[string]string{
+		"STRIPESIM_API_VERSION": "2031-01-01.future",
+		"STRIPESIM_EVENTS":      "checkout.session.completed,customer.created",
+		"STRIPESIM_SHUFFLE":     "sometimes",
+	} {
+		var out bytes.Buffer
+		env := map[string]string{"STRIPESIM_ADDR": "127.0.0.1:0", key: value}
+		err := run(context.Background(), []string{"stripesim"}, func(k string) string { return env[k] }, &out, &out)
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("run with %s=%s: %v", key, value, err)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -60,10 +61,77 @@ func (s *Server) handleSimExpire(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	s.awaitAttempt(r.Context(), ev)
 	s.mu.Lock()
-	out := s.sessionJSON(cs, nil)
+	out := s.sessionJSON(cs, nil, s.cfg.APIVersion)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, out)
 }
+
+// handleSimDispute opens a dispute on a succeeded charge, named by its id
+// or its payment intent's, as a cardholder's bank would, and emits
+// charge.dispute.created.
+func (s *Server) handleSimDispute(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Charge        string `json:"charge"`
+		PaymentIntent string `json:"payment_intent"`
+		Reason        string `json:"reason"`
+		Amount        int64  `json:"amount"`
+	}
+	if err := decodeControl(r, &in); err != nil {
+		writeError(w, err)
+		return
+	}
+	if in.Reason == "" {
+		in.Reason = "fraudulent"
+	}
+	if !slices.Contains(disputeReasons, in.Reason) {
+		writeError(w, invalidRequest("reason", "", "reason must be one of %s.", strings.Join(disputeReasons, ", ")))
+		return
+	}
+	s.mu.Lock()
+	ch := s.charges[in.Charge]
+	if in.Charge == "" {
+		if pi := s.paymentIntents[in.PaymentIntent]; pi != nil {
+			ch = s.charges[pi.ChargeID]
+		}
+	}
+	var err error
+	switch {
+	case in.Charge == "" && in.PaymentIntent == "":
+		err = invalidRequest("", "parameter_missing", "Name the disputed payment by charge or payment_intent.")
+	case ch == nil && in.Charge != "":
+		err = noSuch(http.StatusNotFound, "charge", "charge", in.Charge)
+	case ch == nil:
+		err = noSuch(http.StatusNotFound, "payment_intent", "payment_intent", in.PaymentIntent)
+	case ch.Status != "succeeded":
+		err = &apiError{Status: http.StatusConflict, Type: "invalid_request_error", Message: "Only a succeeded charge can be disputed; " + ch.ID + " is " + ch.Status + "."}
+	case ch.Disputed:
+		err = &apiError{Status: http.StatusConflict, Type: "invalid_request_error", Message: "Charge " + ch.ID + " is already disputed."}
+	case in.Amount < 0 || in.Amount > ch.Amount:
+		err = invalidRequest("amount", "", "amount must be between 1 and the charge's %d.", ch.Amount)
+	}
+	if err != nil {
+		s.mu.Unlock()
+		writeError(w, err)
+		return
+	}
+	if in.Amount == 0 {
+		in.Amount = ch.Amount
+	}
+	d := &dispute{ID: newID("dp_1", 24), Created: s.cfg.Now(), Amount: in.Amount, Currency: ch.Currency,
+		ChargeID: ch.ID, PaymentIntentID: ch.PaymentIntentID, Reason: in.Reason, Status: "needs_response"}
+	s.disputes[d.ID] = d
+	ch.Disputed = true
+	ev := s.newEvent("charge.dispute.created", nil, func(string) map[string]any { return disputeJSON(d) })
+	out := disputeJSON(d)
+	s.mu.Unlock()
+	s.awaitAttempt(r.Context(), ev)
+	writeJSON(w, http.StatusOK, map[string]any{"dispute": out, "events": eventIDs(events(ev))})
+}
+
+// disputeReasons are Stripe's reasons a cardholder's bank gives.
+var disputeReasons = []string{"bank_cannot_process", "check_returned", "credit_not_processed", "customer_initiated",
+	"debit_not_authorized", "duplicate", "fraudulent", "general", "incorrect_account_details", "insufficient_funds",
+	"product_not_received", "product_unacceptable", "subscription_canceled", "unrecognized"}
 
 // eventRecord is an event as GET /_sim/events shows it.
 type eventRecord struct {
@@ -99,18 +167,28 @@ func (s *Server) handleSimEvents(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"events": out})
 }
 
+// handleSimRedeliver sends an event once more, at once; the events page's
+// Resend button posts here too (return=dashboard) and is sent back.
 func (s *Server) handleSimRedeliver(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	page := fromDashboard(r)
+	fail := func(err *apiError) {
+		if page {
+			backToDashboard(w, r, id, "Could not send "+id+" again: "+err.Message, true)
+			return
+		}
+		writeError(w, err)
+	}
 	s.mu.Lock()
 	ev := s.events[id]
 	switch {
 	case ev == nil:
 		s.mu.Unlock()
-		writeError(w, noSuch(http.StatusNotFound, "event", "id", id))
+		fail(noSuch(http.StatusNotFound, "event", "id", id))
 		return
 	case s.webhookURL == "":
 		s.mu.Unlock()
-		writeError(w, &apiError{Status: http.StatusConflict, Type: "invalid_request_error", Message: "No webhook URL is configured."})
+		fail(&apiError{Status: http.StatusConflict, Type: "invalid_request_error", Message: "No webhook URL is configured."})
 		return
 	}
 	s.enqueue(ev)
@@ -118,7 +196,12 @@ func (s *Server) handleSimRedeliver(w http.ResponseWriter, r *http.Request) {
 	s.awaitAttempt(r.Context(), ev)
 	s.mu.Lock()
 	rec := recordOf(ev)
+	msg, failed := resendOutcome(ev, s.paused)
 	s.mu.Unlock()
+	if page {
+		backToDashboard(w, r, id, msg, failed)
+		return
+	}
 	writeJSON(w, http.StatusOK, rec)
 }
 

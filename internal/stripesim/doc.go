@@ -1,8 +1,20 @@
 // Package stripesim is an in-memory stand-in for the part of the Stripe API
 // that stripeshop uses, for development and tests without a Stripe account.
 // The real stripe-go client talks to it when its API URL points here; it
-// answers in Stripe's JSON shapes at API version 2023-10-16, serves a
-// hosted checkout page, and sends signed webhooks.
+// answers in Stripe's JSON shapes, serves a hosted checkout page, and
+// sends signed webhooks.
+//
+// # API versions
+//
+// Objects are rendered at 2023-10-16 (APIVersion, the default, which
+// stripe-go v76 speaks) or 2025-03-31.basil (APIVersionBasil). A request
+// is answered at the version its Stripe-Version header names, else at
+// Config.APIVersion (the account's default); events are rendered at
+// Config.APIVersion (the webhook endpoint's). At basil a Checkout Session
+// has no shipping_details but collected_information (null: no shipping
+// address is collected), and a Charge and a PaymentIntent have no invoice;
+// what the shop reads is the same at both. Another Stripe-Version is
+// refused with Stripe's 400.
 //
 // # Stripe API subset
 //
@@ -73,13 +85,43 @@
 //
 // # Webhooks
 //
-// Events (checkout.session.completed, .async_payment_succeeded,
-// .async_payment_failed, .expired, and charge.refunded) are POSTed to
-// Config.WebhookURL one at a time, signed like Stripe's:
-// "Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<unix>.<body>">"
-// with the first of the comma-separated Config.WebhookSecret. A non-2xx
+// Events are made as Stripe makes them, for the types the webhook endpoint
+// listens to (Config.EnabledEvents; by default the five the shop acts on,
+// marked *; "*" is all), and POSTed to Config.WebhookURL one at a time:
+//
+//	a card pays            charge.succeeded, payment_intent.succeeded, checkout.session.completed*
+//	a card is declined     charge.failed, payment_intent.payment_failed (the session stays open)
+//	a bank debit           charge.pending, payment_intent.processing, checkout.session.completed*, then
+//	                       charge.succeeded, payment_intent.succeeded, checkout.session.async_payment_succeeded*
+//	                       or charge.failed, payment_intent.payment_failed, checkout.session.async_payment_failed*
+//	a session expires      checkout.session.expired*
+//	a refund               charge.refunded*, refund.created, charge.refund.updated
+//	a dispute              charge.dispute.created
+//
+// In the order they happen, or, with Config.ShuffleDelivery, the queued
+// ones in random order (Stripe promises none). Each is signed like Stripe's:
+// "Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<unix>.<body>">",
+// one v1 for each secret of the comma-separated Config.WebhookSecret (as
+// Stripe signs during a secret rotation). A non-2xx
 // answer or a network error is retried after RetryBackoff, 2×, 4×, …,
 // up to MaxAttempts attempts; every attempt is logged.
+//
+// # Events page
+//
+// GET /_sim/dashboard/events lists the events newest first (?type= to
+// filter), each with its state, its delivery attempts (when, where, the
+// answer, how long) and its data, and a Resend button that posts to
+// /_sim/events/{id}/redeliver and comes back to the page saying how the
+// attempt went.
+//
+// # State across restarts
+//
+// With Config.StateFile, sessions, payment intents, charges, refunds,
+// disputes, events (with their attempts; pending ones are sent after a
+// restart), idempotency keys and delayed payments not yet settled are
+// written to that JSON file, atomically, at most Config.SaveInterval after
+// a change and by Close, and read back by New. An unreadable file is
+// renamed aside and the simulator starts empty.
 //
 // # Control API for tests (JSON, no authentication)
 //
@@ -89,6 +131,9 @@
 //	       then async_payment_succeeded (paid) or async_payment_failed (unpaid): at once, or
 //	       settle_after_ms later (that event is then not in "events").
 //	POST   /_sim/checkout/sessions/{id}/expire    → the expired session, after its event's first attempt
+//	POST   /_sim/disputes {"charge": "ch_…" | "payment_intent": "pi_…", "reason": "fraudulent", "amount": 0}
+//	       → {"dispute": {…}, "events": ["evt_…"]}: the cardholder's bank disputes a succeeded charge
+//	       (in full unless amount says less) after charge.dispute.created's first attempt
 //	GET    /_sim/events[?type=…]                  → {"events": [{"id", "type", "created", "state",
 //	       "attempts": [{"at", "url", "status_code", "error", "duration_ms"}], "next_attempt_at", "payload"}]}
 //	       state is pending, delivered, failed (attempts used up) or not_sent (no webhook URL)

@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// The simulator's state, and its rendering in Stripe's JSON shapes at API
-// version 2023-10-16. Renderers return maps so that encoding/json writes
+// The simulator's state, and its rendering in Stripe's JSON shapes at the
+// API versions of versions.go. Renderers return maps so that encoding/json writes
 // the keys sorted, as Stripe does, and every field stripe-go reads is
 // present (null when Stripe sends null).
 
@@ -68,9 +68,19 @@ type paymentIntent struct {
 	Amount    int64
 	Currency  string
 	Status    string // processing, succeeded, requires_payment_method
-	ChargeID  string
+	ChargeID  string // the latest charge
 	SessionID string
 	Email     string
+	Method    string // card or us_bank_account
+	LastError *paymentError
+}
+
+// paymentError is a PaymentIntent's last_payment_error.
+type paymentError struct {
+	Code        string
+	DeclineCode string
+	Message     string
+	Type        string // card_error, or invalid_request_error for a bank debit
 }
 
 type charge struct {
@@ -82,6 +92,21 @@ type charge struct {
 	Status          string // pending, succeeded, failed
 	PaymentIntentID string
 	Email           string
+	Method          string // card or us_bank_account
+	FailureCode     string
+	FailureMessage  string
+	Disputed        bool
+}
+
+type dispute struct {
+	ID              string
+	Created         time.Time
+	Amount          int64
+	Currency        string
+	ChargeID        string
+	PaymentIntentID string
+	Reason          string
+	Status          string
 }
 
 type refund struct {
@@ -145,8 +170,9 @@ func nullAddress() map[string]any {
 	return map[string]any{"city": nil, "country": nil, "line1": nil, "line2": nil, "postal_code": nil, "state": nil}
 }
 
-// sessionJSON renders a Checkout Session; s.mu must be held.
-func (s *Server) sessionJSON(cs *session, exp expansions) map[string]any {
+// sessionJSON renders a Checkout Session at API version ver; s.mu must be
+// held.
+func (s *Server) sessionJSON(cs *session, exp expansions, ver string) map[string]any {
 	var customerDetails any
 	if cs.Status == "complete" {
 		customerDetails = map[string]any{
@@ -156,7 +182,7 @@ func (s *Server) sessionJSON(cs *session, exp expansions) map[string]any {
 	}
 	var pi any = orNil(cs.PaymentIntentID)
 	if p := s.paymentIntents[cs.PaymentIntentID]; p != nil && exp["payment_intent"] {
-		pi = s.paymentIntentJSON(p)
+		pi = s.paymentIntentJSON(p, ver)
 	}
 	email := cs.CustomerEmail
 	if email == "" {
@@ -220,6 +246,10 @@ func (s *Server) sessionJSON(cs *session, exp expansions) map[string]any {
 	if exp["line_items"] {
 		obj["line_items"] = lineItemsJSON(cs)
 	}
+	if basil(ver) {
+		delete(obj, "shipping_details")
+		obj["collected_information"] = nil
+	}
 	return obj
 }
 
@@ -246,33 +276,77 @@ func lineItemsJSON(cs *session) map[string]any {
 }
 
 // paymentIntentJSON renders a PaymentIntent; s.mu must be held.
-func (s *Server) paymentIntentJSON(p *paymentIntent) map[string]any {
+func (s *Server) paymentIntentJSON(p *paymentIntent, ver string) map[string]any {
 	received := int64(0)
 	if p.Status == "succeeded" {
 		received = p.Amount
 	}
-	return map[string]any{
-		"id": p.ID, "object": "payment_intent", "amount": p.Amount, "amount_capturable": 0,
-		"amount_received": received, "capture_method": "automatic", "client_secret": p.ID + "_secret_stripesim",
-		"confirmation_method": "automatic", "created": unix(p.Created), "currency": p.Currency,
-		"customer": nil, "description": nil, "last_payment_error": nil, "latest_charge": orNil(p.ChargeID),
-		"livemode": false, "metadata": map[string]string{}, "payment_method": nil,
-		"payment_method_types": []string{"card"}, "receipt_email": nil, "status": p.Status,
+	var lastErr any
+	if e := p.LastError; e != nil {
+		lastErr = map[string]any{"code": e.Code, "decline_code": orNil(e.DeclineCode), "doc_url": "https://stripe.com/docs/error-codes/" + strings.ReplaceAll(e.Code, "_", "-"),
+			"message": e.Message, "payment_method": nil, "type": e.Type}
 	}
+	var processing any
+	if p.Status == "processing" {
+		processing = map[string]any{"type": orDefault(p.Method, "card")}
+	}
+	obj := map[string]any{
+		"id": p.ID, "object": "payment_intent", "amount": p.Amount, "amount_capturable": 0,
+		"amount_details": map[string]any{"tip": map[string]any{}}, "amount_received": received,
+		"application": nil, "application_fee_amount": nil, "automatic_payment_methods": nil,
+		"canceled_at": nil, "cancellation_reason": nil, "capture_method": "automatic",
+		"client_secret": p.ID + "_secret_stripesim", "confirmation_method": "automatic",
+		"created": unix(p.Created), "currency": p.Currency, "customer": nil, "description": nil,
+		"invoice": nil, "last_payment_error": lastErr, "latest_charge": orNil(p.ChargeID),
+		"livemode": false, "metadata": map[string]string{}, "next_action": nil, "on_behalf_of": nil,
+		"payment_method": nil, "payment_method_configuration_details": nil, "payment_method_options": map[string]any{},
+		"payment_method_types": []string{orDefault(p.Method, "card")}, "processing": processing,
+		"receipt_email": nil, "review": nil, "setup_future_usage": nil, "shipping": nil,
+		"statement_descriptor": nil, "statement_descriptor_suffix": nil, "status": p.Status,
+		"transfer_data": nil, "transfer_group": nil,
+	}
+	if basil(ver) {
+		delete(obj, "invoice")
+	}
+	return obj
 }
 
-// chargeJSON renders a Charge as the charge.refunded event carries it.
-func chargeJSON(c *charge) map[string]any {
-	return map[string]any{
-		"id": c.ID, "object": "charge", "amount": c.Amount, "amount_captured": c.Amount,
-		"amount_refunded": c.AmountRefunded, "balance_transaction": nil,
-		"billing_details": map[string]any{"address": nullAddress(), "email": orNil(c.Email), "name": nil, "phone": nil},
-		"captured":        c.Status == "succeeded", "created": unix(c.Created), "currency": c.Currency,
-		"customer": nil, "description": nil, "disputed": false, "failure_code": nil, "failure_message": nil,
-		"livemode": false, "metadata": map[string]string{}, "paid": c.Status == "succeeded",
-		"payment_intent": c.PaymentIntentID, "payment_method": nil, "receipt_email": orNil(c.Email),
-		"refunded": c.AmountRefunded >= c.Amount && c.Amount > 0, "status": c.Status,
+// chargeJSON renders a Charge at API version ver.
+func chargeJSON(c *charge, ver string) map[string]any {
+	var outcome any
+	switch c.Status {
+	case "succeeded":
+		outcome = map[string]any{"network_status": "approved_by_network", "reason": nil, "risk_level": "normal",
+			"seller_message": "Payment complete.", "type": "authorized"}
+	case "failed":
+		outcome = map[string]any{"network_status": "declined_by_network", "reason": orNil(c.FailureCode), "risk_level": "normal",
+			"seller_message": "The bank did not return any further details with this decline.", "type": "issuer_declined"}
 	}
+	captured := int64(0)
+	if c.Status == "succeeded" {
+		captured = c.Amount
+	}
+	obj := map[string]any{
+		"id": c.ID, "object": "charge", "amount": c.Amount, "amount_captured": captured,
+		"amount_refunded": c.AmountRefunded, "application": nil, "application_fee": nil, "application_fee_amount": nil,
+		"balance_transaction":             nil,
+		"billing_details":                 map[string]any{"address": nullAddress(), "email": orNil(c.Email), "name": nil, "phone": nil},
+		"calculated_statement_descriptor": "STRIPESHOP", "captured": c.Status == "succeeded",
+		"created": unix(c.Created), "currency": c.Currency, "customer": nil, "description": nil,
+		"disputed": c.Disputed, "failure_balance_transaction": nil, "failure_code": orNil(c.FailureCode),
+		"failure_message": orNil(c.FailureMessage), "fraud_details": map[string]any{}, "invoice": nil,
+		"livemode": false, "metadata": map[string]string{}, "on_behalf_of": nil, "outcome": outcome,
+		"paid": c.Status == "succeeded", "payment_intent": c.PaymentIntentID, "payment_method": nil,
+		"payment_method_details": map[string]any{"type": orDefault(c.Method, "card")},
+		"receipt_email":          orNil(c.Email), "receipt_number": nil, "receipt_url": nil,
+		"refunded": c.AmountRefunded >= c.Amount && c.Amount > 0, "review": nil, "shipping": nil,
+		"source_transfer": nil, "statement_descriptor": nil, "statement_descriptor_suffix": nil,
+		"status": c.Status, "transfer_data": nil, "transfer_group": nil,
+	}
+	if basil(ver) {
+		delete(obj, "invoice")
+	}
+	return obj
 }
 
 func refundJSON(r *refund) map[string]any {
@@ -283,4 +357,40 @@ func refundJSON(r *refund) map[string]any {
 		"reason": orNil(r.Reason), "receipt_number": nil, "source_transfer_reversal": nil,
 		"status": "succeeded", "transfer_reversal": nil,
 	}
+}
+
+// disputeEvidenceFields are the evidence a dispute's response may carry,
+// all empty until the merchant answers.
+var disputeEvidenceFields = []string{"access_activity_log", "billing_address", "cancellation_policy",
+	"cancellation_policy_disclosure", "cancellation_rebuttal", "customer_communication", "customer_email_address",
+	"customer_name", "customer_purchase_ip", "customer_signature", "duplicate_charge_documentation",
+	"duplicate_charge_explanation", "duplicate_charge_id", "product_description", "receipt", "refund_policy",
+	"refund_policy_disclosure", "refund_refusal_explanation", "service_date", "service_documentation",
+	"shipping_address", "shipping_carrier", "shipping_date", "shipping_documentation", "shipping_tracking_number",
+	"uncategorized_file", "uncategorized_text"}
+
+func disputeJSON(d *dispute) map[string]any {
+	evidence := map[string]any{}
+	for _, f := range disputeEvidenceFields {
+		evidence[f] = nil
+	}
+	return map[string]any{
+		"id": d.ID, "object": "dispute", "amount": d.Amount, "balance_transactions": []any{},
+		"charge": d.ChargeID, "created": unix(d.Created), "currency": d.Currency,
+		"enhanced_eligibility_types": []any{}, "evidence": evidence,
+		"evidence_details": map[string]any{"due_by": unix(d.Created.Add(7 * 24 * time.Hour)), "has_evidence": false,
+			"past_due": false, "submission_count": 0},
+		"is_charge_refundable": false, "livemode": false, "metadata": map[string]string{},
+		"payment_intent": orNil(d.PaymentIntentID),
+		"payment_method_details": map[string]any{"card": map[string]any{"brand": "visa", "case_type": "chargeback",
+			"network_reason_code": "10.4"}, "type": "card"},
+		"reason": d.Reason, "status": d.Status,
+	}
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

@@ -490,6 +490,11 @@ func (s *Server) handlePaySubmit(w http.ResponseWriter, r *http.Request) {
 	default:
 		card := outcomeOf(number)
 		if card.Message != "" {
+			code := "card_declined"
+			if card.Decline == "expired_card" || card.Decline == "incorrect_cvc" {
+				code = card.Decline
+			}
+			s.awaitAttempt(r.Context(), s.decline(id, d.Email, code, card.Decline, card.Message)...)
 			d.Error = card.Message
 			s.renderPage(w, http.StatusPaymentRequired, "page", d)
 			return

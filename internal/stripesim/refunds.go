@@ -6,7 +6,7 @@ import (
 
 // createRefund refunds a succeeded charge, found by charge or
 // payment_intent, in full unless amount says less, and emits
-// charge.refunded.
+// charge.refunded, refund.created and charge.refund.updated.
 func (s *Server) createRefund(c *call) (any, error) {
 	p := c.params
 	exp := expansionsOf(p)
@@ -63,14 +63,17 @@ func (s *Server) createRefund(c *call) (any, error) {
 		ChargeID: ch.ID, PaymentIntentID: ch.PaymentIntentID, Reason: getString(p, "reason"), Metadata: md}
 	s.refunds[re.ID] = re
 	ch.AmountRefunded += amount
-	s.newEvent("charge.refunded", chargeJSON(ch), c)
+	refundObject := func(string) map[string]any { return refundJSON(re) }
+	s.newEvent("charge.refunded", c, chargeObject(ch))
+	s.newEvent("refund.created", c, refundObject)
+	s.newEvent("charge.refund.updated", c, refundObject)
 
 	out := refundJSON(re)
 	if exp["charge"] {
-		out["charge"] = chargeJSON(ch)
+		out["charge"] = chargeJSON(ch, c.version)
 	}
 	if pi := s.paymentIntents[ch.PaymentIntentID]; pi != nil && exp["payment_intent"] {
-		out["payment_intent"] = s.paymentIntentJSON(pi)
+		out["payment_intent"] = s.paymentIntentJSON(pi, c.version)
 	}
 	return out, nil
 }

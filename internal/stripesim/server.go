@@ -7,14 +7,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 )
-
-// APIVersion is the Stripe API version whose shapes the simulator answers
-// in and stamps on its events; stripe-go v76 expects it.
-const APIVersion = "2023-10-16"
 
 // Config configures a Server.
 type Config struct {
@@ -23,8 +20,9 @@ type Config struct {
 	PublicURL string
 	// WebhookURL receives every event; empty records events without sending.
 	WebhookURL string
-	// WebhookSecret signs the webhooks; of a comma-separated list (a secret
-	// rotation) the first is used.
+	// WebhookSecret signs the webhooks. During a secret rotation it is a
+	// comma-separated list, and every delivery carries one v1 signature
+	// per secret, as Stripe's do while an old secret is still valid.
 	WebhookSecret string
 	Logger        *slog.Logger
 	// Now is the simulator's clock for created, expires_at and expiry; nil
@@ -48,16 +46,35 @@ type Config struct {
 	// BankDebitDelay is how long a bank debit paid on the hosted page
 	// stays processing before it succeeds or fails. Default 10s.
 	BankDebitDelay time.Duration
+	// APIVersion is the version events are rendered at (the webhook
+	// endpoint's) and requests without a Stripe-Version header are
+	// answered at: one of APIVersions. Default APIVersion (2023-10-16).
+	APIVersion string
+	// EnabledEvents are the event types the webhook endpoint listens to,
+	// as at Stripe; "*" is every type the simulator makes. Events of other
+	// types are not made at all. Default DefaultEnabledEvents.
+	EnabledEvents []string
+	// ShuffleDelivery sends the events waiting for delivery in random
+	// order rather than in the order they happened: Stripe does not
+	// promise an order.
+	ShuffleDelivery bool
+	// StateFile keeps the sessions, payments, refunds, disputes and events
+	// across restarts: read by New, written after changes and by Close.
+	// Empty keeps everything in memory only.
+	StateFile string
+	// SaveInterval is how long a change may wait to be written to
+	// StateFile. Default 250ms.
+	SaveInterval time.Duration
 }
 
 // Server is the simulator. It is an http.Handler; Close stops its
 // background work.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	mux    *http.ServeMux
-	client *http.Client
-	secret string
+	cfg     Config
+	log     *slog.Logger
+	mux     *http.ServeMux
+	client  *http.Client
+	secrets []string
 
 	ctx       context.Context // ends at Close, aborting a delivery in flight
 	cancel    context.CancelFunc
@@ -80,12 +97,18 @@ type Server struct {
 	paymentIntents map[string]*paymentIntent
 	charges        map[string]*charge
 	refunds        map[string]*refund
+	disputes       map[string]*dispute
 	events         map[string]*event
 	eventOrder     []*event
 	queue          []*event // events waiting for a delivery attempt
 	idem           map[string]*idemEntry
 	faults         []*fault
-	settling       map[*time.Timer]struct{} // delayed payments not settled yet
+	settling       map[*time.Timer]*settlement // delayed payments not settled yet
+
+	closed bool // by Close
+
+	saveMu sync.Mutex // one write of StateFile at a time
+	saved  []byte     // what StateFile holds
 }
 
 // New returns a running simulator; call Close when done.
@@ -114,8 +137,25 @@ func New(cfg Config) *Server {
 	if cfg.BankDebitDelay <= 0 {
 		cfg.BankDebitDelay = 10 * time.Second
 	}
+	if cfg.SaveInterval <= 0 {
+		cfg.SaveInterval = 250 * time.Millisecond
+	}
+	if cfg.EnabledEvents == nil {
+		cfg.EnabledEvents = DefaultEnabledEvents
+	}
+	if cfg.APIVersion == "" {
+		cfg.APIVersion = APIVersion
+	}
+	if !slices.Contains(APIVersions, cfg.APIVersion) {
+		panic("stripesim: Config.APIVersion " + cfg.APIVersion + " is not one of " + strings.Join(APIVersions, ", "))
+	}
 	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
-	secret, _, _ := strings.Cut(cfg.WebhookSecret, ",")
+	var secrets []string
+	for _, sec := range strings.Split(cfg.WebhookSecret, ",") {
+		if sec = strings.TrimSpace(sec); sec != "" {
+			secrets = append(secrets, sec)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
 		ctx:            ctx,
@@ -123,7 +163,7 @@ func New(cfg Config) *Server {
 		cfg:            cfg,
 		log:            cfg.Logger,
 		client:         &http.Client{Timeout: cfg.WebhookTimeout},
-		secret:         strings.TrimSpace(secret),
+		secrets:        secrets,
 		quit:           make(chan struct{}),
 		wake:           make(chan struct{}, 1),
 		webhookURL:     cfg.WebhookURL,
@@ -132,11 +172,21 @@ func New(cfg Config) *Server {
 		paymentIntents: map[string]*paymentIntent{},
 		charges:        map[string]*charge{},
 		refunds:        map[string]*refund{},
+		disputes:       map[string]*dispute{},
 		events:         map[string]*event{},
 		idem:           map[string]*idemEntry{},
-		settling:       map[*time.Timer]struct{}{},
+		settling:       map[*time.Timer]*settlement{},
 	}
 	s.mux = s.routes()
+	if cfg.StateFile != "" {
+		if err := s.load(); err != nil {
+			// Nothing was taken from it: start empty, keeping the file.
+			aside := setAside(cfg.StateFile)
+			s.log.Error("stripesim: the state file cannot be read; starting empty", "error", err, "moved_to", aside)
+		}
+		s.wg.Add(1)
+		go s.saveLoop()
+	}
 	s.wg.Add(2)
 	go s.deliverLoop()
 	go s.sweepLoop()
@@ -150,11 +200,18 @@ func (s *Server) Close() {
 		s.cancel()
 		close(s.quit)
 		s.mu.Lock()
+		s.closed = true
 		for t := range s.settling {
 			t.Stop()
 		}
-		clear(s.settling)
 		s.mu.Unlock()
+		s.wg.Wait()
+		// The settlements stopped are written, to be taken up again.
+		if s.cfg.StateFile != "" {
+			if err := s.save(); err != nil {
+				s.log.Error("stripesim: saving the state", "file", s.cfg.StateFile, "error", err)
+			}
+		}
 	})
 	s.wg.Wait()
 }
@@ -187,8 +244,10 @@ func (s *Server) routes() *http.ServeMux {
 
 	mux.HandleFunc("POST /_sim/checkout/sessions/{id}/complete", s.handleSimComplete)
 	mux.HandleFunc("POST /_sim/checkout/sessions/{id}/expire", s.handleSimExpire)
+	mux.HandleFunc("POST /_sim/disputes", s.handleSimDispute)
 	mux.HandleFunc("GET /_sim/events", s.handleSimEvents)
 	mux.HandleFunc("POST /_sim/events/{id}/redeliver", s.handleSimRedeliver)
+	mux.HandleFunc("GET /_sim/dashboard/events", s.handleDashboardEvents)
 	mux.HandleFunc("GET /_sim/faults", s.handleSimFaults)
 	mux.HandleFunc("POST /_sim/faults", s.handleSimFaults)
 	mux.HandleFunc("DELETE /_sim/faults", s.handleSimFaults)
@@ -203,6 +262,7 @@ type call struct {
 	params    map[string]any
 	requestID string
 	idemKey   string
+	version   string // the API version to answer at
 }
 
 type apiFunc func(c *call) (any, error)
@@ -222,7 +282,6 @@ func (s *Server) api(schema *param, fn apiFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reqID := newID("req_", 14)
 		w.Header().Set("Request-Id", reqID)
-		w.Header().Set("Stripe-Version", APIVersion)
 		status, body := s.serveAPI(w, r, reqID, schema, fn)
 		s.log.Info("stripesim api", "method", r.Method, "path", r.URL.Path, "status", status, "request_id", reqID)
 		writeRaw(w, status, body)
@@ -245,6 +304,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, reqID string, 
 	if e != nil {
 		return errorBody(e)
 	}
+	version, e := s.requestVersion(r)
+	if e != nil {
+		return errorBody(e)
+	}
+	w.Header().Set("Stripe-Version", version)
 	if fn == nil {
 		return errorBody(&apiError{Status: http.StatusNotFound, Type: "invalid_request_error",
 			Message: "Unrecognized request URL (" + r.Method + ": " + r.URL.Path + "). Please see https://stripe.com/docs or we can help at https://support.stripe.com/."})
@@ -254,7 +318,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, reqID string, 
 	if err != nil {
 		return errorBody(err)
 	}
-	c := &call{r: r, requestID: reqID}
+	c := &call{r: r, requestID: reqID, version: version}
 	if r.Method == http.MethodPost {
 		c.idemKey = strings.TrimSpace(r.Header.Get("Idempotency-Key"))
 	}

@@ -117,7 +117,7 @@ func (s *Server) createSession(c *call) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.addSession(cs)
-	return s.sessionJSON(cs, exp), nil
+	return s.sessionJSON(cs, exp, c.version), nil
 }
 
 // parseLineItems checks the line items of a payment-mode session the way
@@ -230,7 +230,7 @@ func (s *Server) getSession(c *call) (any, error) {
 	if cs == nil {
 		return nil, noSuch(http.StatusNotFound, "checkout.session", "session", c.r.PathValue("id"))
 	}
-	return s.sessionJSON(cs, exp), nil
+	return s.sessionJSON(cs, exp, c.version), nil
 }
 
 func (s *Server) listSessions(c *call) (any, error) {
@@ -324,7 +324,7 @@ func (s *Server) listSessions(c *call) (any, error) {
 	}
 	data := make([]any, 0, len(page))
 	for _, cs := range page {
-		data = append(data, s.sessionJSON(cs, exp))
+		data = append(data, s.sessionJSON(cs, exp, c.version))
 	}
 	return map[string]any{"object": "list", "data": data, "has_more": hasMore, "url": "/v1/checkout/sessions"}, nil
 }
@@ -345,7 +345,7 @@ func (s *Server) expireSessionAPI(c *call) (any, error) {
 		return nil, invalidRequest("", "", "Only Checkout Sessions with a status in [\"open\"] can be expired. This Checkout Session has a status of %q.", cs.Status)
 	}
 	s.expire(cs, c)
-	return s.sessionJSON(cs, exp), nil
+	return s.sessionJSON(cs, exp, c.version), nil
 }
 
 // expire ends an open session and emits checkout.session.expired; c is the
@@ -353,7 +353,20 @@ func (s *Server) expireSessionAPI(c *call) (any, error) {
 // be held.
 func (s *Server) expire(cs *session, c *call) *event {
 	cs.Status = "expired"
-	return s.newEvent("checkout.session.expired", s.sessionJSON(cs, nil), c)
+	return s.newEvent("checkout.session.expired", c, s.sessionObject(cs))
+}
+
+// sessionObject renders cs for an event; s.mu must be held.
+func (s *Server) sessionObject(cs *session) func(string) map[string]any {
+	return func(ver string) map[string]any { return s.sessionJSON(cs, nil, ver) }
+}
+
+func (s *Server) paymentIntentObject(p *paymentIntent) func(string) map[string]any {
+	return func(ver string) map[string]any { return s.paymentIntentJSON(p, ver) }
+}
+
+func chargeObject(c *charge) func(string) map[string]any {
+	return func(ver string) map[string]any { return chargeJSON(c, ver) }
 }
 
 // complete pays an open session with the given outcome, as the hosted page
@@ -388,63 +401,122 @@ func (s *Server) complete(id, outcome, email string, settleAfter time.Duration) 
 		return "", nil, invalidRequest("email", "email_invalid", "Invalid email address: %s", email)
 	}
 	redirect := strings.ReplaceAll(cs.SuccessURL, "{CHECKOUT_SESSION_ID}", cs.ID)
-	now := s.cfg.Now()
 	cs.Status, cs.Email = "complete", email
 	cs.auth, cs.pageError, cs.pageEmail = nil, "", ""
 	if cs.AmountTotal == 0 {
 		cs.PaymentStatus = "no_payment_required"
-		return redirect, []*event{s.newEvent("checkout.session.completed", s.sessionJSON(cs, nil), nil)}, nil
+		return redirect, events(s.newEvent("checkout.session.completed", nil, s.sessionObject(cs))), nil
 	}
 
-	pi := &paymentIntent{ID: newID("pi_3", 24), Created: now, Amount: cs.AmountTotal, Currency: cs.Currency,
-		Status: "succeeded", SessionID: cs.ID, Email: email}
-	ch := &charge{ID: newID("ch_3", 24), Created: now, Amount: cs.AmountTotal, Currency: cs.Currency,
-		Status: "succeeded", PaymentIntentID: pi.ID, Email: email}
-	pi.ChargeID = ch.ID
-	s.paymentIntents[pi.ID], s.charges[ch.ID] = pi, ch
-	cs.PaymentIntentID = pi.ID
-	s.sessionsByPI[pi.ID] = cs
-
+	method := "card"
+	if outcome != outcomePaid {
+		method = "us_bank_account"
+	}
+	pi, ch := s.attemptPayment(cs, email, method)
 	if outcome == outcomePaid {
 		cs.PaymentStatus = "paid"
-		return redirect, []*event{s.newEvent("checkout.session.completed", s.sessionJSON(cs, nil), nil)}, nil
+		return redirect, events(
+			s.newEvent("charge.succeeded", nil, chargeObject(ch)),
+			s.newEvent("payment_intent.succeeded", nil, s.paymentIntentObject(pi)),
+			s.newEvent("checkout.session.completed", nil, s.sessionObject(cs)),
+		), nil
 	}
 	// A delayed method (a bank debit, say): the session completes unpaid
 	// and the money's fate is told by a second event.
 	cs.PaymentStatus, pi.Status, ch.Status = "unpaid", "processing", "pending"
-	events := []*event{s.newEvent("checkout.session.completed", s.sessionJSON(cs, nil), nil)}
+	evs := events(
+		s.newEvent("charge.pending", nil, chargeObject(ch)),
+		s.newEvent("payment_intent.processing", nil, s.paymentIntentObject(pi)),
+		s.newEvent("checkout.session.completed", nil, s.sessionObject(cs)),
+	)
 	succeeds := outcome == outcomeAsyncSucceeded
 	if settleAfter > 0 {
 		s.settleLater(settleAfter, cs.ID, succeeds)
-		return redirect, events, nil
+		return redirect, evs, nil
 	}
-	return redirect, append(events, s.settle(cs, succeeds)), nil
+	return redirect, append(evs, s.settle(cs, succeeds)...), nil
+}
+
+// attemptPayment makes a payment attempt of cs's total: a new charge on
+// its payment intent, made with the session's first attempt. The caller
+// sets their statuses; s.mu must be held.
+func (s *Server) attemptPayment(cs *session, email, method string) (*paymentIntent, *charge) {
+	now := s.cfg.Now()
+	pi := s.paymentIntents[cs.PaymentIntentID]
+	if pi == nil {
+		pi = &paymentIntent{ID: newID("pi_3", 24), Created: now, Amount: cs.AmountTotal, Currency: cs.Currency, SessionID: cs.ID}
+		s.paymentIntents[pi.ID] = pi
+		cs.PaymentIntentID = pi.ID
+		s.sessionsByPI[pi.ID] = cs
+	}
+	ch := &charge{ID: newID("ch_3", 24), Created: now, Amount: cs.AmountTotal, Currency: cs.Currency,
+		Status: "succeeded", PaymentIntentID: pi.ID, Email: email, Method: method}
+	s.charges[ch.ID] = ch
+	pi.Status, pi.ChargeID, pi.Email, pi.Method, pi.LastError = "succeeded", ch.ID, email, method, nil
+	return pi, ch
+}
+
+// decline records a card the bank refused on the hosted page: the
+// session stays open, its payment intent waits for another payment
+// method, and charge.failed and payment_intent.payment_failed are sent.
+func (s *Server) decline(id, email, code, declineCode, message string) []*event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cs := s.sessions[id]
+	if cs == nil || cs.Status != "open" || cs.AmountTotal == 0 {
+		return nil
+	}
+	pi, ch := s.attemptPayment(cs, email, "card")
+	failCharge(pi, ch, "card_error", code, declineCode, message)
+	return events(
+		s.newEvent("charge.failed", nil, chargeObject(ch)),
+		s.newEvent("payment_intent.payment_failed", nil, s.paymentIntentObject(pi)),
+	)
+}
+
+func failCharge(pi *paymentIntent, ch *charge, typ, code, declineCode, message string) {
+	ch.Status, ch.FailureCode, ch.FailureMessage = "failed", code, message
+	if declineCode != "" {
+		ch.FailureCode = declineCode
+	}
+	pi.Status = "requires_payment_method"
+	pi.LastError = &paymentError{Type: typ, Code: code, DeclineCode: declineCode, Message: message}
 }
 
 // settle ends a delayed payment of cs; s.mu must be held.
-func (s *Server) settle(cs *session, succeeds bool) *event {
+func (s *Server) settle(cs *session, succeeds bool) []*event {
 	pi := s.paymentIntents[cs.PaymentIntentID]
 	ch := s.charges[pi.ChargeID]
 	if succeeds {
 		cs.PaymentStatus, pi.Status, ch.Status = "paid", "succeeded", "succeeded"
-		return s.newEvent("checkout.session.async_payment_succeeded", s.sessionJSON(cs, nil), nil)
+		return events(
+			s.newEvent("charge.succeeded", nil, chargeObject(ch)),
+			s.newEvent("payment_intent.succeeded", nil, s.paymentIntentObject(pi)),
+			s.newEvent("checkout.session.async_payment_succeeded", nil, s.sessionObject(cs)),
+		)
 	}
-	pi.Status, ch.Status = "requires_payment_method", "failed"
-	return s.newEvent("checkout.session.async_payment_failed", s.sessionJSON(cs, nil), nil)
+	// Stripe's test account 000111111113 fails as a closed account.
+	failCharge(pi, ch, "invalid_request_error", "account_closed", "", "The customer's bank account has been closed.")
+	return events(
+		s.newEvent("charge.failed", nil, chargeObject(ch)),
+		s.newEvent("payment_intent.payment_failed", nil, s.paymentIntentObject(pi)),
+		s.newEvent("checkout.session.async_payment_failed", nil, s.sessionObject(cs)),
+	)
 }
 
-// settleLater settles the delayed payment of session id after d, unless
-// the simulator is closed first; s.mu must be held.
+// settleLater settles the delayed payment of session id after d (on the
+// wall clock), unless the simulator is closed first: then it stays in
+// StateFile, to be settled after a restart. s.mu must be held.
 func (s *Server) settleLater(d time.Duration, id string, succeeds bool) {
 	var t *time.Timer
 	t = time.AfterFunc(d, func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if _, ok := s.settling[t]; !ok {
+		if _, ok := s.settling[t]; !ok || s.closed {
 			return // stopped by Close
 		}
 		delete(s.settling, t)
 		s.settle(s.sessions[id], succeeds)
 	})
-	s.settling[t] = struct{}{}
+	s.settling[t] = &settlement{SessionID: id, Succeeds: succeeds, Due: time.Now().Add(d)}
 }

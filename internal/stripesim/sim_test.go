@@ -581,21 +581,27 @@ func readAll(t *testing.T, resp *http.Response) string {
 	return string(b)
 }
 
-func TestSignatureUsesFirstSecret(t *testing.T) {
+// During a rotation every delivery is signed with each secret, one v1
+// apiece, so receivers holding either the new or the old secret accept it.
+func TestSignatureCarriesEverySecret(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	cs := e.createSession(t, "order-s")
 	e.complete(t, cs.ID, "paid", "")
-	// The receiver verified testSecret, the first of the list; the second
-	// secret of the rotation must not verify.
 	raw := e.hooks.deliveries()
 	if len(raw) != 1 {
 		t.Fatalf("%d deliveries", len(raw))
 	}
-	if _, err := webhook.ConstructEvent(raw[0].body, raw[0].signature, "whsec_older_secret"); err == nil {
-		t.Errorf("payload verified with the second secret of the list")
+	sig := raw[0].signature
+	if !strings.HasPrefix(sig, "t=") || strings.Count(sig, "t=") != 1 || strings.Count(sig, ",v1=") != 2 {
+		t.Errorf("Stripe-Signature = %q, want one t= and two v1=", sig)
 	}
-	if !strings.HasPrefix(raw[0].signature, "t=") || !strings.Contains(raw[0].signature, ",v1=") {
-		t.Errorf("Stripe-Signature = %q", raw[0].signature)
+	for _, secret := range []string{testSecret, "whsec_older_secret"} {
+		if _, err := webhook.ConstructEvent(raw[0].body, sig, secret); err != nil {
+			t.Errorf("not verified with %s: %v", secret, err)
+		}
+	}
+	if _, err := webhook.ConstructEvent(raw[0].body, sig, "whsec_someone_else"); err == nil {
+		t.Errorf("verified with a secret that is not in the list")
 	}
 }

@@ -9,9 +9,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -44,10 +46,15 @@ type attempt struct {
 	DurationMS int64     `json:"duration_ms"`
 }
 
-// newEvent records an event about obj and queues its delivery; c is the
-// API request that caused it, nil for the simulator's own doing (a
-// payment, an expiry by time). s.mu must be held.
-func (s *Server) newEvent(typ string, obj map[string]any, c *call) *event {
+// newEvent records an event about the object render draws (at the
+// webhook endpoint's API version) and queues its delivery; c is the API
+// request that caused it, nil for the simulator's own doing (a payment, an
+// expiry by time). An event of a type the endpoint does not listen to
+// (Config.EnabledEvents) is not made: it returns nil. s.mu must be held.
+func (s *Server) newEvent(typ string, c *call, render func(ver string) map[string]any) *event {
+	if !s.enabled(typ) {
+		return nil
+	}
 	ev := &event{ID: newID("evt_1", 24), Type: typ, Created: s.cfg.Now(), State: stateNotSent}
 	req := map[string]any{"id": nil, "idempotency_key": nil}
 	if c != nil {
@@ -60,9 +67,9 @@ func (s *Server) newEvent(typ string, obj map[string]any, c *call) *event {
 	ev.Payload, _ = json.MarshalIndent(map[string]any{
 		"id":               ev.ID,
 		"object":           "event",
-		"api_version":      APIVersion,
+		"api_version":      s.cfg.APIVersion,
 		"created":          unix(ev.Created),
-		"data":             map[string]any{"object": obj},
+		"data":             map[string]any{"object": render(s.cfg.APIVersion)},
 		"livemode":         false,
 		"pending_webhooks": pending,
 		"request":          req,
@@ -74,6 +81,11 @@ func (s *Server) newEvent(typ string, obj map[string]any, c *call) *event {
 		s.enqueue(ev)
 	}
 	return ev
+}
+
+// events drops the nils of events not made.
+func events(evs ...*event) []*event {
+	return slices.DeleteFunc(evs, func(ev *event) bool { return ev == nil })
 }
 
 // enqueue makes ev due now; s.mu must be held.
@@ -110,7 +122,7 @@ func (s *Server) awaitAttempt(ctx context.Context, evs ...*event) {
 	var chans []chan struct{}
 	if !s.paused {
 		for _, ev := range evs {
-			if ev.State == statePending {
+			if ev != nil && ev.State == statePending {
 				ch := make(chan struct{})
 				ev.waiters = append(ev.waiters, ch)
 				chans = append(chans, ch)
@@ -139,12 +151,19 @@ func releaseWaiters(ev *event) {
 }
 
 // deliverLoop sends queued events one at a time, oldest due first, so a
-// receiver sees them in the order they happened unless one needs a retry.
+// receiver sees them in the order they happened unless one needs a retry;
+// with Config.ShuffleDelivery, any of the due ones, at random, since
+// Stripe does not promise an order.
 func (s *Server) deliverLoop() {
 	defer s.wg.Done()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
+		select {
+		case <-s.quit:
+			return
+		default:
+		}
 		ev, wait := s.nextDue()
 		if ev != nil {
 			s.attempt(ev)
@@ -168,11 +187,19 @@ func (s *Server) nextDue() (*event, time.Duration) {
 		return nil, wait
 	}
 	now := time.Now()
+	var due []*event
 	for _, ev := range s.queue {
 		if !ev.Due.After(now) {
-			return ev, 0
+			if !s.cfg.ShuffleDelivery {
+				return ev, 0
+			}
+			due = append(due, ev)
+			continue
 		}
 		wait = min(wait, ev.Due.Sub(now))
+	}
+	if len(due) > 0 {
+		return due[rand.IntN(len(due))], 0
 	}
 	return nil, wait
 }
@@ -190,7 +217,7 @@ func (s *Server) attempt(ev *event) {
 	if err == nil {
 		req.Header.Set("Content-Type", "application/json; charset=utf-8")
 		req.Header.Set("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)")
-		req.Header.Set("Stripe-Signature", signature(payload, s.secret, start))
+		req.Header.Set("Stripe-Signature", signature(payload, s.secrets, start))
 		var resp *http.Response
 		if resp, err = s.client.Do(req); err == nil {
 			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -200,6 +227,11 @@ func (s *Server) attempt(ev *event) {
 				a.Error = "HTTP " + strconv.Itoa(resp.StatusCode)
 			}
 		}
+	}
+	if err != nil && s.ctx.Err() != nil {
+		// Cut short by Close: not an attempt. The event stays pending,
+		// and in StateFile, for the next run.
+		return
 	}
 	if err != nil {
 		a.Error = err.Error()
@@ -236,13 +268,19 @@ func (s *Server) attempt(ev *event) {
 	}
 }
 
-// signature builds a Stripe-Signature header: t=<unix>,v1=<hex HMAC-SHA256
-// of "<unix>.<payload>">.
-func signature(payload []byte, secret string, t time.Time) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(mac, "%d.", t.Unix())
-	mac.Write(payload)
-	return fmt.Sprintf("t=%d,v1=%s", t.Unix(), hex.EncodeToString(mac.Sum(nil)))
+// signature builds a Stripe-Signature header: t=<unix>, then for each
+// secret v1=<hex HMAC-SHA256 of "<unix>.<payload>">. A receiver that knows
+// any one of the secrets verifies it.
+func signature(payload []byte, secrets []string, t time.Time) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "t=%d", t.Unix())
+	for _, secret := range secrets {
+		mac := hmac.New(sha256.New, []byte(secret))
+		fmt.Fprintf(mac, "%d.", t.Unix())
+		mac.Write(payload)
+		b.WriteString(",v1=" + hex.EncodeToString(mac.Sum(nil)))
+	}
+	return b.String()
 }
 
 // sweepLoop expires sessions whose time has come and drops idempotency

@@ -2,7 +2,9 @@
 // stripesim binary built from this checkout, a session created through its
 // Stripe API, and Debian's Chromium driven by playwright-core. No shop and
 // no database are needed; a small server in this process stands in for the
-// shop's success and cancel pages and its webhook endpoint.
+// shop's success and cancel pages and its webhook endpoint. The simulator
+// runs as Stripe can be: every event type, shuffled, at 2025-03-31.basil,
+// with a state file that a test restarts it on.
 //
 //   node --test web/e2e/sim.test.mjs      (or `npm run e2e` in web/, which runs every e2e file)
 //
@@ -80,6 +82,48 @@ function shopHandler(req, res) {
   res.writeHead(404).end();
 }
 
+// The simulator as Stripe can be: every event type, delivered in random
+// order, at a newer API version, its state kept in a file across restarts.
+const simBin = join(tmp, 'stripesim');
+const simLog = join(tmp, 'stripesim.log');
+let simPort;
+
+async function startSim() {
+  simProc = spawn(simBin, [], {
+    cwd: tmp,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME ?? tmp,
+      STRIPESIM_ADDR: `127.0.0.1:${simPort}`,
+      STRIPESIM_PUBLIC_URL: sim,
+      STRIPESIM_WEBHOOK_URL: `${shop}/webhook`,
+      STRIPE_WEBHOOK_SECRET: 'whsec_sim_e2e',
+      STRIPESIM_MERCHANT_NAME: MERCHANT,
+      STRIPESIM_BANK_DEBIT_DELAY: BANK_DEBIT_DELAY,
+      STRIPESIM_EVENTS: '*',
+      STRIPESIM_SHUFFLE: '1',
+      STRIPESIM_API_VERSION: '2025-03-31.basil',
+      STRIPESIM_STATE_FILE: join(tmp, 'state', 'stripesim.json'),
+    },
+    stdio: ['ignore', openSync(simLog, 'a'), openSync(simLog, 'a')],
+  });
+  simProc.exited = new Promise((res) => simProc.on('exit', (code, signal) => res({ code, signal })));
+  await waitFor('stripesim to answer', async () => {
+    if (simProc.exitCode !== null) throw new Error(`stripesim exited:\n${readFileSync(simLog, 'utf8')}`);
+    try {
+      return (await fetch(`${sim}/_sim/events`)).ok;
+    } catch {
+      return false;
+    }
+  });
+}
+
+async function stopSim() {
+  simProc.kill('SIGTERM');
+  const { code } = await simProc.exited;
+  assert.equal(code, 0, `stripesim stopped with ${code}:\n${readFileSync(simLog, 'utf8')}`);
+}
+
 async function waitFor(what, cond, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -95,34 +139,10 @@ before(async () => {
   shopServer = createHTTPServer(shopHandler);
   shop = `http://127.0.0.1:${await listen(shopServer)}`;
 
-  const bin = join(tmp, 'stripesim');
-  await run('go', ['build', '-o', bin, './cmd/stripesim'], { cwd: repoDir, timeout: 600_000 });
-  const port = await freePort();
-  sim = `http://127.0.0.1:${port}`;
-  const logPath = join(tmp, 'stripesim.log');
-  simProc = spawn(bin, [], {
-    cwd: tmp,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME ?? tmp,
-      STRIPESIM_ADDR: `127.0.0.1:${port}`,
-      STRIPESIM_PUBLIC_URL: sim,
-      STRIPESIM_WEBHOOK_URL: `${shop}/webhook`,
-      STRIPE_WEBHOOK_SECRET: 'whsec_sim_e2e',
-      STRIPESIM_MERCHANT_NAME: MERCHANT,
-      STRIPESIM_BANK_DEBIT_DELAY: BANK_DEBIT_DELAY,
-    },
-    stdio: ['ignore', openSync(logPath, 'a'), openSync(logPath, 'a')],
-  });
-  simProc.exited = new Promise((res) => simProc.on('exit', (code, signal) => res({ code, signal })));
-  await waitFor('stripesim to answer', async () => {
-    if (simProc.exitCode !== null) throw new Error(`stripesim exited:\n${readFileSync(logPath, 'utf8')}`);
-    try {
-      return (await fetch(`${sim}/_sim/events`)).ok;
-    } catch {
-      return false;
-    }
-  });
+  await run('go', ['build', '-o', simBin, './cmd/stripesim'], { cwd: repoDir, timeout: 600_000 });
+  simPort = await freePort();
+  sim = `http://127.0.0.1:${simPort}`;
+  await startSim();
 
   browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -400,6 +420,61 @@ test('a bank debit stays processing, then succeeds or fails by the test account 
     assert.equal((await sessionStatus(cs.id)).payment_intent.status, piStatus);
     await page.context().close();
   }
+});
+
+test('the events page lists each event with its attempts, and Resend sends one again', async () => {
+  const cs = await createSession();
+  const page = await newPage();
+  await page.goto(cs.url);
+  await fillCard(page, '4242 4242 4242 4242');
+  await payButton(page).click();
+  await page.waitForURL(`${shop}/success?session_id=${cs.id}`);
+  const completed = await waitFor('checkout.session.completed', () =>
+    events.find((e) => e.type === 'checkout.session.completed' && e.data.object.id === cs.id),
+  );
+  assert.equal(completed.api_version, '2025-03-31.basil');
+  assert.equal('shipping_details' in completed.data.object, false, 'at basil shipping_details moved');
+  const pi = completed.data.object.payment_intent;
+  assert.ok(events.some((e) => e.type === 'charge.succeeded' && e.data.object.payment_intent === pi), 'charge.succeeded');
+  assert.ok(events.some((e) => e.type === 'payment_intent.succeeded' && e.data.object.id === pi), 'payment_intent.succeeded');
+
+  await page.goto(`${sim}/_sim/dashboard/events?type=checkout.session.completed`);
+  await page.getByRole('heading', { name: 'Events' }).waitFor();
+  await page.getByRole('banner').waitFor();
+  await page.getByRole('contentinfo').waitFor();
+  const item = page.locator(`li[id="${completed.id}"]`);
+  await item.getByRole('heading', { name: `checkout.session.completed ${completed.id}` }).waitFor();
+  const attempts = item.getByRole('table', { name: 'Delivery attempts' });
+  assert.equal(await attempts.locator('tbody tr').count(), 1);
+  assert.match(await attempts.locator('tbody tr').innerText(), /200 OK/);
+  await assertAccessible(page, 'the events page');
+  await page.screenshot({ path: join(shotDir, 'stripesim-events-desktop.png'), fullPage: true });
+
+  const before = events.filter((e) => e.id === completed.id).length;
+  await item.getByRole('button', { name: `Resend checkout.session.completed ${completed.id}` }).click();
+  await page.getByRole('status').filter({ hasText: `Sent ${completed.id} again: OK (200).` }).waitFor();
+  assert.equal(events.filter((e) => e.id === completed.id).length, before + 1, 'the shop got the event again');
+  assert.equal(await page.locator(`li[id="${completed.id}"] tbody tr`).count(), 2);
+  await assertAccessible(page, 'the events page after a resend');
+  await page.context().close();
+});
+
+test('a session opened before the simulator restarts can be paid after it', async () => {
+  const cs = await createSession();
+  await stopSim();
+  await startSim();
+  const page = await newPage();
+  await page.goto(cs.url);
+  assert.equal((await page.locator('#total').textContent()).trim(), '$29.50');
+  await fillCard(page, '4242 4242 4242 4242', { email: 'after@example.com' });
+  await payButton(page).click();
+  await page.waitForURL(`${shop}/success?session_id=${cs.id}`);
+  const completed = await waitFor('checkout.session.completed after the restart', () =>
+    events.find((e) => e.type === 'checkout.session.completed' && e.data.object.id === cs.id),
+  );
+  assert.equal(completed.data.object.payment_status, 'paid');
+  assert.equal(completed.data.object.customer_details.email, 'after@example.com');
+  await page.context().close();
 });
 
 test('no browser console errors', () => {
