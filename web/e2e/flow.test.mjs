@@ -10,6 +10,8 @@
 //                      (default postgres://postgres@127.0.0.1:5432/postgres)
 //   SCREENSHOT_DIR     where screenshots go (default web/test-results/screenshots)
 //   E2E_KEEP_TMP=1     keep the build and log folder after a run
+//   STRIPESIM_*        passed to the simulator, e.g. STRIPESIM_SHUFFLE=1 STRIPESIM_EVENTS='*'
+//                      STRIPESIM_API_VERSION=2025-03-31.basil
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -129,6 +131,9 @@ before(async () => {
     STRIPESIM_PUBLIC_URL: sim,
     STRIPESIM_WEBHOOK_URL: `${app}/webhook/stripe`,
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    // STRIPESIM_SHUFFLE=1 STRIPESIM_EVENTS='*' STRIPESIM_API_VERSION=2025-03-31.basil
+    // (and the like) from the environment run the same flow as Stripe might.
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('STRIPESIM_'))),
   });
   const appProc = start('stripeshop', join(bin, 'stripeshop'), ['serve'], {
     DATABASE_URL: databaseURL(dbName),
