@@ -225,11 +225,15 @@ func (s *Service) Fulfil(ctx context.Context, sessionID string) (shop.Order, err
 // session carries in its metadata, records it and settles it.
 func (s *Service) fulfilUnrecorded(ctx context.Context, sessionID string) (shop.Order, error) {
 	notFound := shop.Errorf(shop.ErrNotFound, "no order for this checkout session")
+	if !payments.PlausibleSessionID(sessionID) {
+		return shop.Order{}, notFound // not worth a call to Stripe
+	}
 	sctx, cancel := context.WithTimeout(ctx, s.timeout)
 	sess, err := s.pay.GetSession(sctx, sessionID)
 	cancel()
-	if errors.Is(err, payments.ErrNotFound) {
-		return shop.Order{}, notFound
+	var pe *payments.ProviderError
+	if errors.Is(err, payments.ErrNotFound) || errors.As(err, &pe) && pe.StatusCode >= 400 && pe.StatusCode < 500 && pe.StatusCode != 429 {
+		return shop.Order{}, notFound // Stripe knows no such session
 	}
 	if err != nil {
 		return shop.Order{}, shop.Errorf(shop.ErrPaymentProvider, "could not reach the payment provider; try again")

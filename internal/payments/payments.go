@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/stripe/stripe-go/v76"
@@ -107,6 +108,21 @@ type Refund struct {
 	Status          string
 	Amount          int64
 	PaymentIntentID string
+}
+
+// PlausibleSessionID reports whether id could be a Checkout Session's id
+// (cs_ and letters, digits and underscores), so that one that cannot be is
+// not sent to Stripe at all.
+func PlausibleSessionID(id string) bool {
+	if len(id) < 4 || len(id) > 255 || !strings.HasPrefix(id, "cs_") {
+		return false
+	}
+	for _, c := range id {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // ErrNotFound is returned when Stripe does not know the object.
