@@ -4,11 +4,10 @@
 package stripemock
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -31,49 +30,56 @@ func Start(ctx context.Context) (string, func(), error) {
 		return "", nil, fmt.Errorf("build stripe-mock (go tool -n stripe-mock): %v: %s", err, errs.String())
 	}
 	bin := strings.TrimSpace(out.String())
-	addr, err := freeAddr()
-	if err != nil {
-		return "", nil, err
-	}
-	// stripe-mock also serves HTTPS, on 12112 unless told otherwise: give it
-	// a free port too, so concurrent test binaries do not collide.
-	tlsAddr, err := freeAddr()
-	if err != nil {
-		return "", nil, err
-	}
-	cmd := exec.Command(bin, "-http-addr", addr, "-https-addr", tlsAddr)
+	// stripe-mock binds ports the system chooses and says which: a port
+	// picked here and freed before stripe-mock bound it could be taken
+	// meanwhile by another test binary's server, which would then answer
+	// for stripe-mock (one way for a fuzz worker to die in its setup while
+	// two make test run side by side, as one did).
+	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:0", "-https-addr", "127.0.0.1:0")
 	// Die with the test binary even when it is killed (a fuzz worker
 	// stopped by the coordinator, a timeout): an orphan keeps the fuzz
 	// worker's pipes open, and `go test -fuzz` then waits for ever.
 	dieWithParent(cmd)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
+	// Its output, stdout and stderr, in one pipe: the address it listens
+	// on, and what it said if it never did.
+	r, w, err := os.Pipe()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd.Stdout, cmd.Stderr = w, w
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		r.Close()
 		return "", nil, fmt.Errorf("start stripe-mock: %w", err)
 	}
 	stop := func() {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 	}
-	url := "http://" + addr
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(url + "/v1/charges")
-		if err == nil {
-			resp.Body.Close()
-			return url, stop, nil
+	found := make(chan string, 1)
+	var said strings.Builder // the reader's until done is closed
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer r.Close()
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			if addr, ok := strings.CutPrefix(sc.Text(), "Listening for HTTP at address: "); ok {
+				found <- strings.TrimSpace(addr)
+			}
+			if said.Len() < 64<<10 {
+				said.WriteString(sc.Text() + "\n")
+			}
 		}
-		time.Sleep(100 * time.Millisecond)
+	}()
+	select {
+	case addr := <-found:
+		return "http://" + addr, stop, nil
+	case <-done:
+	case <-time.After(2 * time.Minute):
 	}
 	stop()
-	return "", nil, fmt.Errorf("stripe-mock did not answer at %s: %s", url, logs.String())
-}
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	<-done
+	return "", nil, fmt.Errorf("stripe-mock did not say where it listens: %s", said.String())
 }
