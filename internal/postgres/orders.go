@@ -18,13 +18,13 @@ type Orders struct{ db DBTX }
 // NewOrders returns the order store over db.
 func NewOrders(db DBTX) *Orders { return &Orders{db: db} }
 
-const orderColumns = `id::text, status, product_id::text, product_name, unit_amount, quantity, amount_total,
+const orderColumns = `id::text, number, status, product_id::text, product_name, unit_amount, quantity, amount_total,
 	currency, customer_email, coalesce(session_id, ''), coalesce(payment_intent_id, ''), flagged, flag_reason,
 	expires_at, created_at, updated_at, paid_at, refunded_at, reserved`
 
 func scanOrder(row pgx.Row, extra ...any) (shop.Order, error) {
 	var o shop.Order
-	err := row.Scan(append([]any{&o.ID, &o.Status, &o.ProductID, &o.ProductName, &o.UnitAmount, &o.Quantity, &o.AmountTotal,
+	err := row.Scan(append([]any{&o.ID, &o.Number, &o.Status, &o.ProductID, &o.ProductName, &o.UnitAmount, &o.Quantity, &o.AmountTotal,
 		&o.Currency, &o.CustomerEmail, &o.SessionID, &o.PaymentIntentID, &o.Flagged, &o.FlagReason,
 		&o.ExpiresAt, &o.CreatedAt, &o.UpdatedAt, &o.PaidAt, &o.RefundedAt, &o.Reserved}, extra...)...)
 	return o, translate(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stripeshop/stripeshop/internal/postgres"
 	"github.com/stripeshop/stripeshop/internal/shop"
+	"github.com/stripeshop/stripeshop/internal/testdb"
 )
 
 // heldBy sums the units of a client's open orders.
@@ -119,5 +120,121 @@ func TestPlaceForMaxPerOrder(t *testing.T) {
 	}
 	if _, err := postgres.NewOrders(pool).Place(ctx, p.ID, 3, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Orders are numbered from 1001 up, one number each, however many
+// checkouts race, on the pool or in a transaction; Get reads the number
+// back.
+func TestOrderNumbersIncreaseAndNeverRepeat(t *testing.T) {
+	ctx := context.Background()
+	pool, p := withProduct(t, 1000)
+	orders := postgres.NewOrders(pool)
+	first, err := orders.Place(ctx, p.ID, 1, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Number != 1001 {
+		t.Fatalf("first order's number = %d, want 1001", first.Number)
+	}
+	const n = 24
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		numbers = map[int64]string{}
+	)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var (
+				o   shop.Order
+				err error
+			)
+			buyer := postgres.Buyer{ClientKey: "198.51.100." + string(rune('a'+i)), MaxUnits: 20}
+			if i%2 == 0 {
+				o, err = postgres.NewOrders(pool).PlaceFor(ctx, buyer, p.ID, 1, time.Now().Add(time.Hour))
+			} else {
+				err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
+					o, err = postgres.NewOrders(tx).PlaceFor(ctx, buyer, p.ID, 1, time.Now().Add(time.Hour))
+					return err
+				})
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				t.Errorf("checkout %d: %v", i, err)
+				return
+			}
+			if prev, dup := numbers[o.Number]; dup {
+				t.Errorf("orders %s and %s share number %d", prev, o.ID, o.Number)
+			}
+			numbers[o.Number] = o.ID
+		}()
+	}
+	wg.Wait()
+	for num := int64(1002); num < 1002+n; num++ {
+		id, ok := numbers[num]
+		if !ok {
+			t.Errorf("no order numbered %d; numbers: %v", num, numbers)
+			continue
+		}
+		got, err := orders.Get(ctx, id)
+		if err != nil || got.Number != num {
+			t.Errorf("Get(%s).Number = %d, %v; want %d", id, got.Number, err, num)
+		}
+	}
+	next, err := orders.Place(ctx, p.ID, 1, time.Now().Add(time.Hour))
+	if err != nil || next.Number != 1002+n {
+		t.Fatalf("the order after them: %d, %v; want %d", next.Number, err, 1002+n)
+	}
+}
+
+// The migration numbers the orders already there in the order they were
+// created, and new ones after them.
+func TestOrderNumbersMigrationNumbersExistingOrders(t *testing.T) {
+	ctx := context.Background()
+	pool, err := postgres.Open(ctx, testdb.Empty(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	m, err := postgres.NewMigrator(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Down(); err != nil { // to the schema before order numbers
+		t.Fatal(err)
+	}
+	var productID string
+	if err := pool.QueryRow(ctx, `INSERT INTO products (name, unit_amount, currency) VALUES ('Mug', 1000, 'usd') RETURNING id::text`).Scan(&productID); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string // oldest first, inserted newest first
+	for _, age := range []string{"1 hour", "2 days", "3 days"} {
+		var id string
+		if err := pool.QueryRow(ctx, `INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_total, currency, expires_at, created_at)
+			VALUES ($1, 'Mug', 1000, 1, 1000, 'usd', now(), now() - $2::interval) RETURNING id::text`, productID, age).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append([]string{id}, ids...)
+	}
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	orders := postgres.NewOrders(pool)
+	for i, id := range ids {
+		o, err := orders.Get(ctx, id)
+		if err != nil || o.Number != int64(1001+i) {
+			t.Errorf("order created %d-th: number %d, %v; want %d", i+1, o.Number, err, 1001+i)
+		}
+	}
+	o, err := orders.Place(ctx, productID, 1, time.Now().Add(time.Hour))
+	if err != nil || o.Number != 1004 {
+		t.Fatalf("a new order: number %d, %v; want 1004", o.Number, err)
 	}
 }

@@ -98,7 +98,10 @@ func (o Order) Move(to Status, at time.Time, c Change) (Move, bool) {
 
 // Order is one checkout: a snapshot of what was bought at what price.
 type Order struct {
-	ID            string     `json:"id"`
+	ID string `json:"id"`
+	// Number is the order's short number for people (1001, 1002, …),
+	// increasing with each order; Stripe's dashboard shows it too.
+	Number        int64      `json:"number"`
 	Status        Status     `json:"status"`
 	ProductID     string     `json:"product_id"`
 	ProductName   string     `json:"product_name"`
