@@ -151,6 +151,7 @@ func (s *Service) createSession(ctx context.Context, o shop.Order) (payments.Ses
 	defer cancel()
 	return s.pay.CreateSession(ctx, payments.SessionParams{
 		OrderID:     o.ID,
+		OrderNumber: o.Number,
 		ProductName: o.ProductName,
 		Currency:    o.Currency,
 		UnitAmount:  o.UnitAmount,

@@ -72,6 +72,7 @@ type product struct {
 
 type order struct {
 	ID            string  `json:"id"`
+	Number        int64   `json:"number"`
 	Status        string  `json:"status"`
 	ProductID     string  `json:"product_id"`
 	Quantity      int64   `json:"quantity"`

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -461,5 +462,38 @@ func TestReconcilerSeesAFailedDelayedPayment(t *testing.T) {
 	}
 	if got := *f.product(p.ID).Stock; got != 2 {
 		t.Fatalf("stock = %d, want 2", got)
+	}
+}
+
+// The success page and Stripe speak of the same order: the order's number
+// is in the public view and in the session's metadata at Stripe.
+func TestFlowOrderNumberReachesStripe(t *testing.T) {
+	f := newFlow(t)
+	p := f.createProduct(1250, 5)
+	for _, want := range []int64{1001, 1002} {
+		s := f.startCheckout(p.ID, 1)
+		if o := f.status(s.SessionID); o.Number != want {
+			t.Fatalf("success page sees number %d, want %d", o.Number, want)
+		}
+		if o := f.order(s.OrderID); o.Number != want {
+			t.Fatalf("admin sees number %d, want %d", o.Number, want)
+		}
+		req, _ := http.NewRequest("GET", f.simSrv.URL+"/v1/checkout/sessions/"+s.SessionID, nil)
+		req.Header.Set("Authorization", "Bearer sk_test_123")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sess struct {
+			Metadata map[string]string `json:"metadata"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&sess)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("session at Stripe: %d, %v", resp.StatusCode, err)
+		}
+		if got := sess.Metadata["order_number"]; got != strconv.FormatInt(want, 10) || sess.Metadata["order_id"] != s.OrderID {
+			t.Fatalf("session metadata = %v, want order_number %d and order_id %s", sess.Metadata, want, s.OrderID)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,7 +75,10 @@ func transport() *http.Transport {
 // SessionParams describes the Checkout Session of one order. Every value
 // comes from our database, never from the browser.
 type SessionParams struct {
-	OrderID     string
+	OrderID string
+	// OrderNumber is the order's number for people; the session carries
+	// it so Stripe's dashboard names the order as the shop does.
+	OrderNumber int64
 	ProductName string
 	Currency    string
 	UnitAmount  int64
@@ -139,7 +143,8 @@ func (c *Client) CreateSession(ctx context.Context, p SessionParams) (Session, e
 				Currency:   stripe.String(p.Currency),
 				UnitAmount: stripe.Int64(p.UnitAmount),
 				ProductData: &stripe.CheckoutSessionLineItemPriceDataProductDataParams{
-					Name: stripe.String(p.ProductName),
+					Name:        stripe.String(p.ProductName),
+					Description: stripe.String(OrderLabel(p.OrderNumber)),
 				},
 			},
 			Quantity: stripe.Int64(p.Quantity),
@@ -150,6 +155,7 @@ func (c *Client) CreateSession(ctx context.Context, p SessionParams) (Session, e
 		ExpiresAt:         stripe.Int64(p.ExpiresAt.Unix()),
 	}
 	params.AddMetadata("order_id", p.OrderID)
+	params.AddMetadata("order_number", strconv.FormatInt(p.OrderNumber, 10))
 	params.SetIdempotencyKey(IdempotencyKey("checkout", p.OrderID))
 	params.Context = ctx
 	s, err := c.api.CheckoutSessions.New(params)
@@ -158,6 +164,9 @@ func (c *Client) CreateSession(ctx context.Context, p SessionParams) (Session, e
 	}
 	return sessionFrom(s), nil
 }
+
+// OrderLabel is how an order is named to people: "Order #1001".
+func OrderLabel(number int64) string { return "Order #" + strconv.FormatInt(number, 10) }
 
 // GetSession reads a Checkout Session.
 func (c *Client) GetSession(ctx context.Context, id string) (Session, error) {

@@ -53,7 +53,7 @@ func TestContractWithStripeMock(t *testing.T) {
 		return fmt.Sprintf("order-contract-%d-%d", now.UnixNano(), orderN)
 	}
 	params := func() payments.SessionParams {
-		return payments.SessionParams{OrderID: newOrder(), ProductName: "Mug", Currency: "usd", UnitAmount: 1250, Quantity: 2,
+		return payments.SessionParams{OrderID: newOrder(), OrderNumber: 1001, ProductName: "Mug", Currency: "usd", UnitAmount: 1250, Quantity: 2,
 			SuccessURL: "http://shop.test/success?session_id={CHECKOUT_SESSION_ID}", CancelURL: "http://shop.test/cancel",
 			ExpiresAt: now.Add(45 * time.Minute)}
 	}
