@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -159,12 +161,31 @@ func handleListOrders(pool *pgxpool.Pool) http.Handler {
 		if err != nil {
 			return err
 		}
-		orders, next, err := postgres.NewOrders(pool).List(r.Context(), postgres.ListFilter{Status: status, Limit: limit, Cursor: q.Get("cursor")})
+		number, err := orderNumber(q.Get("number"))
+		if err != nil {
+			return err
+		}
+		orders, next, err := postgres.NewOrders(pool).List(r.Context(),
+			postgres.ListFilter{Status: status, Number: number, Limit: limit, Cursor: q.Get("cursor")})
 		if err != nil {
 			return err
 		}
 		return encode(w, http.StatusOK, map[string]any{"orders": orders, "next_cursor": nullable(next)})
 	})
+}
+
+// orderNumber reads the number filter of the order list: "" for none, else
+// the order's number as people write it, with or without its "#".
+func orderNumber(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	digits := strings.TrimPrefix(s, "#")
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || n < 1 || digits[0] == '+' {
+		return 0, shop.Invalid(map[string]string{"number": "must be an order number, like 1001"})
+	}
+	return n, nil
 }
 
 func handleGetOrder(svc *checkout.Service) http.Handler {

@@ -163,3 +163,42 @@ func TestEveryAdminAnswerIsNoStore(t *testing.T) {
 	check("wrong login", e.client(), "POST", "/api/admin/login", map[string]string{"email": adminEmail, "password": "wrong"})
 	check("admin", a, "POST", "/api/admin/logout", nil)
 }
+
+// An admin finds an order by the number the customer quotes, "1002" or
+// "#1002"; a number no order has is an empty list, and one that is not a
+// number is 400.
+func TestAdminFindsAnOrderByNumber(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := e.createProduct(1250, 10)
+	ids := map[int64]string{}
+	for range 3 {
+		s := e.buy(p.ID, 1)
+		ids[e.order(s.OrderID).Number] = s.OrderID
+	}
+	for _, q := range []string{"1002", "%231002"} {
+		var page struct {
+			Orders     []order `json:"orders"`
+			NextCursor *string `json:"next_cursor"`
+		}
+		e.admin().MustDo("GET", "/api/admin/orders?number="+q, nil, 200, &page)
+		if len(page.Orders) != 1 || page.Orders[0].Number != 1002 || page.Orders[0].ID != ids[1002] || page.NextCursor != nil {
+			t.Fatalf("number=%s: %+v, want the one order numbered 1002 (%s)", q, page, ids[1002])
+		}
+	}
+	var page struct{ Orders []order }
+	e.admin().MustDo("GET", "/api/admin/orders?number=1002&status=paid", nil, 200, &page)
+	if len(page.Orders) != 0 {
+		t.Fatalf("number=1002&status=paid: %+v, want none (it is pending)", page.Orders)
+	}
+	e.admin().MustDo("GET", "/api/admin/orders?number=999999", nil, 200, &page)
+	if len(page.Orders) != 0 {
+		t.Fatalf("an unknown number: %+v, want none", page.Orders)
+	}
+	for _, bad := range []string{"abc", "0", "-1001", "%2B1001", "1001.5", "%23", "99999999999999999999", "1001%20"} {
+		r := e.admin().Do("GET", "/api/admin/orders?number="+bad, nil)
+		if r.Status != 400 || !strings.Contains(string(r.Body), `"number"`) {
+			t.Errorf("number=%s: %d %s, want 400 invalid on number", bad, r.Status, r.Body)
+		}
+	}
+}

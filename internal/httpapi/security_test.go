@@ -628,7 +628,7 @@ func TestInjectionStoredOrRefused(t *testing.T) {
 			}
 		}
 	}
-	queries := []string{"/api/admin/orders?status=", "/api/admin/orders?limit=", "/api/admin/orders?cursor=",
+	queries := []string{"/api/admin/orders?status=", "/api/admin/orders?limit=", "/api/admin/orders?cursor=", "/api/admin/orders?number=",
 		"/api/admin/events?cursor=", "/api/admin/events?limit=", "/api/admin/stats?days=", "/api/checkout/status?session_id=cs_"}
 	for _, q := range queries {
 		for _, v := range nasty {

@@ -299,6 +299,7 @@ func (s *Orders) MarkReconciled(ctx context.Context, id string) error {
 // ListFilter selects a page of orders.
 type ListFilter struct {
 	Status shop.Status // empty for all
+	Number int64       // 0 for all
 	Limit  int
 	Cursor string
 }
@@ -318,8 +319,8 @@ func (s *Orders) List(ctx context.Context, f ListFilter) ([]shop.Order, string, 
 	}
 	orders, err := collectOrders(s.db.Query(ctx, `
 		SELECT `+orderColumns+` FROM orders
-		WHERE ($1 = '' OR status = $1) AND (created_at, id) < ($2, $3::uuid)
-		ORDER BY created_at DESC, id DESC LIMIT $4`, string(f.Status), at, id, f.Limit+1))
+		WHERE ($1 = '' OR status = $1) AND ($5::bigint = 0 OR number = $5::bigint) AND (created_at, id) < ($2, $3::uuid)
+		ORDER BY created_at DESC, id DESC LIMIT $4`, string(f.Status), at, id, f.Limit+1, f.Number))
 	if err != nil {
 		return nil, "", err
 	}
