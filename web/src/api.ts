@@ -46,6 +46,8 @@ export interface ProductInput {
 
 export interface Order {
   id: string;
+  /** The short number people use for the order: 1001 is "#1001". */
+  number: number;
   status: OrderStatus;
   product_id: string;
   product_name: string;
@@ -400,11 +402,11 @@ export interface PageQuery {
 }
 
 export async function adminListOrders(
-  q: PageQuery & { status?: OrderStatus | '' } = {},
+  q: PageQuery & { status?: OrderStatus | ''; number?: number | null } = {},
 ): Promise<OrdersPage> {
   const body = await request<OrdersPage>('GET', '/api/admin/orders', {
     admin: true,
-    query: { status: q.status, limit: q.limit, cursor: q.cursor },
+    query: { status: q.status, number: q.number ?? undefined, limit: q.limit, cursor: q.cursor },
   });
   return { orders: body.orders ?? [], next_cursor: body.next_cursor ?? null };
 }

@@ -6,6 +6,7 @@ import CheckoutSuccess, { POLL_INTERVAL_MS, POLL_TIMEOUT_MS } from './CheckoutSu
 
 const order = {
   id: 'o1',
+  number: 1001,
   status: 'pending',
   product_id: 'p1',
   product_name: 'Mug',
@@ -56,6 +57,7 @@ describe('CheckoutSuccess', () => {
     expect(screen.getByText('$25.00')).toBeInTheDocument();
     expect(screen.getByText('a@example.com')).toBeInTheDocument();
     expect(screen.getByText('Mug')).toBeInTheDocument();
+    expect(screen.getByText('#1001')).toBeInTheDocument();
 
     await advance(POLL_INTERVAL_MS * 5);
     expect(fetch).toHaveBeenCalledTimes(3);

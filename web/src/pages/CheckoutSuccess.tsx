@@ -5,6 +5,7 @@ import { Alert } from '../components/Alert';
 import { describeError } from '../errors';
 import { useTitle } from '../hooks';
 import { formatMoney } from '../money';
+import { formatOrderNumber } from '../orderNumber';
 
 export const POLL_INTERVAL_MS = 1500;
 export const POLL_TIMEOUT_MS = 2 * 60 * 1000;
@@ -170,7 +171,7 @@ function OrderSummary({ order }: { order: Order }) {
       )}
       <div>
         <dt>Order</dt>
-        <dd className="mono">{order.id}</dd>
+        <dd>{formatOrderNumber(order.number)}</dd>
       </div>
     </dl>
   );

@@ -8,6 +8,7 @@ import OrderDetail from './OrderDetail';
 
 const paid = {
   id: 'o1',
+  number: 1042,
   status: 'paid',
   product_id: 'p1',
   product_name: 'Mug',
@@ -47,6 +48,7 @@ describe('OrderDetail', () => {
     const user = userEvent.setup();
     renderPage();
     expect(await screen.findByText('checkout.session.completed')).toBeInTheDocument();
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Order #1042');
 
     await user.click(screen.getByRole('button', { name: 'Refund $25.00' }));
     const dialog = screen.getByRole('dialog', { name: 'Refund this order?' });

@@ -7,6 +7,7 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { describeError } from '../../errors';
 import { useLoad, useTitle } from '../../hooks';
 import { formatMoney } from '../../money';
+import { formatOrderNumber } from '../../orderNumber';
 import { formatDateTime } from './dates';
 
 export default function OrderDetail() {
@@ -59,9 +60,7 @@ export default function OrderDetail() {
         <Link to="/admin/orders">← Orders</Link>
       </p>
       <div className="page-head">
-        <h1 id="order-heading">
-          Order <span className="mono">{order.id}</span>
-        </h1>
+        <h1 id="order-heading">Order {formatOrderNumber(order.number)}</h1>
         <StatusBadge status={order.status} />
       </div>
       {order.flagged && (
@@ -107,6 +106,10 @@ export default function OrderDetail() {
         <div>
           <dt>Checkout session</dt>
           <dd className="mono">{order.session_id || '—'}</dd>
+        </div>
+        <div>
+          <dt>Order id</dt>
+          <dd className="mono">{order.id}</dd>
         </div>
       </dl>
 

@@ -1,11 +1,13 @@
+import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { adminListOrders, ORDER_STATUSES, type Order, type OrderStatus } from '../../api';
+import { adminListOrders, ApiError, ORDER_STATUSES, type Order, type OrderStatus } from '../../api';
 import { Alert } from '../../components/Alert';
 import { Pager } from '../../components/Pager';
 import { StatusBadge, statusLabel } from '../../components/StatusBadge';
 import { describeError } from '../../errors';
 import { usePages, useTitle } from '../../hooks';
 import { formatMoney } from '../../money';
+import { formatOrderNumber, parseOrderNumber } from '../../orderNumber';
 import { formatDateTime } from './dates';
 
 const PAGE_SIZE = 25;
@@ -14,6 +16,9 @@ export default function Orders() {
   useTitle('Orders');
   const [search, setSearch] = useSearchParams();
   const status = (search.get('status') ?? '') as OrderStatus | '';
+  const number = parseOrderNumber(search.get('number') ?? '');
+  const [query, setQuery] = useState(number != null ? String(number) : '');
+  const [queryError, setQueryError] = useState('');
   const {
     items: orders,
     cursor,
@@ -22,14 +27,80 @@ export default function Orders() {
     loadMore,
     reload,
   } = usePages<Order>(
-    (cursor) => adminListOrders({ status, limit: PAGE_SIZE, cursor }).then((p) => ({ items: p.orders, next_cursor: p.next_cursor })),
-    [status],
+    (cursor) =>
+      adminListOrders({ status, number, limit: PAGE_SIZE, cursor }).then((p) => ({
+        items: p.orders,
+        next_cursor: p.next_cursor,
+      })),
+    [status, number],
   );
+  const fieldError = queryError || (error instanceof ApiError ? (error.fields.number ?? '') : '');
+
+  function find(e: FormEvent) {
+    e.preventDefault();
+    const next = new URLSearchParams(search);
+    if (query.trim() === '') {
+      next.delete('number');
+    } else {
+      const n = parseOrderNumber(query);
+      if (n == null) {
+        setQueryError('Enter an order number, like 1001.');
+        return;
+      }
+      next.set('number', String(n));
+    }
+    setQueryError('');
+    setSearch(next);
+  }
+
+  function showAll() {
+    const next = new URLSearchParams(search);
+    next.delete('number');
+    setQuery('');
+    setQueryError('');
+    setSearch(next);
+  }
+
+  let empty = status ? `No ${statusLabel(status).toLowerCase()} orders.` : 'No orders yet.';
+  if (number != null) {
+    empty = status
+      ? `No ${statusLabel(status).toLowerCase()} order ${formatOrderNumber(number)}.`
+      : `No order ${formatOrderNumber(number)}.`;
+  }
 
   return (
     <section aria-labelledby="orders-heading">
       <div className="page-head">
         <h1 id="orders-heading">Orders</h1>
+        <form className="filter" role="search" aria-label="Find an order by number" onSubmit={find} noValidate>
+          <label htmlFor="number-search">Order number</label>
+          <input
+            id="number-search"
+            type="search"
+            inputMode="numeric"
+            placeholder="#1001"
+            value={query}
+            aria-invalid={fieldError ? true : undefined}
+            aria-describedby={fieldError ? 'number-search-error' : undefined}
+            onChange={(e) => {
+              setQuery(e.target.value);
+              setQueryError('');
+            }}
+          />
+          <button type="submit" className="button">
+            Find
+          </button>
+          {number != null && (
+            <button type="button" className="button" onClick={showAll}>
+              Show all
+            </button>
+          )}
+          {fieldError && (
+            <p id="number-search-error" className="field__error">
+              {fieldError}
+            </p>
+          )}
+        </form>
         <div className="filter">
           <label htmlFor="status-filter">Status</label>
           <select
@@ -60,7 +131,7 @@ export default function Orders() {
         </Alert>
       )}
       {!loading && error == null && orders.length === 0 && (
-        <p className="empty">{status ? `No ${statusLabel(status).toLowerCase()} orders.` : 'No orders yet.'}</p>
+        <p className="empty">{empty}</p>
       )}
       {orders.length > 0 && (
         <div className="table-wrap">
@@ -68,6 +139,7 @@ export default function Orders() {
             <caption className="visually-hidden">Orders, newest first</caption>
             <thead>
               <tr>
+                <th scope="col">Order</th>
                 <th scope="col">Created</th>
                 <th scope="col">Product</th>
                 <th scope="col" className="num">
@@ -84,8 +156,9 @@ export default function Orders() {
               {orders.map((o) => (
                 <tr key={o.id}>
                   <td>
-                    <Link to={`/admin/orders/${encodeURIComponent(o.id)}`}>{formatDateTime(o.created_at)}</Link>
+                    <Link to={`/admin/orders/${encodeURIComponent(o.id)}`}>{formatOrderNumber(o.number)}</Link>
                   </td>
+                  <td>{formatDateTime(o.created_at)}</td>
                   <td>{o.product_name}</td>
                   <td className="num">{o.quantity}</td>
                   <td className="num">{formatMoney(o.amount_total, o.currency)}</td>
