@@ -123,6 +123,42 @@ describe('ProductForm', () => {
     expect(onSave).not.toHaveBeenCalled();
   });
 
+  it('words price errors in money, not cents', async () => {
+    const onSave = vi.fn();
+    const user = userEvent.setup();
+    render(<ProductForm onSave={onSave} onSaved={vi.fn()} />);
+    await user.type(screen.getByLabelText('Name'), 'Mug');
+    const price = screen.getByLabelText('Price');
+    await user.type(price, '0');
+    await user.click(screen.getByRole('button', { name: 'Create product' }));
+    expect(price).toHaveAccessibleDescription(/Price must be more than zero\.$/);
+
+    await user.clear(price);
+    await user.type(price, '1000000');
+    await user.click(screen.getByRole('button', { name: 'Create product' }));
+    expect(price).toHaveAccessibleDescription(/Price must be at most \$999,999\.99\.$/);
+
+    await user.clear(price);
+    await user.type(price, '999999.99');
+    await user.click(screen.getByRole('button', { name: 'Create product' }));
+    expect(price).not.toHaveAttribute('aria-invalid');
+    expect(onSave).toHaveBeenCalledWith(expect.objectContaining({ unit_amount: 99_999_999 }));
+  });
+
+  it('says the server’s price bound in money too', async () => {
+    const onSave = vi.fn(async () => {
+      throw new ApiError(400, 'invalid', 'validation failed', { unit_amount: 'must be between 1 and 99999999' });
+    });
+    const user = userEvent.setup();
+    render(<ProductForm onSave={onSave} onSaved={vi.fn()} />);
+    await user.type(screen.getByLabelText('Name'), 'Mug');
+    await user.type(screen.getByLabelText('Price'), '5');
+    await user.click(screen.getByRole('button', { name: 'Create product' }));
+    await waitFor(() =>
+      expect(screen.getByLabelText('Price')).toHaveAccessibleDescription(/Price must be at most \$999,999\.99\.$/),
+    );
+  });
+
   it('edits: sends only what changed, blank stock meaning unlimited', async () => {
     setCsrfToken('tok');
     const fetch = stubFetch({
