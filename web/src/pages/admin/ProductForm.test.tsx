@@ -81,7 +81,7 @@ describe('ProductForm', () => {
             message: 'validation failed',
             fields: {
               unit_amount: "is below Stripe's minimum charge for usd",
-              image_url: 'must be an absolute http(s) URL',
+              image_url: 'must be an absolute https URL',
             },
           },
         },
@@ -98,7 +98,7 @@ describe('ProductForm', () => {
     const price = screen.getByLabelText('Price');
     await waitFor(() => expect(price).toHaveAttribute('aria-invalid', 'true'));
     expect(price).toHaveAccessibleDescription(/Price is below Stripe's minimum charge for usd$/);
-    expect(screen.getByLabelText('Image URL')).toHaveAccessibleDescription(/^An https:\/\/ address.*Image URL must be an absolute http\(s\) URL$/);
+    expect(screen.getByLabelText('Image URL')).toHaveAccessibleDescription(/^An https:\/\/ address.*Image URL must be an absolute https URL$/);
     expect(screen.getByLabelText('Name')).not.toHaveAttribute('aria-invalid');
     // The error sits right after its own field, not only in a summary.
     expect(document.getElementById('price-error')).toHaveTextContent("Price is below Stripe's minimum charge for usd");
@@ -157,6 +157,19 @@ describe('ProductForm', () => {
     await waitFor(() =>
       expect(screen.getByLabelText('Price')).toHaveAccessibleDescription(/Price must be at most \$999,999\.99\.$/),
     );
+  });
+
+  it('takes https image addresses only, as the server does', async () => {
+    const onSave = vi.fn();
+    const user = userEvent.setup();
+    render(<ProductForm onSave={onSave} onSaved={vi.fn()} />);
+    await user.type(screen.getByLabelText('Name'), 'Mug');
+    await user.type(screen.getByLabelText('Price'), '5');
+    const image = screen.getByLabelText('Image URL');
+    await user.type(image, 'http://img.example.com/mug.png');
+    await user.click(screen.getByRole('button', { name: 'Create product' }));
+    expect(image).toHaveAccessibleDescription(/^An https:\/\/ address.*Enter a full https:\/\/ address, or leave it blank\.$/);
+    expect(onSave).not.toHaveBeenCalled();
   });
 
   it('edits: sends only what changed, blank stock meaning unlimited', async () => {

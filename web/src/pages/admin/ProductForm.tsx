@@ -111,8 +111,8 @@ export function ProductForm({ product, onSave, onSaved, onCancel }: Props) {
     } else if (unitAmount === 0) found.price = 'Price must be more than zero.';
     else if (unitAmount > MAX_UNIT_AMOUNT) found.price = priceTooHigh(values.currency);
     const imageUrl = values.image_url.trim();
-    if (imageUrl && !/^https?:\/\/\S+$/i.test(imageUrl)) {
-      found.image_url = 'Enter a full http:// or https:// address, or leave it blank.';
+    if (imageUrl && !/^https:\/\/[^\s/]\S*$/i.test(imageUrl)) {
+      found.image_url = 'Enter a full https:// address, or leave it blank.';
     }
     let stock: number | null = null;
     if (values.stock.trim() !== '') {
