@@ -172,6 +172,29 @@ describe('ProductForm', () => {
     expect(onSave).not.toHaveBeenCalled();
   });
 
+  it('puts what the image field’s blur shows into the preview’s reserved box, moving nothing above the button', async () => {
+    // The first click on "Create product" used to be lost: the message appeared
+    // on blur (mouse-down) and pushed the button from under the mouse-up.
+    const onSave = vi.fn(async () => saved);
+    const user = userEvent.setup();
+    const { container } = render(<ProductForm onSave={onSave} onSaved={vi.fn()} />);
+    const form = container.querySelector('form')!;
+    const layout = () => Array.from(form.children).map((el) => el.className);
+    const box = container.querySelector('.image-preview')!;
+    expect(box).toHaveTextContent('No image');
+
+    await user.type(screen.getByLabelText('Name'), 'Mug');
+    await user.type(screen.getByLabelText('Price'), '5');
+    await user.type(screen.getByLabelText('Image URL'), 'ftp://img.example.com/mug.png');
+    const before = layout();
+    await user.click(screen.getByRole('button', { name: 'Create product' }));
+    // The one click both blurred the field and submitted the form.
+    expect(container.querySelector('.image-preview')).toBe(box);
+    expect(box).toHaveTextContent(/No preview/);
+    expect(layout().slice(-3)).toEqual(before.slice(-3));
+    expect(screen.getByLabelText('Image URL')).toHaveAttribute('aria-invalid', 'true');
+  });
+
   it('edits: sends only what changed, blank stock meaning unlimited', async () => {
     setCsrfToken('tok');
     const fetch = stubFetch({

@@ -327,6 +327,7 @@ export function ProductForm({ product, onSave, onSaved, onCancel }: Props) {
         {!previewUrl && preview.trim() !== '' && (
           <p className="muted">No preview: only https:// images are shown in the shop.</p>
         )}
+        {preview.trim() === '' && <p className="muted">No image</p>}
       </div>
 
       <div className={`field field--checkbox${errors.active ? ' field--invalid' : ''}`}>
