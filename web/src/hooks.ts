@@ -128,7 +128,7 @@ export function useTitle(title: string): void {
  * main, made focusable with tabindex="-1"), so a screen reader announces the
  * page and Tab starts from it rather than from the top of the body. A page
  * that loads first gets its heading focused when it appears, unless the user
- * has put focus somewhere meanwhile. The first page of a visit is left alone.
+ * has put focus somewhere else meanwhile. The first page of a visit is left alone.
  */
 export function useFocusHeadingOnNavigate(): void {
   const { pathname } = useLocation();
@@ -145,9 +145,12 @@ export function useFocusHeadingOnNavigate(): void {
       return true;
     };
     if (focusHeading()) return;
+    // The link that was followed keeps focus until the heading comes; any
+    // other element focused meanwhile is the user's choice and stays.
+    const followed = document.activeElement;
     const idle = () => {
       const a = document.activeElement;
-      return a === null || a === document.body || a.tagName === 'MAIN';
+      return a === null || a === document.body || a.tagName === 'MAIN' || a === followed;
     };
     const observer = new MutationObserver(() => {
       if (!idle()) observer.disconnect();
