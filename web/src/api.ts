@@ -453,8 +453,12 @@ export async function adminGetOrder(id: string): Promise<OrderDetail> {
   return { ...order, events: order.events ?? [] };
 }
 
-export function adminRefundOrder(id: string): Promise<Order> {
-  return request<Order>('POST', `/api/admin/orders/${seg(id)}/refund`, { admin: true });
+/** Refunds a paid order in full; restock gives its units back to the product's stock. */
+export function adminRefundOrder(id: string, opts: { restock?: boolean } = {}): Promise<Order> {
+  return request<Order>('POST', `/api/admin/orders/${seg(id)}/refund`, {
+    admin: true,
+    body: opts.restock ? { restock: true } : undefined,
+  });
 }
 
 export async function adminListEvents(q: PageQuery = {}): Promise<EventsPage> {
