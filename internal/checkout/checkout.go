@@ -338,7 +338,7 @@ func (s *Service) Order(ctx context.Context, id string) (shop.Order, []shop.Even
 
 // Refund refunds a paid order in full. The idempotency key is the order's,
 // so a retried refund never refunds twice.
-func (s *Service) Refund(ctx context.Context, orderID string) (shop.Order, error) {
+func (s *Service) Refund(ctx context.Context, orderID string, restock bool) (shop.Order, error) {
 	orderID, ok := shop.ParseID(orderID)
 	if !ok {
 		return shop.Order{}, shop.Errorf(shop.ErrNotFound, "order not found")
@@ -361,11 +361,48 @@ func (s *Service) Refund(ctx context.Context, orderID string) (shop.Order, error
 		return shop.Order{}, shop.Errorf(shop.ErrPaymentProvider, "the payment provider refused or failed the refund; nothing was refunded")
 	}
 	err = s.inTx(ctx, func(t *tx) error {
-		_, err := s.transition(ctx, t, o.ID, shop.StatusRefunded)
-		return err
+		if !restock {
+			_, err := s.transition(ctx, t, o.ID, shop.StatusRefunded)
+			return err
+		}
+		return s.refundRestocking(ctx, t, o.ID)
 	})
 	if err != nil {
 		return shop.Order{}, err
 	}
 	return postgres.NewOrders(s.pool).Get(ctx, orderID)
+}
+
+// refundRestocking moves an order to refunded and gives the units it holds
+// back to its product's stock, in one statement. Stripe's charge.refunded
+// may have moved it to refunded already (without restocking): then only
+// the units go back. An order that holds none (unlimited stock, or given
+// back before) gives nothing, so a retry never restocks twice.
+func (s *Service) refundRestocking(ctx context.Context, t *tx, orderID string) error {
+	l, err := t.lockOrder(ctx, orderID, "")
+	if err != nil {
+		return err
+	}
+	o := l.order
+	m, moved := o.Move(shop.StatusRefunded, s.now(), shop.Change{})
+	if !moved {
+		if o.Status != shop.StatusRefunded {
+			return nil
+		}
+		m = shop.Move{From: o.Status, Order: o}
+	}
+	m.Released, m.Order.Reserved = m.Order.Reserved, 0
+	if !moved && m.Released == 0 {
+		return nil
+	}
+	if err := postgres.NewOrders(t.Tx).Apply(ctx, m); err != nil {
+		return err
+	}
+	t.afterCommit(func() {
+		if moved {
+			s.metrics.Transitions.WithLabelValues(string(m.From), string(shop.StatusRefunded)).Inc()
+		}
+		s.log.Info("order refunded, units back in stock", "order_id", o.ID, "from", m.From, "restocked", m.Released)
+	})
+	return nil
 }

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -198,13 +200,33 @@ func handleGetOrder(svc *checkout.Service) http.Handler {
 	})
 }
 
+// refundOptions is the optional body of an admin refund.
+type refundOptions struct {
+	// Restock gives the order's reserved units back to the product.
+	Restock bool `json:"restock"`
+}
+
 func handleRefund(svc *checkout.Service) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
-		o, err := svc.Refund(r.Context(), chi.URLParam(r, "id"))
+		// The body is optional: none (or an empty one) refunds without restocking.
+		var opts refundOptions
+		if r.ContentLength != 0 {
+			raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<10))
+			if err != nil {
+				return jsonError(err)
+			}
+			if len(bytes.TrimSpace(raw)) > 0 {
+				r.Body = io.NopCloser(bytes.NewReader(raw))
+				if opts, err = decode[refundOptions](w, r, 1<<10); err != nil {
+					return err
+				}
+			}
+		}
+		o, err := svc.Refund(r.Context(), chi.URLParam(r, "id"), opts.Restock)
 		if err != nil {
 			return err
 		}
-		logger(r).Info("order refunded by admin", "order_id", o.ID)
+		logger(r).Info("order refunded by admin", "order_id", o.ID, "restock", opts.Restock)
 		return encode(w, http.StatusOK, o)
 	})
 }

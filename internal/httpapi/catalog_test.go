@@ -25,6 +25,7 @@ func TestProductValidation(t *testing.T) {
 		{"amount as string", `{"name": "Mug", "unit_amount": "1000", "currency": "usd"}`, 400, "unit_amount"},
 		{"unknown currency", `{"name": "Mug", "unit_amount": 1000, "currency": "xyz"}`, 400, "currency"},
 		{"relative image", `{"name": "Mug", "unit_amount": 1000, "currency": "usd", "image_url": "/a.png"}`, 400, "image_url"},
+		{"http image", `{"name": "Mug", "unit_amount": 1000, "currency": "usd", "image_url": "http://img.example.com/a.png"}`, 400, "image_url"},
 		{"javascript image", `{"name": "Mug", "unit_amount": 1000, "currency": "usd", "image_url": "javascript:alert(1)"}`, 400, "image_url"},
 		{"negative stock", `{"name": "Mug", "unit_amount": 1000, "currency": "usd", "stock": -1}`, 400, "stock"},
 		{"huge stock", `{"name": "Mug", "unit_amount": 1000, "currency": "usd", "stock": 1000001}`, 400, "stock"},

@@ -266,6 +266,40 @@ func TestFlowRefund(t *testing.T) {
 	}
 }
 
+// A refund leaves the units sold unless the admin asks for them back; a
+// second refund is refused, so nothing is restocked twice.
+func TestFlowRefundRestock(t *testing.T) {
+	f := newFlow(t)
+	p := f.createProduct(1000, 5)
+	kept := f.startCheckout(p.ID, 1)
+	f.pay(kept, "paid")
+	back := f.startCheckout(p.ID, 2)
+	f.pay(back, "paid")
+	f.waitStatus(kept.OrderID, "paid")
+	f.waitStatus(back.OrderID, "paid")
+	var o order
+	f.admin().MustDo("POST", "/api/admin/orders/"+kept.OrderID+"/refund", map[string]any{"restock": false}, 200, &o)
+	if got := *f.product(p.ID).Stock; got != 2 {
+		t.Fatalf("stock after a refund without restock = %d, want 2", got)
+	}
+	f.admin().MustDo("POST", "/api/admin/orders/"+back.OrderID+"/refund", map[string]any{"restock": true}, 200, &o)
+	if o.Status != "refunded" {
+		t.Fatalf("after refund: %s", o.Status)
+	}
+	if got := *f.product(p.ID).Stock; got != 4 {
+		t.Fatalf("stock after a refund with restock = %d, want 4", got)
+	}
+	f.admin().MustDo("POST", "/api/admin/orders/"+back.OrderID+"/refund", map[string]any{"restock": true}, 409, nil)
+	f.admin().MustDo("POST", "/api/admin/orders/"+back.OrderID+"/refund", map[string]any{"restok": true}, 400, nil)
+	eventually(t, "charge.refunded recorded", func() bool {
+		evs := f.order(back.OrderID).Events
+		return len(evs) == 2 && evs[1].Type == "charge.refunded"
+	})
+	if got := *f.product(p.ID).Stock; got != 4 {
+		t.Fatalf("stock after charge.refunded = %d, want still 4", got)
+	}
+}
+
 // The shop answers 500 twice; Stripe's (the simulator's) retries deliver.
 func TestFlowWebhookFailsTwiceThenSucceeds(t *testing.T) {
 	f := newFlow(t)

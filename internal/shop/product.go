@@ -121,8 +121,10 @@ func (p Product) Validate() error {
 	if p.ImageURL != "" {
 		if len(p.ImageURL) > MaxImageURLLen {
 			f["image_url"] = "must be at most 2048 characters"
-		} else if u, err := url.Parse(p.ImageURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			f["image_url"] = "must be an absolute http(s) URL"
+		} else if u, err := url.Parse(p.ImageURL); err != nil || u.Scheme != "https" || u.Host == "" {
+			// https only: the shop's Content-Security-Policy would block an
+			// http:// image, and Stripe's checkout page shows it insecurely.
+			f["image_url"] = "must be an absolute https URL"
 		}
 	}
 	if p.Stock != nil && (*p.Stock < 0 || *p.Stock > MaxStock) {

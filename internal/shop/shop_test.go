@@ -42,6 +42,8 @@ func TestProductValidate(t *testing.T) {
 		{"stock 0", func(p *shop.Product) { p.Stock = n(0) }, ""},
 		{"stock max", func(p *shop.Product) { p.Stock = n(1_000_000) }, ""},
 		{"image ftp", func(p *shop.Product) { p.ImageURL = "ftp://x/y.png" }, "image_url"},
+		{"image http", func(p *shop.Product) { p.ImageURL = "http://x.example/y.png" }, "image_url"},
+		{"image HTTPS", func(p *shop.Product) { p.ImageURL = "HTTPS://x.example/y.png" }, ""},
 		{"image https", func(p *shop.Product) { p.ImageURL = "https://x.example/y.png" }, ""},
 		{"max per order 1", func(p *shop.Product) { p.MaxPerOrder = n(1) }, ""},
 		{"max per order 100", func(p *shop.Product) { p.MaxPerOrder = n(100) }, ""},

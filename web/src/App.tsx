@@ -1,6 +1,7 @@
 import { lazy, Suspense } from 'react';
 import { Link, NavLink, Route, Routes } from 'react-router';
 import { Loading } from './components/Alert';
+import { useFocusHeadingOnNavigate } from './hooks';
 import CheckoutCancel from './pages/CheckoutCancel';
 import CheckoutSuccess from './pages/CheckoutSuccess';
 import NotFound from './pages/NotFound';
@@ -11,6 +12,7 @@ import Storefront from './pages/Storefront';
 const AdminApp = lazy(() => import('./pages/admin/AdminApp'));
 
 export default function App() {
+  useFocusHeadingOnNavigate();
   return (
     <Routes>
       <Route

@@ -278,7 +278,10 @@ async function request<T>(method: Method, path: string, opts: RequestOptions = {
   }
   if (!res.ok) {
     const err = await errorFromResponse(res);
-    if (err.status === 401 && opts.admin && onUnauthorized) onUnauthorized();
+    if (err.status === 401 && opts.admin) {
+      rememberAdminSession(false);
+      onUnauthorized?.();
+    }
     throw err;
   }
   if (res.status === 204) return undefined as T;
@@ -333,13 +336,45 @@ export async function adminLogin(email: string, password: string): Promise<Admin
     body: { email, password },
   });
   setCsrfToken(session.csrf_token);
+  rememberAdminSession(true);
   return session;
+}
+
+// The session cookie is HttpOnly, so the page cannot see whether there is
+// one; it remembers instead whether this browser logged in and has not since
+// been told the session ended. Without that, the admin shell's first /me
+// would answer 401 for every visitor and the browser would log it as an error.
+const SESSION_HINT = 'stripeshop.admin';
+
+function rememberAdminSession(on: boolean): void {
+  try {
+    if (on) localStorage.setItem(SESSION_HINT, '1');
+    else localStorage.removeItem(SESSION_HINT);
+  } catch {
+    // Storage may be off; mayHaveAdminSession then always asks.
+  }
+}
+
+/** False when this browser has surely no admin session, so /me need not be asked. */
+export function mayHaveAdminSession(): boolean {
+  try {
+    return localStorage.getItem(SESSION_HINT) === '1';
+  } catch {
+    return true;
+  }
 }
 
 export async function adminMe(): Promise<AdminSession> {
   // Not marked admin either: the shell asks /me to find out whether to show the login page.
-  const session = await request<AdminSession>('GET', '/api/admin/me');
+  let session: AdminSession;
+  try {
+    session = await request<AdminSession>('GET', '/api/admin/me');
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) rememberAdminSession(false);
+    throw err;
+  }
   setCsrfToken(session.csrf_token);
+  rememberAdminSession(true);
   return session;
 }
 
@@ -348,6 +383,7 @@ export async function adminLogout(): Promise<void> {
     await request<void>('POST', '/api/admin/logout', { admin: true });
   } finally {
     setCsrfToken(null);
+    rememberAdminSession(false);
   }
 }
 
@@ -367,6 +403,7 @@ export async function adminChangePassword(currentPassword: string, newPassword: 
 export async function adminLogoutEverywhere(): Promise<void> {
   await request<void>('POST', '/api/admin/logout-everywhere', { admin: true });
   setCsrfToken(null);
+  rememberAdminSession(false);
 }
 
 export async function adminListProducts(): Promise<Product[]> {
@@ -418,8 +455,12 @@ export async function adminGetOrder(id: string): Promise<OrderDetail> {
   return { ...order, events: order.events ?? [] };
 }
 
-export function adminRefundOrder(id: string): Promise<Order> {
-  return request<Order>('POST', `/api/admin/orders/${seg(id)}/refund`, { admin: true });
+/** Refunds a paid order in full; restock gives its units back to the product's stock. */
+export function adminRefundOrder(id: string, opts: { restock?: boolean } = {}): Promise<Order> {
+  return request<Order>('POST', `/api/admin/orders/${seg(id)}/refund`, {
+    admin: true,
+    body: opts.restock ? { restock: true } : undefined,
+  });
 }
 
 export async function adminListEvents(q: PageQuery = {}): Promise<EventsPage> {

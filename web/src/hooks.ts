@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { useLocation } from 'react-router';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -120,4 +121,46 @@ export function useTitle(title: string): void {
   useEffect(() => {
     document.title = title ? `${title} · stripeshop` : 'stripeshop';
   }, [title]);
+}
+
+/**
+ * After a route change, moves focus to the new page's heading (its h1 in
+ * main, made focusable with tabindex="-1"), so a screen reader announces the
+ * page and Tab starts from it rather than from the top of the body. A page
+ * that loads first gets its heading focused when it appears, unless the user
+ * has put focus somewhere else meanwhile. The first page of a visit is left alone.
+ */
+export function useFocusHeadingOnNavigate(): void {
+  const { pathname } = useLocation();
+  const shown = useRef(pathname);
+
+  useEffect(() => {
+    if (shown.current === pathname) return;
+    shown.current = pathname;
+    const focusHeading = (): boolean => {
+      const h1 = document.querySelector<HTMLElement>('main h1');
+      if (!h1) return false;
+      if (!h1.hasAttribute('tabindex')) h1.tabIndex = -1;
+      h1.focus();
+      return true;
+    };
+    if (focusHeading()) return;
+    // The link that was followed keeps focus until the heading comes; any
+    // other element focused meanwhile is the user's choice and stays.
+    const followed = document.activeElement;
+    const idle = () => {
+      const a = document.activeElement;
+      return a === null || a === document.body || a.tagName === 'MAIN' || a === followed;
+    };
+    const observer = new MutationObserver(() => {
+      if (!idle()) observer.disconnect();
+      else if (focusHeading()) observer.disconnect();
+    });
+    observer.observe(document.body, { childList: true, subtree: true });
+    const timer = setTimeout(() => observer.disconnect(), 10_000);
+    return () => {
+      observer.disconnect();
+      clearTimeout(timer);
+    };
+  }, [pathname]);
 }

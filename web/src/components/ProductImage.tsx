@@ -15,6 +15,19 @@ export function displayableImage(url: string): string | null {
   return null;
 }
 
+const segmenter = typeof Intl.Segmenter === 'function' ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : null;
+
+/**
+ * The name's first character as the reader sees it (one grapheme: an emoji,
+ * a flag, a letter with its accents), upper-cased, or "?" for a blank name.
+ */
+export function initial(name: string): string {
+  const s = name.trim();
+  if (!s) return '?';
+  const first = segmenter ? segmenter.segment(s)[Symbol.iterator]().next().value?.segment : Array.from(s)[0];
+  return (first ?? '?').toUpperCase();
+}
+
 interface Props {
   src: string;
   alt: string;
@@ -29,7 +42,7 @@ export function ProductImage({ src, alt, name, className = '' }: Props) {
   if (!url || failed) {
     return (
       <div className={`product-image product-image--placeholder ${className}`} aria-hidden="true">
-        {name.trim().charAt(0).toUpperCase() || '?'}
+        {initial(name)}
       </div>
     );
   }

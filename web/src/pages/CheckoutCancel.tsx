@@ -43,6 +43,7 @@ export default function CheckoutCancel() {
           Your payment was cancelled and you have not been charged
           {product ? ` for ${product.name}` : ''}.
         </p>
+        {/* The server records this cancel as "expired"; here it is the customer's own. */}
         {order?.status === 'expired' && <p>The items you had reserved are back in stock.</p>}
       </div>
       <p className="actions">

@@ -1,6 +1,7 @@
 import { render, screen } from '@testing-library/react';
 import { MemoryRouter, Route, Routes, useLocation } from 'react-router';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { adminLogin } from '../../api';
 import { stubFetch } from '../../test/fetch';
 import AdminApp from './AdminApp';
 
@@ -23,10 +24,28 @@ function renderAt(path: string) {
 const unauthorized = { status: 401, body: { error: { code: 'unauthorized', message: 'sign in' } } };
 
 describe('AdminApp', () => {
+  // A browser that has logged in before (the hint the api module keeps).
+  beforeEach(() => localStorage.setItem('stripeshop.admin', '1'));
+
+  it('does not ask /me (a 401 in the console) in a browser that never logged in; after a login it does', async () => {
+    localStorage.clear();
+    const fetch = stubFetch({
+      'POST /api/admin/login': { body: { email: 'admin@example.com', csrf_token: 't' } },
+      'GET /api/admin/me': { body: { email: 'admin@example.com', csrf_token: 't' } },
+    });
+    renderAt('/admin');
+    expect(await screen.findByRole('heading', { name: 'Admin log in' })).toBeInTheDocument();
+    expect(fetch).not.toHaveBeenCalled();
+    await adminLogin('admin@example.com', 'pw');
+    expect(localStorage.getItem('stripeshop.admin')).toBe('1');
+  });
+
   it('sends a visitor with no session to the login page, remembering where they were going', async () => {
     stubFetch({ 'GET /api/admin/me': unauthorized });
     renderAt('/admin/orders?status=paid');
     expect(await screen.findByRole('heading', { name: 'Admin log in' })).toBeInTheDocument();
+    // The session it remembered has ended: the next visit does not ask again.
+    expect(localStorage.getItem('stripeshop.admin')).toBeNull();
     expect(screen.getByTestId('where')).toHaveTextContent('/admin/login?next=%2Fadmin%2Forders%3Fstatus%3Dpaid');
   });
 

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router';
-import { adminMe, ApiError, setUnauthorizedHandler, type AdminSession } from '../../api';
+import { adminMe, ApiError, mayHaveAdminSession, setUnauthorizedHandler, type AdminSession } from '../../api';
 import { Alert, Loading } from '../../components/Alert';
 import { describeError } from '../../errors';
 import Account from './Account';
@@ -25,6 +25,11 @@ export default function AdminApp() {
   useEffect(() => {
     let current = true;
     setMeError(null);
+    if (!mayHaveAdminSession()) {
+      // Surely logged out: straight to the login page, without a 401 in the console.
+      setSession(null);
+      return;
+    }
     adminMe().then(
       (s) => current && setSession(s),
       (err: unknown) => {

@@ -68,8 +68,9 @@ export default function Dashboard() {
       <h1 id="dashboard-heading">Dashboard</h1>
       <div className="stat-cards">
         <div className="card stat">
-          <p className="stat__label">Orders, last {DAYS} days</p>
+          <p className="stat__label">Orders paid, last {DAYS} days</p>
           <p className="stat__value">{orderCount}</p>
+          <p className="stat__note muted">Refunded since included.</p>
         </div>
         {totals.length === 0 && (
           <div className="card stat">
@@ -111,8 +112,12 @@ export default function Dashboard() {
       </div>
 
       <div className="card">
-        <h2>Orders by status</h2>
-        {status.sampled !== null && <p className="muted">Among the latest {status.sampled} orders.</p>}
+        <h2>All orders by status</h2>
+        <p className="muted">
+          {status.sampled !== null
+            ? `Among the latest ${status.sampled} orders, paid or not.`
+            : 'Every order so far, paid or not, by where it stands now.'}
+        </p>
         <ul className="status-counts">
           {ORDER_STATUSES.map((s) => (
             <li key={s}>

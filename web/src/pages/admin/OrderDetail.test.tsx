@@ -84,4 +84,41 @@ describe('OrderDetail', () => {
       'This order cannot be refunded: only a paid order can be refunded.',
     );
   });
+
+  it('offers to put the units back in stock, and asks the server to', async () => {
+    setCsrfToken('tok');
+    let order = { ...paid };
+    const fetch = stubFetch({
+      'GET /api/admin/orders/o1': () => ({ body: order }),
+      'POST /api/admin/orders/o1/refund': () => {
+        order = { ...order, status: 'refunded' };
+        return { body: order };
+      },
+    });
+    const user = userEvent.setup();
+    renderPage();
+    await user.click(await screen.findByRole('button', { name: 'Refund $25.00' }));
+    const box = screen.getByRole('checkbox', { name: new RegExp(`Put the (unit|${paid.quantity} units) back in stock`) });
+    expect(box).not.toBeChecked();
+    await user.click(box);
+    await user.click(screen.getByRole('button', { name: 'Refund' }));
+    expect(await screen.findByText('The order is refunded and its units are back in stock.')).toBeInTheDocument();
+    const refund = fetch.mock.calls.find(([u]) => String(u).endsWith('/refund'))!;
+    expect(JSON.parse(String(refund[1]!.body))).toEqual({ restock: true });
+  });
+
+  it('refunds without a body (no restock) by default', async () => {
+    setCsrfToken('tok');
+    const fetch = stubFetch({
+      'GET /api/admin/orders/o1': () => ({ body: paid }),
+      'POST /api/admin/orders/o1/refund': () => ({ body: { ...paid, status: 'refunded' } }),
+    });
+    const user = userEvent.setup();
+    renderPage();
+    await user.click(await screen.findByRole('button', { name: 'Refund $25.00' }));
+    await user.click(screen.getByRole('button', { name: 'Refund' }));
+    await screen.findByText('The order is refunded.');
+    const refund = fetch.mock.calls.find(([u]) => String(u).endsWith('/refund'))!;
+    expect(refund[1]!.body).toBeUndefined();
+  });
 });

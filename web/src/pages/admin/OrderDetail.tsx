@@ -16,6 +16,7 @@ export default function OrderDetail() {
   const { data: order, error, loading, reload } = useLoad(() => adminGetOrder(id), [id]);
   const [confirming, setConfirming] = useState(false);
   const [refunding, setRefunding] = useState(false);
+  const [restock, setRestock] = useState(false);
   const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
   const messageRef = useRef<HTMLDivElement>(null);
 
@@ -23,8 +24,11 @@ export default function OrderDetail() {
     setRefunding(true);
     setMessage(null);
     try {
-      await adminRefundOrder(id);
-      setMessage({ kind: 'success', text: 'The order is refunded.' });
+      await adminRefundOrder(id, { restock });
+      setMessage({
+        kind: 'success',
+        text: restock ? 'The order is refunded and its units are back in stock.' : 'The order is refunded.',
+      });
       reload();
     } catch (err) {
       const text =
@@ -160,6 +164,18 @@ export default function OrderDetail() {
           {formatMoney(order.amount_total, order.currency)} goes back to {order.customer_email || 'the customer'}.
           This cannot be undone.
         </p>
+        <div className="field field--checkbox">
+          <input
+            id="refund-restock"
+            type="checkbox"
+            checked={restock}
+            onChange={(e) => setRestock(e.target.checked)}
+            disabled={refunding}
+          />
+          <label htmlFor="refund-restock">
+            Put the {order.quantity === 1 ? 'unit' : `${order.quantity} units`} back in stock
+          </label>
+        </div>
       </ConfirmDialog>
     </section>
   );

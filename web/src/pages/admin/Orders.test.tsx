@@ -100,4 +100,21 @@ describe('Orders', () => {
     await waitFor(() => expect(within(screen.getByRole('table')).getAllByRole('row')).toHaveLength(4));
     expect(box).toHaveValue('');
   });
+
+  it('names every cell after its column, for the stacked layout on a phone', async () => {
+    stubFetch({ 'GET /api/admin/orders': { body: { orders: [order(1)], next_cursor: null } } });
+    render(
+      <MemoryRouter initialEntries={['/admin/orders']}>
+        <Routes>
+          <Route path="/admin/orders" element={<Orders />} />
+        </Routes>
+      </MemoryRouter>,
+    );
+    const table = await screen.findByRole('table');
+    expect(table).toHaveClass('table--stack');
+    const headers = within(table).getAllByRole('columnheader').map((th) => th.textContent?.trim());
+    const row = within(table).getAllByRole('row')[1]!;
+    const labels = within(row).getAllByRole('cell').map((td) => td.getAttribute('data-label'));
+    expect(labels).toEqual(headers);
+  });
 });

@@ -135,7 +135,7 @@ export default function Orders() {
       )}
       {orders.length > 0 && (
         <div className="table-wrap">
-          <table className="table">
+          <table className="table table--stack">
             <caption className="visually-hidden">Orders, newest first</caption>
             <thead>
               <tr>
@@ -155,15 +155,15 @@ export default function Orders() {
             <tbody>
               {orders.map((o) => (
                 <tr key={o.id}>
-                  <td>
+                  <td data-label="Order">
                     <Link to={`/admin/orders/${encodeURIComponent(o.id)}`}>{formatOrderNumber(o.number)}</Link>
                   </td>
-                  <td>{formatDateTime(o.created_at)}</td>
-                  <td>{o.product_name}</td>
-                  <td className="num">{o.quantity}</td>
-                  <td className="num">{formatMoney(o.amount_total, o.currency)}</td>
-                  <td className="truncate">{o.customer_email || '—'}</td>
-                  <td>
+                  <td data-label="Created">{formatDateTime(o.created_at)}</td>
+                  <td data-label="Product">{o.product_name}</td>
+                  <td className="num" data-label="Qty">{o.quantity}</td>
+                  <td className="num" data-label="Total">{formatMoney(o.amount_total, o.currency)}</td>
+                  <td className="truncate" data-label="Customer">{o.customer_email || '—'}</td>
+                  <td data-label="Status">
                     <StatusBadge status={o.status} />
                     {o.flagged && (
                       <span className="badge badge--flagged" title={o.flag_reason ?? undefined}>

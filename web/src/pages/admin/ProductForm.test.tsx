@@ -81,7 +81,7 @@ describe('ProductForm', () => {
             message: 'validation failed',
             fields: {
               unit_amount: "is below Stripe's minimum charge for usd",
-              image_url: 'must be an absolute http(s) URL',
+              image_url: 'must be an absolute https URL',
             },
           },
         },
@@ -98,7 +98,7 @@ describe('ProductForm', () => {
     const price = screen.getByLabelText('Price');
     await waitFor(() => expect(price).toHaveAttribute('aria-invalid', 'true'));
     expect(price).toHaveAccessibleDescription(/Price is below Stripe's minimum charge for usd$/);
-    expect(screen.getByLabelText('Image URL')).toHaveAccessibleDescription(/^An https:\/\/ address.*Image URL must be an absolute http\(s\) URL$/);
+    expect(screen.getByLabelText('Image URL')).toHaveAccessibleDescription(/^An https:\/\/ address.*Image URL must be an absolute https URL$/);
     expect(screen.getByLabelText('Name')).not.toHaveAttribute('aria-invalid');
     // The error sits right after its own field, not only in a summary.
     expect(document.getElementById('price-error')).toHaveTextContent("Price is below Stripe's minimum charge for usd");
@@ -121,6 +121,78 @@ describe('ProductForm', () => {
     expect(screen.getByLabelText('Price')).toHaveAccessibleDescription(/like 12\.50/);
     expect(screen.getByLabelText('Stock')).toHaveAttribute('aria-invalid', 'true');
     expect(onSave).not.toHaveBeenCalled();
+  });
+
+  it('words price errors in money, not cents', async () => {
+    const onSave = vi.fn();
+    const user = userEvent.setup();
+    render(<ProductForm onSave={onSave} onSaved={vi.fn()} />);
+    await user.type(screen.getByLabelText('Name'), 'Mug');
+    const price = screen.getByLabelText('Price');
+    await user.type(price, '0');
+    await user.click(screen.getByRole('button', { name: 'Create product' }));
+    expect(price).toHaveAccessibleDescription(/Price must be more than zero\.$/);
+
+    await user.clear(price);
+    await user.type(price, '1000000');
+    await user.click(screen.getByRole('button', { name: 'Create product' }));
+    expect(price).toHaveAccessibleDescription(/Price must be at most \$999,999\.99\.$/);
+
+    await user.clear(price);
+    await user.type(price, '999999.99');
+    await user.click(screen.getByRole('button', { name: 'Create product' }));
+    expect(price).not.toHaveAttribute('aria-invalid');
+    expect(onSave).toHaveBeenCalledWith(expect.objectContaining({ unit_amount: 99_999_999 }));
+  });
+
+  it('says the server’s price bound in money too', async () => {
+    const onSave = vi.fn(async () => {
+      throw new ApiError(400, 'invalid', 'validation failed', { unit_amount: 'must be between 1 and 99999999' });
+    });
+    const user = userEvent.setup();
+    render(<ProductForm onSave={onSave} onSaved={vi.fn()} />);
+    await user.type(screen.getByLabelText('Name'), 'Mug');
+    await user.type(screen.getByLabelText('Price'), '5');
+    await user.click(screen.getByRole('button', { name: 'Create product' }));
+    await waitFor(() =>
+      expect(screen.getByLabelText('Price')).toHaveAccessibleDescription(/Price must be at most \$999,999\.99\.$/),
+    );
+  });
+
+  it('takes https image addresses only, as the server does', async () => {
+    const onSave = vi.fn();
+    const user = userEvent.setup();
+    render(<ProductForm onSave={onSave} onSaved={vi.fn()} />);
+    await user.type(screen.getByLabelText('Name'), 'Mug');
+    await user.type(screen.getByLabelText('Price'), '5');
+    const image = screen.getByLabelText('Image URL');
+    await user.type(image, 'http://img.example.com/mug.png');
+    await user.click(screen.getByRole('button', { name: 'Create product' }));
+    expect(image).toHaveAccessibleDescription(/^An https:\/\/ address.*Enter a full https:\/\/ address, or leave it blank\.$/);
+    expect(onSave).not.toHaveBeenCalled();
+  });
+
+  it('puts what the image field’s blur shows into the preview’s reserved box, moving nothing above the button', async () => {
+    // The first click on "Create product" used to be lost: the message appeared
+    // on blur (mouse-down) and pushed the button from under the mouse-up.
+    const onSave = vi.fn(async () => saved);
+    const user = userEvent.setup();
+    const { container } = render(<ProductForm onSave={onSave} onSaved={vi.fn()} />);
+    const form = container.querySelector('form')!;
+    const layout = () => Array.from(form.children).map((el) => el.className);
+    const box = container.querySelector('.image-preview')!;
+    expect(box).toHaveTextContent('No image');
+
+    await user.type(screen.getByLabelText('Name'), 'Mug');
+    await user.type(screen.getByLabelText('Price'), '5');
+    await user.type(screen.getByLabelText('Image URL'), 'ftp://img.example.com/mug.png');
+    const before = layout();
+    await user.click(screen.getByRole('button', { name: 'Create product' }));
+    // The one click both blurred the field and submitted the form.
+    expect(container.querySelector('.image-preview')).toBe(box);
+    expect(box).toHaveTextContent(/No preview/);
+    expect(layout().slice(-3)).toEqual(before.slice(-3));
+    expect(screen.getByLabelText('Image URL')).toHaveAttribute('aria-invalid', 'true');
   });
 
   it('edits: sends only what changed, blank stock meaning unlimited', async () => {

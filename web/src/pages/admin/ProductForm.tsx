@@ -3,7 +3,14 @@ import { ApiError, type Product, type ProductInput } from '../../api';
 import { Field, fieldMessage, focusFirstInvalid } from '../../components/Field';
 import { displayableImage } from '../../components/ProductImage';
 import { describeError } from '../../errors';
-import { minorToInput, minorUnitDigits, parseMoney } from '../../money';
+import { formatMoney, minorToInput, minorUnitDigits, parseMoney } from '../../money';
+
+/** The server's largest unit_amount (shop.MaxUnitAmount), in minor units. */
+const MAX_UNIT_AMOUNT = 99_999_999;
+
+function priceTooHigh(currency: string): string {
+  return `Price must be at most ${formatMoney(MAX_UNIT_AMOUNT, currency)}.`;
+}
 
 /** The server's supported list (shop.Currencies), most used first. */
 export const CURRENCIES = ['usd', 'eur', 'gbp', 'jpy', 'aud', 'cad', 'chf', 'dkk', 'nok', 'nzd', 'sek', 'sgd'];
@@ -96,15 +103,16 @@ export function ProductForm({ product, onSave, onSaved, onCancel }: Props) {
     if (values.description.length > 5000) found.description = 'Use at most 5000 characters.';
     const unitAmount = parseMoney(values.price, values.currency);
     if (values.price.trim() === '') found.price = 'Enter a price.';
-    else if (unitAmount === null || unitAmount <= 0) {
+    else if (unitAmount === null) {
       found.price =
         minorUnitDigits(values.currency) === 0
           ? `Enter a whole amount in ${values.currency.toUpperCase()}, like 1200.`
           : `Enter an amount in ${values.currency.toUpperCase()}, like 12.50.`;
-    }
+    } else if (unitAmount === 0) found.price = 'Price must be more than zero.';
+    else if (unitAmount > MAX_UNIT_AMOUNT) found.price = priceTooHigh(values.currency);
     const imageUrl = values.image_url.trim();
-    if (imageUrl && !/^https?:\/\/\S+$/i.test(imageUrl)) {
-      found.image_url = 'Enter a full http:// or https:// address, or leave it blank.';
+    if (imageUrl && !/^https:\/\/[^\s/]\S*$/i.test(imageUrl)) {
+      found.image_url = 'Enter a full https:// address, or leave it blank.';
     }
     let stock: number | null = null;
     if (values.stock.trim() !== '') {
@@ -167,7 +175,10 @@ export function ProductForm({ product, onSave, onSaved, onCancel }: Props) {
         const other: string[] = [];
         for (const [key, message] of Object.entries(err.fields)) {
           const field = fieldForKey[key];
-          if (field) mapped[field] = fieldMessage(labels[field], message);
+          if (field === 'price' && /^must be between 1 and \d+$/.test(message)) {
+            // The server's bounds are in minor units; say them in money.
+            mapped.price = input.unit_amount < 1 ? 'Price must be more than zero.' : priceTooHigh(input.currency);
+          } else if (field) mapped[field] = fieldMessage(labels[field], message);
           else other.push(`${key}: ${message}`);
         }
         setErrors(mapped);
@@ -316,6 +327,7 @@ export function ProductForm({ product, onSave, onSaved, onCancel }: Props) {
         {!previewUrl && preview.trim() !== '' && (
           <p className="muted">No preview: only https:// images are shown in the shop.</p>
         )}
+        {preview.trim() === '' && <p className="muted">No image</p>}
       </div>
 
       <div className={`field field--checkbox${errors.active ? ' field--invalid' : ''}`}>

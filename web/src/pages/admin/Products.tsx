@@ -85,7 +85,7 @@ export default function Products() {
       )}
       {products && products.length > 0 && (
         <div className="table-wrap">
-          <table className="table">
+          <table className="table table--stack">
             <caption className="visually-hidden">All products, including archived ones</caption>
             <thead>
               <tr>
@@ -112,11 +112,11 @@ export default function Products() {
                     <ProductImage src={p.image_url} alt="" name={p.name} className="thumb" />
                   </td>
                   <th scope="row">{p.name}</th>
-                  <td className="num">{formatMoney(p.unit_amount, p.currency)}</td>
-                  <td className="num" data-testid="stock">
+                  <td className="num" data-label="Price">{formatMoney(p.unit_amount, p.currency)}</td>
+                  <td className="num" data-label="Stock" data-testid="stock">
                     {p.stock === null ? 'Unlimited' : p.stock}
                   </td>
-                  <td>
+                  <td data-label="Status">
                     {p.active ? (
                       <span className="badge badge--paid">Active</span>
                     ) : (

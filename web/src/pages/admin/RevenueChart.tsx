@@ -3,6 +3,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { StatsDay } from '../../api';
 import { formatMoney, minorUnitDigits } from '../../money';
+import { legendDate, legendRevenue } from './chartLegend';
 
 interface Props {
   days: StatsDay[];
@@ -46,14 +47,15 @@ export default function RevenueChart({ days, currency }: Props) {
         },
       ],
       series: [
-        { value: '{YYYY}-{MM}-{DD}' },
+        // Away from the cursor the legend shows the whole span and its total, not "--" and "—".
+        { value: (_u, v) => legendDate(v, days.length) },
         {
           label: `Revenue (${currency.toUpperCase()})`,
           stroke: '#4338ca',
           fill: 'rgba(67, 56, 202, 0.55)',
           paths: uPlot.paths.bars?.({ size: [0.7, 40] }),
           points: { show: false },
-          value: (_u, v) => (v == null ? '—' : money(v * scale)),
+          value: (_u, v) => legendRevenue(v == null ? null : v * scale, total, currency),
         },
       ],
     };
