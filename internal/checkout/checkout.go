@@ -374,35 +374,26 @@ func (s *Service) Refund(ctx context.Context, orderID string, restock bool) (sho
 }
 
 // refundRestocking moves an order to refunded and gives the units it holds
-// back to its product's stock, in one statement. Stripe's charge.refunded
-// may have moved it to refunded already (without restocking): then only
-// the units go back. An order that holds none (unlimited stock, or given
-// back before) gives nothing, so a retry never restocks twice.
+// back to its product's stock. Stripe's charge.refunded may have moved it to
+// refunded already (without restocking): then only the units go back. An
+// order that holds none (unlimited stock, or given back before) gives
+// nothing, so a retry never restocks twice.
 func (s *Service) refundRestocking(ctx context.Context, t *tx, orderID string) error {
 	l, err := t.lockOrder(ctx, orderID, "")
 	if err != nil {
 		return err
 	}
-	o := l.order
-	m, moved := o.Move(shop.StatusRefunded, s.now(), shop.Change{})
-	if !moved {
-		if o.Status != shop.StatusRefunded {
-			return nil
-		}
-		m = shop.Move{From: o.Status, Order: o}
+	o, _, err := s.move(ctx, t, l.order, shop.StatusRefunded, shop.Change{})
+	if err != nil {
+		return err
 	}
-	m.Released, m.Order.Reserved = m.Order.Reserved, 0
-	if !moved && m.Released == 0 {
+	m, ok := o.Restock()
+	if !ok {
 		return nil
 	}
 	if err := postgres.NewOrders(t.Tx).Apply(ctx, m); err != nil {
 		return err
 	}
-	t.afterCommit(func() {
-		if moved {
-			s.metrics.Transitions.WithLabelValues(string(m.From), string(shop.StatusRefunded)).Inc()
-		}
-		s.log.Info("order refunded, units back in stock", "order_id", o.ID, "from", m.From, "restocked", m.Released)
-	})
+	t.afterCommit(func() { s.log.Info("refunded order's units back in stock", "order_id", o.ID, "units", m.Released) })
 	return nil
 }

@@ -96,6 +96,18 @@ func (o Order) Move(to Status, at time.Time, c Change) (Move, bool) {
 	return m, true
 }
 
+// Restock returns the step that gives a refunded order's reserved units
+// back to stock (an admin's choice when refunding), and false when it is
+// not refunded or holds none.
+func (o Order) Restock() (Move, bool) {
+	if o.Status != StatusRefunded || o.Reserved == 0 {
+		return Move{}, false
+	}
+	m := Move{From: o.Status, Order: o, Released: o.Reserved}
+	m.Order.Reserved = 0
+	return m, true
+}
+
 // Order is one checkout: a snapshot of what was bought at what price.
 type Order struct {
 	ID string `json:"id"`
