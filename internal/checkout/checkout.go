@@ -171,14 +171,15 @@ func (s *Service) abandon(ctx context.Context, o shop.Order) error {
 	})
 }
 
-// transition locks an order and moves it to status `to` if it may go there.
-func (s *Service) transition(ctx context.Context, t *tx, orderID string, to shop.Status) (bool, error) {
+// transition locks an order and moves it to status `to` if it may go
+// there; it returns the order as it is then.
+func (s *Service) transition(ctx context.Context, t *tx, orderID string, to shop.Status) (shop.Order, error) {
 	l, err := t.lockOrder(ctx, orderID, "")
 	if err != nil {
-		return false, err
+		return shop.Order{}, err
 	}
-	_, moved, err := s.move(ctx, t, l.order, to, shop.Change{})
-	return moved, err
+	o, _, err := s.move(ctx, t, l.order, to, shop.Change{})
+	return o, err
 }
 
 // move makes the step the domain allows from an order the transaction
@@ -361,11 +362,13 @@ func (s *Service) Refund(ctx context.Context, orderID string, restock bool) (sho
 		return shop.Order{}, shop.Errorf(shop.ErrPaymentProvider, "the payment provider refused or failed the refund; nothing was refunded")
 	}
 	err = s.inTx(ctx, func(t *tx) error {
-		if !restock {
-			_, err := s.transition(ctx, t, o.ID, shop.StatusRefunded)
+		// Stripe's charge.refunded may have moved the order to refunded
+		// already (without restocking): then only the units go back.
+		refunded, err := s.transition(ctx, t, o.ID, shop.StatusRefunded)
+		if err != nil || !restock {
 			return err
 		}
-		return s.refundRestocking(ctx, t, o.ID)
+		return s.restock(ctx, t, refunded)
 	})
 	if err != nil {
 		return shop.Order{}, err
@@ -373,20 +376,10 @@ func (s *Service) Refund(ctx context.Context, orderID string, restock bool) (sho
 	return postgres.NewOrders(s.pool).Get(ctx, orderID)
 }
 
-// refundRestocking moves an order to refunded and gives the units it holds
-// back to its product's stock. Stripe's charge.refunded may have moved it to
-// refunded already (without restocking): then only the units go back. An
-// order that holds none (unlimited stock, or given back before) gives
-// nothing, so a retry never restocks twice.
-func (s *Service) refundRestocking(ctx context.Context, t *tx, orderID string) error {
-	l, err := t.lockOrder(ctx, orderID, "")
-	if err != nil {
-		return err
-	}
-	o, _, err := s.move(ctx, t, l.order, shop.StatusRefunded, shop.Change{})
-	if err != nil {
-		return err
-	}
+// restock gives the units a refunded order holds back to its product's
+// stock. An order that holds none (unlimited stock, or given back before)
+// gives nothing, so a retry never restocks twice.
+func (s *Service) restock(ctx context.Context, t *tx, o shop.Order) error {
 	m, ok := o.Restock()
 	if !ok {
 		return nil

@@ -22,6 +22,13 @@ const (
 // transaction. A duplicate changes nothing. An error means nothing was
 // recorded and Stripe should retry.
 func (s *Service) HandleEvent(ctx context.Context, ev payments.Event) (string, error) {
+	return s.handleEvent(ctx, ev, "")
+}
+
+// handleEvent is HandleEvent for an event whose object may be unreadable
+// (why, or ""): such an event is recorded, processed, with a note for the
+// admin, who can reprocess it once a release reads it.
+func (s *Service) handleEvent(ctx context.Context, ev payments.Event, unreadable string) (string, error) {
 	if ev.VersionMismatch() {
 		s.metrics.VersionMismatch.Inc()
 		s.log.Warn("webhook event of another API version; processing the fields we read",
@@ -52,9 +59,12 @@ func (s *Service) HandleEvent(ctx context.Context, ev payments.Event) (string, e
 			return nil
 		}
 		t.heldPayment(record.PaymentIntentID) // the insert took it
-		orderID, note, handled, err := s.apply(ctx, t, ev, pre)
-		if err != nil {
-			return err
+		orderID, note, handled := "", "not applied: "+unreadable+"; reprocess it once the shop reads this version", true
+		if unreadable == "" {
+			var err error
+			if orderID, note, handled, err = s.apply(ctx, t, ev, pre); err != nil {
+				return err
+			}
 		}
 		switch {
 		case !handled:

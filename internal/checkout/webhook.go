@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/stripeshop/stripeshop/internal/payments"
-	"github.com/stripeshop/stripeshop/internal/postgres"
 	"github.com/stripeshop/stripeshop/internal/shop"
 )
 
@@ -25,46 +24,23 @@ type Delivery struct {
 // retries it. The errors wrap the cause for the log.
 func (s *Service) HandleWebhook(ctx context.Context, payload []byte, signature string) (Delivery, error) {
 	ev, err := payments.VerifyEvent(payload, signature, s.secrets, s.sigNow())
+	unreadable := ""
 	switch {
 	case errors.Is(err, payments.ErrUndecodable):
 		// Signed by Stripe but not readable: refused, it would come back
 		// for days with the same body. Recorded for the admin instead.
-		d := Delivery{EventID: ev.ID, Type: ev.Type}
-		d.Outcome, err = s.recordUnreadable(ctx, ev, err)
-		return d, err
+		s.log.Error("webhook event verified but unreadable; recorded for the admin", "event_id", ev.ID, "type", ev.Type,
+			"api_version", ev.APIVersion, "err", err)
+		unreadable = err.Error()
 	case errors.Is(err, payments.ErrSignature):
 		return Delivery{}, fmt.Errorf("%w: %w", shop.Errorf(shop.ErrInvalid, "invalid or stale Stripe-Signature"), err)
 	case err != nil:
 		return Delivery{}, fmt.Errorf("%w: %w", shop.Errorf(shop.ErrInvalid, "the body is not a Stripe event we can read"), err)
 	}
 	d := Delivery{EventID: ev.ID, Type: ev.Type}
-	d.Outcome, err = s.HandleEvent(ctx, ev)
+	d.Outcome, err = s.handleEvent(ctx, ev, unreadable)
 	if err != nil && shop.ErrorCode(err) != shop.ErrUnavailable {
 		return d, fmt.Errorf("%w: %w", shop.Errorf(shop.ErrUnavailable, "the event could not be recorded; retry later"), err)
 	}
 	return d, err
-}
-
-// recordUnreadable puts a verified event the shop cannot read in the inbox,
-// processed, with a note that says why: the admin sees it in the event log
-// and can reprocess it once a release reads it.
-func (s *Service) recordUnreadable(ctx context.Context, ev payments.Event, cause error) (string, error) {
-	s.log.Error("webhook event verified but unreadable; recorded for the admin", "event_id", ev.ID, "type", ev.Type,
-		"api_version", ev.APIVersion, "err", cause)
-	outcome := OutcomeError
-	err := s.inTx(ctx, func(t *tx) error {
-		events := postgres.NewEvents(t.Tx)
-		fresh, err := events.Insert(ctx, shop.Event{ID: ev.ID, Type: ev.Type, APIVersion: ev.APIVersion, Payload: ev.Raw})
-		if err != nil || !fresh {
-			outcome = OutcomeDuplicate
-			return err
-		}
-		outcome = OutcomeNoted
-		return events.MarkProcessed(ctx, ev.ID, "", "not applied: "+cause.Error()+"; reprocess it once the shop reads this version")
-	})
-	if err != nil {
-		return OutcomeError, fmt.Errorf("%w: %w", shop.Errorf(shop.ErrUnavailable, "the event could not be recorded; retry later"), err)
-	}
-	s.metrics.Events.WithLabelValues(metricType(ev.Type), outcome).Inc()
-	return outcome, nil
 }

@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -83,7 +81,6 @@ func handleLogin(a *auth.Service) http.Handler {
 			return err
 		}
 		logger(r).Info("admin signed in", "client", clientIP(r))
-		w.Header().Set("Cache-Control", "no-store")
 		return encode(w, http.StatusOK, id)
 	})
 }
@@ -94,7 +91,6 @@ func handleMe(a *auth.Service) http.Handler {
 		if err != nil {
 			return err
 		}
-		w.Header().Set("Cache-Control", "no-store")
 		return encode(w, http.StatusOK, id)
 	})
 }
@@ -209,18 +205,9 @@ type refundOptions struct {
 func handleRefund(svc *checkout.Service) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
 		// The body is optional: none (or an empty one) refunds without restocking.
-		var opts refundOptions
-		if r.ContentLength != 0 {
-			raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<10))
-			if err != nil {
-				return jsonError(err)
-			}
-			if len(bytes.TrimSpace(raw)) > 0 {
-				r.Body = io.NopCloser(bytes.NewReader(raw))
-				if opts, err = decode[refundOptions](w, r, 1<<10); err != nil {
-					return err
-				}
-			}
+		opts, err := decodeOptional[refundOptions](w, r, 1<<10)
+		if err != nil {
+			return err
 		}
 		o, err := svc.Refund(r.Context(), chi.URLParam(r, "id"), opts.Restock)
 		if err != nil {

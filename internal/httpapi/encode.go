@@ -49,11 +49,24 @@ func productList(products []shop.Product) any { return map[string]any{"products"
 // requireJSON on the public routes only: admin mutations are guarded by
 // the CSRF token, and clients such as curl -d send a form type with JSON.
 func decode[T any](w http.ResponseWriter, r *http.Request, limit int64) (T, error) {
+	return decodeBody[T](w, r, limit, false)
+}
+
+// decodeOptional is decode for a body that may be left out: none, or only
+// white space, is T's zero value.
+func decodeOptional[T any](w http.ResponseWriter, r *http.Request, limit int64) (T, error) {
+	return decodeBody[T](w, r, limit, true)
+}
+
+func decodeBody[T any](w http.ResponseWriter, r *http.Request, limit int64, optional bool) (T, error) {
 	var v T
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil {
+		if optional && errors.Is(err, io.EOF) {
+			return v, nil
+		}
 		return v, jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {

@@ -127,10 +127,7 @@ func (s *Orders) PlaceFor(ctx context.Context, b Buyer, productID string, qty in
 // placeSQL is PlaceFor's statement. $5 is the buyer's client key (NULL for
 // none) and $6 its cap (0 for none).
 var placeSQL = `
-	WITH held AS (
-		SELECT coalesce(sum(quantity), 0) AS units FROM orders
-		WHERE client_key = $5::text AND status IN ('pending', 'processing') AND client_key IS NOT NULL
-	), taken AS (
+	WITH held AS (` + heldUnitsSQL("$5::text") + `), taken AS (
 		UPDATE products SET stock = stock - $2::bigint
 		WHERE id = $1 AND active AND stock >= $2::bigint AND unit_amount * $2::bigint <= $4
 			AND $2::bigint <= coalesce(max_per_order, $2::bigint)
@@ -189,11 +186,17 @@ func (s *Orders) place(ctx context.Context, b Buyer, productID string, qty int64
 	return o, scanErr
 }
 
+// heldUnitsSQL sums, as units, what the client key (a query parameter)
+// holds in open orders; a NULL key holds nothing.
+func heldUnitsSQL(clientKey string) string {
+	return `SELECT coalesce(sum(quantity), 0) AS units FROM orders
+		WHERE client_key = ` + clientKey + ` AND status IN ('pending', 'processing')`
+}
+
 // held is the units a client holds in open orders.
 func (s *Orders) held(ctx context.Context, clientKey string) (int64, error) {
 	var n int64
-	err := s.db.QueryRow(ctx, `SELECT coalesce(sum(quantity), 0) FROM orders
-		WHERE client_key = $1 AND status IN ('pending', 'processing') AND client_key IS NOT NULL`, clientKey).Scan(&n)
+	err := s.db.QueryRow(ctx, heldUnitsSQL("$1"), clientKey).Scan(&n)
 	return n, translate(err)
 }
 
