@@ -27,7 +27,6 @@ const stateFormat = 1
 
 type stateFile struct {
 	Format         int              `json:"format"`
-	SavedAt        time.Time        `json:"saved_at"`
 	Sessions       []*session       `json:"sessions"` // oldest first
 	PaymentIntents []*paymentIntent `json:"payment_intents"`
 	Charges        []*charge        `json:"charges"`

@@ -176,8 +176,9 @@ export function ProductForm({ product, onSave, onSaved, onCancel }: Props) {
         for (const [key, message] of Object.entries(err.fields)) {
           const field = fieldForKey[key];
           if (field === 'price' && /^must be between 1 and \d+$/.test(message)) {
-            // The server's bounds are in minor units; say them in money.
-            mapped.price = input.unit_amount < 1 ? 'Price must be more than zero.' : priceTooHigh(input.currency);
+            // The server's bounds are in minor units; say them in money (a
+            // price under the minimum never leaves validate()).
+            mapped.price = priceTooHigh(input.currency);
           } else if (field) mapped[field] = fieldMessage(labels[field], message);
           else other.push(`${key}: ${message}`);
         }
