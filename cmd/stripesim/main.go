@@ -20,6 +20,11 @@
 //	STRIPESIM_SHUFFLE      1 sends queued events in random order (Stripe promises none)
 //	STRIPESIM_STATE_FILE   a JSON file that keeps sessions, payments, refunds and undelivered
 //	                       events across restarts (default: none, memory only)
+//	STRIPESIM_PROMOTION_CODES  codes customers may apply on the page of a session made with
+//	                       allow_promotion_codes, comma-separated: CODE=10% (percent off) or
+//	                       CODE=500 (an amount off in minor units), e.g. SAVE10=10%,FIVEOFF=500
+//	                       (default: none)
+//	STRIPESIM_TAX_RATE     the percentage automatic tax charges, e.g. 8.25 (default 0)
 package main
 
 import (
@@ -59,7 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs := flag.NewFlagSet("stripesim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stripesim (configured by STRIPESIM_ADDR, STRIPESIM_PUBLIC_URL, STRIPESIM_WEBHOOK_URL, STRIPE_WEBHOOK_SECRET, STRIPESIM_MERCHANT_NAME, STRIPESIM_BANK_DEBIT_DELAY, STRIPESIM_API_VERSION, STRIPESIM_EVENTS, STRIPESIM_SHUFFLE, STRIPESIM_STATE_FILE)")
+		fmt.Fprintln(stderr, "usage: stripesim (configured by STRIPESIM_ADDR, STRIPESIM_PUBLIC_URL, STRIPESIM_WEBHOOK_URL, STRIPE_WEBHOOK_SECRET, STRIPESIM_MERCHANT_NAME, STRIPESIM_BANK_DEBIT_DELAY, STRIPESIM_API_VERSION, STRIPESIM_EVENTS, STRIPESIM_SHUFFLE, STRIPESIM_STATE_FILE, STRIPESIM_PROMOTION_CODES, STRIPESIM_TAX_RATE)")
 	}
 	if len(args) > 0 {
 		args = args[1:]
@@ -101,6 +106,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("STRIPESIM_SHUFFLE=%q: want 1 or 0", getenv("STRIPESIM_SHUFFLE"))
 	}
+	codes, err := stripesim.ParsePromotionCodes(getenv("STRIPESIM_PROMOTION_CODES"))
+	if err != nil {
+		return fmt.Errorf("STRIPESIM_PROMOTION_CODES: %w", err)
+	}
+	taxRate, err := stripesim.ParseTaxRate(getenv("STRIPESIM_TAX_RATE"))
+	if err != nil {
+		return fmt.Errorf("STRIPESIM_TAX_RATE: %w", err)
+	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	if secret == "" {
 		secret = DevWebhookSecret
@@ -122,6 +135,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		EnabledEvents:   enabled,
 		ShuffleDelivery: shuffle,
 		StateFile:       getenv("STRIPESIM_STATE_FILE"),
+		PromotionCodes:  codes,
+		TaxRate:         taxRate,
 	})
 	defer sim.Close()
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}

@@ -105,9 +105,11 @@ func TestRunRejectsABadBankDebitDelay(t *testing.T) {
 
 func TestRunRejectsBadEventSettings(t *testing.T) {
 	for key, value := range map[string]string{
-		"STRIPESIM_API_VERSION": "2031-01-01.future",
-		"STRIPESIM_EVENTS":      "checkout.session.completed,customer.created",
-		"STRIPESIM_SHUFFLE":     "sometimes",
+		"STRIPESIM_API_VERSION":     "2031-01-01.future",
+		"STRIPESIM_EVENTS":          "checkout.session.completed,customer.created",
+		"STRIPESIM_SHUFFLE":         "sometimes",
+		"STRIPESIM_PROMOTION_CODES": "SAVE10=ten%",
+		"STRIPESIM_TAX_RATE":        "high",
 	} {
 		var out bytes.Buffer
 		env := map[string]string{"STRIPESIM_ADDR": "127.0.0.1:0", key: value}

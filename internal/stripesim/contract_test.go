@@ -192,6 +192,65 @@ func TestContractWithStripeMock(t *testing.T) {
 			_, err := api.CheckoutSessions.New(p)
 			return err
 		}},
+		{"create a cart session with shipping, promotion codes and tax", "accept", func(api *client.API) error {
+			cs, err := api.CheckoutSessions.New(cartParams(newOrder(), now))
+			if err == nil && cs.ID == "" {
+				return errors.New("session id not decoded")
+			}
+			return err
+		}},
+		{"get a session with totals and shipping expanded", "accept", func(api *client.API) error {
+			p := &stripe.CheckoutSessionParams{}
+			p.AddExpand("total_details.breakdown")
+			p.AddExpand("shipping_cost.shipping_rate")
+			p.AddExpand("line_items")
+			id := "cs_test_contract"
+			if api == simT.api {
+				id = simT.openSession(t)
+			}
+			_, err := api.CheckoutSessions.Get(id, p)
+			return err
+		}},
+		{"list a session's line items", "accept", func(api *client.API) error {
+			id := "cs_test_contract"
+			if api == simT.api {
+				id = simT.openSession(t)
+			}
+			it := api.CheckoutSessions.ListLineItems(&stripe.CheckoutSessionListLineItemsParams{Session: stripe.String(id)})
+			it.Next()
+			return it.Err()
+		}},
+		{"shipping country outside Stripe's list", "reject", func(api *client.API) error {
+			p := cartParams(newOrder(), now)
+			p.ShippingAddressCollection.AllowedCountries = []*string{stripe.String("XX")}
+			_, err := api.CheckoutSessions.New(p)
+			return err
+		}},
+		{"shipping rate of a type Stripe has not", "reject", func(api *client.API) error {
+			p := cartParams(newOrder(), now)
+			p.ShippingOptions[0].ShippingRateData.Type = stripe.String("calculated")
+			_, err := api.CheckoutSessions.New(p)
+			return err
+		}},
+		{"line item tax behaviour outside its enum", "reject", func(api *client.API) error {
+			p := cartParams(newOrder(), now)
+			p.LineItems[0].PriceData.TaxBehavior = stripe.String("sometimes")
+			_, err := api.CheckoutSessions.New(p)
+			return err
+		}},
+		{"automatic tax not a boolean", "reject", func(api *client.API) error {
+			p := cartParams(newOrder(), now)
+			p.AutomaticTax = nil
+			p.AddExtra("automatic_tax[enabled]", "yes")
+			_, err := api.CheckoutSessions.New(p)
+			return err
+		}},
+		{"shipping rate without a name", "", func(api *client.API) error {
+			p := cartParams(newOrder(), now)
+			p.ShippingOptions[0].ShippingRateData.DisplayName = nil
+			_, err := api.CheckoutSessions.New(p)
+			return err
+		}},
 		{"list sessions", "accept", func(api *client.API) error {
 			it := api.CheckoutSessions.List(&stripe.CheckoutSessionListParams{ListParams: stripe.ListParams{Limit: stripe.Int64(3)}})
 			it.Next()

@@ -17,6 +17,25 @@ func (s *Server) handleSimComplete(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Outcome string `json:"outcome"`
 		Email   string `json:"email"`
+		Name    string `json:"name"`
+		// Shipping is the address a session that collects one ships to;
+		// without it, a test address in its first allowed country.
+		Shipping *struct {
+			Name    string `json:"name"`
+			Address struct {
+				Line1      string `json:"line1"`
+				Line2      string `json:"line2"`
+				City       string `json:"city"`
+				State      string `json:"state"`
+				PostalCode string `json:"postal_code"`
+				Country    string `json:"country"`
+			} `json:"address"`
+		} `json:"shipping"`
+		// ShippingRate is the id of the chosen shipping option (shr_…);
+		// empty is the first.
+		ShippingRate string `json:"shipping_rate"`
+		// PromotionCode is a code of Config.PromotionCodes to apply.
+		PromotionCode *string `json:"promotion_code"`
 		// SettleAfterMS keeps a delayed payment processing this long;
 		// zero settles it before the answer.
 		SettleAfterMS int64 `json:"settle_after_ms"`
@@ -32,7 +51,13 @@ func (s *Server) handleSimComplete(w http.ResponseWriter, r *http.Request) {
 		writeError(w, invalidRequest("settle_after_ms", "", "settle_after_ms must not be negative."))
 		return
 	}
-	redirect, evs, err := s.complete(r.PathValue("id"), in.Outcome, in.Email, time.Duration(in.SettleAfterMS)*time.Millisecond)
+	pay := payInput{Email: in.Email, Name: in.Name, ShippingRate: in.ShippingRate, PromotionCode: in.PromotionCode}
+	if sh := in.Shipping; sh != nil {
+		a := sh.Address
+		pay.Shipping = &shippingDetails{Name: sh.Name, Address: address{Line1: a.Line1, Line2: a.Line2, City: a.City,
+			State: a.State, PostalCode: a.PostalCode, Country: a.Country}}
+	}
+	redirect, evs, err := s.complete(r.PathValue("id"), in.Outcome, pay, time.Duration(in.SettleAfterMS)*time.Millisecond)
 	if err != nil {
 		writeError(w, err)
 		return

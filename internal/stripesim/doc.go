@@ -11,8 +11,8 @@
 // is answered at the version its Stripe-Version header names, else at
 // Config.APIVersion (the account's default); events are rendered at
 // Config.APIVersion (the webhook endpoint's). At basil a Checkout Session
-// has no shipping_details but collected_information (null: no shipping
-// address is collected), and a Charge and a PaymentIntent have no invoice;
+// has no shipping_details but collected_information.shipping_details (null
+// until an address is collected), and a Charge and a PaymentIntent have no invoice;
 // what the shop reads is the same at both. Another Stripe-Version is
 // refused with Stripe's 400.
 //
@@ -30,8 +30,21 @@
 //	GET  /v1/checkout/sessions             limit, starting_after, ending_before, payment_intent, status, customer_details[email]
 //	GET  /v1/checkout/sessions/{id}        expand[]=payment_intent and line_items work
 //	POST /v1/checkout/sessions/{id}/expire only open sessions
+//	GET  /v1/checkout/sessions/{id}/line_items  limit, starting_after, ending_before; expand data.price.product, data.taxes, data.discounts
+//	GET  /v1/shipping_rates/{id}           the rates sessions made from shipping_options[][shipping_rate_data]
 //	POST /v1/refunds                       payment_intent or charge; amount defaults to what is left
 //	GET  /v1/events/{id}
+//
+// # Shipping, promotion codes and tax
+//
+// A session may collect a shipping address (shipping_address_collection),
+// offer up to 5 shipping rates (shipping_options with shipping_rate_data),
+// allow the promotion codes of Config.PromotionCodes
+// (allow_promotion_codes; or apply one with discounts) and charge
+// automatic tax at Config.TaxRate (automatic_tax[enabled]), per line item
+// tax_behavior. How the totals are worked out is in totals.go and
+// docs/api.md; the hosted page, the session, its line items, the events
+// and the charge agree on them.
 //
 // A session is open until it is paid (complete) or expires: by the expire
 // call, or by itself once Config.Now passes its expires_at (checked every
@@ -52,6 +65,16 @@
 // country or region and ZIP or postal code (ids card-number, card-expiry,
 // card-cvc, card-name, country, postal). Bank debit: account holder name,
 // routing and account number (bank-name, bank-routing, bank-account).
+// A session that collects an address asks for it (shipping-name,
+// shipping-country with the allowed countries only, shipping-line1,
+// shipping-line2, shipping-city, shipping-state, shipping-postal; the
+// card's billing address is that address), offers its rates as radio
+// buttons (shipping-rate-0, -1, …), and with allow_promotion_codes has an
+// "Add promotion code" disclosure with the promotion-code field and an
+// Apply button (apply-code; action=apply_code re-renders the page with
+// the discount or "This code is invalid."). The summary's totals are the
+// server's: each rate's are in its data-* attributes for the script to
+// show; without script the next submit (or "Update total") shows them.
 // Every element with an id also has a data-testid equal to it. The page
 // needs no JavaScript; a few lines group the card number in fours. One
 // column below 760px wide.

@@ -39,4 +39,7 @@ func (s *Server) addSession(cs *session) {
 	s.sessions[cs.ID] = cs
 	s.sessionOrder = append(s.sessionOrder, cs)
 	heap.Push(&s.expiring, cs)
+	for i := range cs.ShippingOptions {
+		s.shippingRates[cs.ShippingOptions[i].ID] = &cs.ShippingOptions[i]
+	}
 }

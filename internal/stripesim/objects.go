@@ -1,6 +1,7 @@
 package stripesim
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +37,21 @@ type session struct {
 	PaymentIntentID   string
 	Email             string // customer_details.email, once completed
 
+	// Shipping, promotion codes and tax (totals.go, shipping.go).
+	AllowPromotionCodes bool           `json:",omitempty"`
+	AutomaticTax        bool           `json:",omitempty"`
+	TaxRate             int64          `json:",omitempty"` // percentScale units, fixed at creation
+	AllowedCountries    []string       `json:",omitempty"` // shipping_address_collection
+	ShippingOptions     []shippingRate `json:",omitempty"`
+	ShippingRateID      string         `json:",omitempty"` // the chosen one; the first until the customer chooses
+	Promotion           *PromotionCode `json:",omitempty"` // the code applied
+	// Located is set once the customer gave an address: tax is worked
+	// out from then on (automatic_tax.status complete).
+	Located         bool             `json:",omitempty"`
+	ShippingDetails *shippingDetails `json:",omitempty"`
+	CustomerName    string           `json:",omitempty"`
+	CustomerAddress *address         `json:",omitempty"` // billing
+
 	// What the hosted page remembers between requests: a card waiting
 	// for 3-D Secure, and a message and e-mail to show on the next view.
 	auth      *pendingAuth
@@ -49,17 +65,26 @@ type pendingAuth struct {
 	Email string
 	Brand string
 	Last4 string
+	Pay   payInput // the rest of what the customer chose
 }
 
 type lineItem struct {
-	ID         string
-	PriceID    string
-	ProductID  string
-	Name       string
-	Image      string // the first of product_data[images], if any
-	Currency   string
-	UnitAmount int64
-	Quantity   int64
+	ID        string
+	PriceID   string
+	ProductID string
+	Name      string
+	Image     string   // the first of product_data[images], if any
+	Images    []string `json:",omitempty"`
+	TaxCode   string   `json:",omitempty"`
+	// Description and ProductMetadata are product_data's.
+	Description     string            `json:",omitempty"`
+	ProductMetadata map[string]string `json:",omitempty"`
+	// TaxBehavior is the price's: exclusive, inclusive or unspecified
+	// (taxed as exclusive).
+	TaxBehavior string `json:",omitempty"`
+	Currency    string
+	UnitAmount  int64
+	Quantity    int64
 }
 
 type paymentIntent struct {
@@ -146,7 +171,9 @@ func (e expansions) check(allowed ...string) *apiError {
 	return nil
 }
 
-var sessionExpandable = []string{"payment_intent", "line_items", "customer", "invoice", "payment_link", "setup_intent", "subscription"}
+var sessionExpandable = []string{"payment_intent", "line_items", "customer", "invoice", "payment_link", "setup_intent", "subscription",
+	"total_details.breakdown", "shipping_cost.shipping_rate", "shipping_options.shipping_rate", "discounts.coupon",
+	"discounts.promotion_code", "line_items.data.price.product", "line_items.data.discounts", "line_items.data.taxes"}
 
 func unix(t time.Time) int64 { return t.Unix() }
 
@@ -175,11 +202,16 @@ func nullAddress() map[string]any {
 func (s *Server) sessionJSON(cs *session, exp expansions, ver string) map[string]any {
 	var customerDetails any
 	if cs.Status == "complete" {
+		addr := nullAddress()
+		if cs.CustomerAddress != nil {
+			addr = addressJSON(*cs.CustomerAddress)
+		}
 		customerDetails = map[string]any{
-			"address": nullAddress(), "email": cs.Email, "name": nil, "phone": nil,
+			"address": addr, "email": cs.Email, "name": orNil(cs.CustomerName), "phone": nil,
 			"tax_exempt": "none", "tax_ids": []any{},
 		}
 	}
+	t := cs.totals()
 	var pi any = orNil(cs.PaymentIntentID)
 	if p := s.paymentIntents[cs.PaymentIntentID]; p != nil && exp["payment_intent"] {
 		pi = s.paymentIntentJSON(p, ver)
@@ -192,10 +224,10 @@ func (s *Server) sessionJSON(cs *session, exp expansions, ver string) map[string
 		"id":                                   cs.ID,
 		"object":                               "checkout.session",
 		"after_expiration":                     nil,
-		"allow_promotion_codes":                nil,
-		"amount_subtotal":                      cs.AmountSubtotal,
-		"amount_total":                         cs.AmountTotal,
-		"automatic_tax":                        map[string]any{"enabled": false, "liability": nil, "status": nil},
+		"allow_promotion_codes":                orNilBool(cs.AllowPromotionCodes),
+		"amount_subtotal":                      t.Subtotal,
+		"amount_total":                         t.Total,
+		"automatic_tax":                        automaticTaxJSON(cs),
 		"billing_address_collection":           orNil(cs.BillingAddress),
 		"cancel_url":                           orNil(cs.CancelURL),
 		"client_reference_id":                  orNil(cs.ClientReferenceID),
@@ -228,51 +260,260 @@ func (s *Server) sessionJSON(cs *session, exp expansions, ver string) map[string
 		"phone_number_collection":              map[string]any{"enabled": false},
 		"recovered_from":                       nil,
 		"setup_intent":                         nil,
+		"discounts":                            discountsJSON(cs, exp),
 		"shipping_address_collection":          nil,
 		"shipping_cost":                        nil,
 		"shipping_details":                     nil,
-		"shipping_options":                     []any{},
+		"shipping_options":                     shippingOptionsJSON(cs, exp),
 		"status":                               cs.Status,
 		"submit_type":                          orNil(cs.SubmitType),
 		"subscription":                         nil,
 		"success_url":                          orNil(cs.SuccessURL),
-		"total_details":                        map[string]any{"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+		"total_details":                        map[string]any{"amount_discount": t.Discount, "amount_shipping": t.Shipping, "amount_tax": t.Tax},
 		"ui_mode":                              "hosted",
 		"url":                                  nil,
 	}
 	if cs.Status == "open" {
 		obj["url"] = s.cfg.PublicURL + "/pay/" + cs.ID
 	}
+	if len(cs.AllowedCountries) > 0 {
+		obj["shipping_address_collection"] = map[string]any{"allowed_countries": cs.AllowedCountries}
+	}
+	if r := cs.shippingRate(); r != nil {
+		obj["shipping_cost"] = map[string]any{"amount_subtotal": t.Shipping, "amount_tax": t.ShippingTax,
+			"amount_total": t.ShippingTotal, "shipping_rate": shippingRateRef(r, exp["shipping_cost.shipping_rate"])}
+	}
+	var shipping any
+	if d := cs.ShippingDetails; d != nil {
+		shipping = map[string]any{"address": addressJSON(d.Address), "name": d.Name}
+	}
+	obj["shipping_details"] = shipping
+	if exp["total_details.breakdown"] {
+		obj["total_details"].(map[string]any)["breakdown"] = breakdownJSON(cs, t)
+	}
 	if exp["line_items"] {
-		obj["line_items"] = lineItemsJSON(cs)
+		obj["line_items"] = lineItemsJSON(cs, t, cs.LineItems, false, subExpansions(exp, "line_items.data."))
 	}
 	if basil(ver) {
+		// 2025-03-31.basil moved shipping_details under
+		// collected_information.
 		delete(obj, "shipping_details")
 		obj["collected_information"] = nil
+		if shipping != nil {
+			obj["collected_information"] = map[string]any{"shipping_details": shipping}
+		}
 	}
 	return obj
 }
 
-func lineItemsJSON(cs *session) map[string]any {
-	data := make([]any, 0, len(cs.LineItems))
-	for _, li := range cs.LineItems {
-		amount := li.UnitAmount * li.Quantity
-		data = append(data, map[string]any{
+// subExpansions are the expansions under prefix, without it.
+func subExpansions(exp expansions, prefix string) expansions {
+	out := expansions{}
+	for f := range exp {
+		if rest, ok := strings.CutPrefix(f, prefix); ok {
+			out[rest] = true
+		}
+	}
+	return out
+}
+
+func orNilBool(b bool) any {
+	if !b {
+		return nil
+	}
+	return true
+}
+
+func automaticTaxJSON(cs *session) map[string]any {
+	if !cs.AutomaticTax {
+		return map[string]any{"enabled": false, "liability": nil, "status": nil}
+	}
+	status := "requires_location_inputs"
+	if cs.Located {
+		status = "complete"
+	}
+	return map[string]any{"enabled": true, "liability": map[string]any{"type": "self"}, "status": status}
+}
+
+func shippingRateRef(r *shippingRate, expand bool) any {
+	if expand {
+		return shippingRateJSON(r)
+	}
+	return r.ID
+}
+
+func shippingOptionsJSON(cs *session, exp expansions) []any {
+	out := []any{}
+	for i := range cs.ShippingOptions {
+		r := &cs.ShippingOptions[i]
+		out = append(out, map[string]any{"shipping_amount": r.Amount, "shipping_rate": shippingRateRef(r, exp["shipping_options.shipping_rate"])})
+	}
+	return out
+}
+
+func discountsJSON(cs *session, exp expansions) []any {
+	pc := cs.Promotion
+	if pc == nil {
+		return []any{}
+	}
+	var coupon, promo any = pc.CouponID(), pc.ID()
+	if exp["discounts.coupon"] {
+		coupon = couponJSON(pc, cs)
+	}
+	if exp["discounts.promotion_code"] {
+		promo = promotionCodeJSON(pc, cs)
+	}
+	return []any{map[string]any{"coupon": coupon, "promotion_code": promo}}
+}
+
+func couponJSON(pc *PromotionCode, cs *session) map[string]any {
+	var amountOff, currency, percentOff any
+	if pc.AmountOff > 0 {
+		amountOff, currency = pc.AmountOff, cs.Currency
+	} else {
+		percentOff = pc.PercentOff
+	}
+	return map[string]any{
+		"id": pc.CouponID(), "object": "coupon", "amount_off": amountOff, "created": unix(cs.Created),
+		"currency": currency, "duration": "once", "duration_in_months": nil, "livemode": false,
+		"max_redemptions": nil, "metadata": map[string]string{}, "name": pc.Code, "percent_off": percentOff,
+		"redeem_by": nil, "times_redeemed": 0, "valid": true,
+	}
+}
+
+func promotionCodeJSON(pc *PromotionCode, cs *session) map[string]any {
+	return map[string]any{
+		"id": pc.ID(), "object": "promotion_code", "active": true, "code": pc.Code, "coupon": couponJSON(pc, cs),
+		"created": unix(cs.Created), "customer": nil, "expires_at": nil, "livemode": false, "max_redemptions": nil,
+		"metadata": map[string]string{},
+		"restrictions": map[string]any{"currency_options": map[string]any{}, "first_time_transaction": false,
+			"minimum_amount": nil, "minimum_amount_currency": nil},
+		"times_redeemed": 0,
+	}
+}
+
+// discountJSON is the Discount object of a session's applied code.
+func discountJSON(pc *PromotionCode, cs *session) map[string]any {
+	return map[string]any{
+		"id": "di_sim" + strings.TrimPrefix(cs.ID, "cs_test_"), "object": "discount", "checkout_session": cs.ID,
+		"coupon": couponJSON(pc, cs), "customer": nil, "end": nil, "invoice": nil, "invoice_item": nil,
+		"promotion_code": pc.ID(), "start": unix(cs.Created), "subscription": nil,
+	}
+}
+
+// taxRateJSON is the TaxRate automatic tax applied: the one rate of
+// Config.TaxRate, inclusive or not.
+func taxRateJSON(cs *session, inclusive bool) map[string]any {
+	id := "txr_sim" + strings.ReplaceAll(strings.TrimSuffix(formatPercent(cs.TaxRate), "%"), ".", "_")
+	if inclusive {
+		id += "_incl"
+	}
+	pct := percentFloat(cs.TaxRate)
+	return map[string]any{
+		"id": id, "object": "tax_rate", "active": true, "country": nil, "created": unix(cs.Created),
+		"description": nil, "display_name": "Sales tax", "effective_percentage": pct, "flat_amount": nil,
+		"inclusive": inclusive, "jurisdiction": nil, "jurisdiction_level": nil, "livemode": false,
+		"metadata": map[string]string{}, "percentage": pct, "rate_type": "percentage", "state": nil,
+		"tax_type": "sales_tax",
+	}
+}
+
+// taxesJSON are the tax amounts of one amount (a line or shipping), or
+// none without tax.
+func taxesJSON(cs *session, amount, taxable int64, behavior string) []any {
+	if !cs.AutomaticTax || !cs.Located {
+		return []any{}
+	}
+	return []any{map[string]any{"amount": amount, "rate": taxRateJSON(cs, behavior == "inclusive"),
+		"taxability_reason": "standard_rated", "taxable_amount": taxable}}
+}
+
+func breakdownJSON(cs *session, t totals) map[string]any {
+	discounts := []any{}
+	if pc := cs.Promotion; pc != nil && t.Discount > 0 {
+		discounts = append(discounts, map[string]any{"amount": t.Discount, "discount": discountJSON(pc, cs)})
+	}
+	// One entry per rate: the exclusive and the inclusive one.
+	var amount, taxable [2]int64
+	add := func(behavior string, tax, base int64) {
+		i := 0
+		if behavior == "inclusive" {
+			i = 1
+		}
+		amount[i] += tax
+		taxable[i] += base
+	}
+	for i, li := range cs.LineItems {
+		add(li.TaxBehavior, t.Lines[i].Tax, t.Lines[i].Subtotal-t.Lines[i].Discount)
+	}
+	if r := cs.shippingRate(); r != nil {
+		add(r.TaxBehavior, t.ShippingTax, t.Shipping)
+	}
+	taxes := []any{}
+	if cs.AutomaticTax && cs.Located {
+		for i, inclusive := range []bool{false, true} {
+			if taxable[i] > 0 {
+				taxes = append(taxes, map[string]any{"amount": amount[i], "rate": taxRateJSON(cs, inclusive),
+					"taxability_reason": "standard_rated", "taxable_amount": taxable[i]})
+			}
+		}
+	}
+	return map[string]any{"discounts": discounts, "taxes": taxes}
+}
+
+// lineItemsJSON renders a list of a session's line items (lines, a part
+// of cs.LineItems); exp are the expansions of each item.
+func lineItemsJSON(cs *session, t totals, lines []lineItem, hasMore bool, exp expansions) map[string]any {
+	data := make([]any, 0, len(lines))
+	for _, li := range lines {
+		i := slices.IndexFunc(cs.LineItems, func(l lineItem) bool { return l.ID == li.ID })
+		lt := t.Lines[i]
+		var product any = li.ProductID
+		if exp["price.product"] {
+			product = productJSON(cs, li)
+		}
+		item := map[string]any{
 			"id": li.ID, "object": "item",
-			"amount_discount": 0, "amount_subtotal": amount, "amount_tax": 0, "amount_total": amount,
+			"amount_discount": lt.Discount, "amount_subtotal": lt.Subtotal, "amount_tax": lt.Tax, "amount_total": lt.Total,
 			"currency": li.Currency, "description": li.Name, "quantity": li.Quantity,
 			"price": map[string]any{
 				"id": li.PriceID, "object": "price", "active": false, "billing_scheme": "per_unit",
 				"created": unix(cs.Created), "currency": li.Currency, "custom_unit_amount": nil,
 				"livemode": false, "lookup_key": nil, "metadata": map[string]string{}, "nickname": nil,
-				"product": li.ProductID, "recurring": nil, "tax_behavior": "unspecified", "tiers_mode": nil,
+				"product": product, "recurring": nil, "tax_behavior": orDefault(li.TaxBehavior, "unspecified"), "tiers_mode": nil,
 				"transform_quantity": nil, "type": "one_time", "unit_amount": li.UnitAmount,
 				"unit_amount_decimal": itoa(li.UnitAmount),
 			},
-		})
+		}
+		if exp["discounts"] {
+			discounts := []any{}
+			if cs.Promotion != nil && lt.Discount > 0 {
+				discounts = append(discounts, map[string]any{"amount": lt.Discount, "discount": discountJSON(cs.Promotion, cs)})
+			}
+			item["discounts"] = discounts
+		}
+		if exp["taxes"] {
+			item["taxes"] = taxesJSON(cs, lt.Tax, lt.Subtotal-lt.Discount, li.TaxBehavior)
+		}
+		data = append(data, item)
 	}
-	return map[string]any{"object": "list", "data": data, "has_more": false,
+	return map[string]any{"object": "list", "data": data, "has_more": hasMore,
 		"url": "/v1/checkout/sessions/" + cs.ID + "/line_items"}
+}
+
+// productJSON is the Product price_data[product_data] made.
+func productJSON(cs *session, li lineItem) map[string]any {
+	images := li.Images
+	if images == nil {
+		images = []string{}
+	}
+	return map[string]any{
+		"id": li.ProductID, "object": "product", "active": false, "created": unix(cs.Created),
+		"default_price": nil, "description": orNil(li.Description), "images": images, "livemode": false,
+		"marketing_features": []any{}, "metadata": metadataJSON(li.ProductMetadata), "name": li.Name,
+		"package_dimensions": nil, "shippable": nil, "statement_descriptor": nil, "tax_code": orNil(li.TaxCode),
+		"unit_label": nil, "updated": unix(cs.Created), "url": nil,
+	}
 }
 
 // paymentIntentJSON renders a PaymentIntent; s.mu must be held.

@@ -3,6 +3,7 @@ package stripesim
 import (
 	"html/template"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -37,6 +38,18 @@ type pageData struct {
 	Error     string // a decline or failed authentication
 	Countries []country
 
+	// Shipping, promotion codes and tax (shown when the session has them).
+	CollectsAddress bool
+	Ship            shipInput
+	ShipCountries   []country // the allowed ones
+	Rates           []pageRate
+	RateName        string // of the chosen rate, in the totals
+	PromoAllowed    bool
+	PromoCode       string // as typed
+	PromoApplied    string // the code applied, as configured
+	PromoNote       string // "10% off"
+	TaxLabel        string // "8.25%"; empty without automatic tax
+
 	Auth *pendingAuth // on the authentication page
 }
 
@@ -50,6 +63,28 @@ type pageItem struct {
 }
 
 type country struct{ Code, Name string }
+
+// shipInput is the shipping address form.
+type shipInput struct {
+	Name, Line1, Line2, City, State, Postal, Country string
+}
+
+// pageRate is a shipping option on the page, with the totals it leads to
+// (for the few lines of script that update the summary when another one
+// is picked; without script, the summary follows on the next submit).
+type pageRate struct {
+	ID, Name, Amount, Estimate string
+	Checked                    bool
+	Shipping, Tax, Total       string
+}
+
+// countryName is a country's name for the page, its code if unknown.
+func countryName(code string) string {
+	if n, ok := countryNames[code]; ok {
+		return n
+	}
+	return code
+}
 
 var countries = func() []country {
 	var out []country
@@ -128,6 +163,22 @@ button{font:inherit}
 .primary:hover{background:#3730a3}
 .secondary{display:block;width:100%;margin-top:12px;padding:12px 16px;min-height:48px;border:1px solid #c9ccd6;border-radius:6px;background:#fff;color:#1a1d2e;font-weight:600;cursor:pointer}
 .secondary:hover{background:#f5f6f9}
+.tag{font-size:12px;color:#5b6072;font-weight:400}
+.rates{display:grid;gap:8px}
+.rate{position:relative}
+.rate input{position:absolute;opacity:0;width:1px;height:1px;min-height:0}
+.rate label{display:grid;grid-template-columns:1fr auto;gap:2px 12px;margin:0;border:1px solid #c9ccd6;border-radius:8px;padding:10px 14px;cursor:pointer}
+.rate .rate-name{font-weight:600}
+.rate .rate-est{grid-row:2;font-size:13px;color:#5b6072}
+.rate .rate-amount{grid-column:2;grid-row:1;font-variant-numeric:tabular-nums}
+.rate input:checked+label{border-color:#4338ca;box-shadow:0 0 0 1px #4338ca}
+.rate input:focus-visible+label{outline:3px solid #4338ca;outline-offset:2px}
+.promo summary{cursor:pointer;color:#3730a3;font-weight:600;margin-bottom:10px}
+.promo-row{display:flex;gap:8px}
+.promo-row input{flex:1}
+.promo-row .secondary{width:auto;margin:0}
+.ok{color:#05603a;font-size:13px;margin:6px 0 0}
+.link{background:none;border:0;padding:4px 0;color:#3730a3;text-decoration:underline;cursor:pointer;min-height:32px}
 .testcards{margin-top:24px;font-size:13px;color:#5b6072}
 .testcards summary{cursor:pointer}
 .testcards ul{padding-left:18px}
@@ -170,10 +221,10 @@ const pageTemplate = `{{define "top"}}<!doctype html>
 {{end}}</ul>
 <dl class="totals" aria-label="Order total">
 <div class="sub"><dt>Subtotal</dt><dd data-testid="subtotal">{{.Subtotal}}</dd></div>
-<div class="muted"><dt>Shipping</dt><dd data-testid="shipping">{{.Shipping}}</dd></div>
-<div class="muted"><dt>Discount</dt><dd data-testid="discount">{{.Discount}}</dd></div>
-<div class="muted"><dt>Tax</dt><dd data-testid="tax">{{.Tax}}</dd></div>
-<div class="grand"><dt>Total due</dt><dd data-testid="total-due">{{.Total}}</dd></div>
+<div class="muted"><dt>Discount{{if .PromoApplied}} <span class="tag">{{.PromoApplied}}</span>{{end}}</dt><dd data-testid="discount">{{.Discount}}</dd></div>
+<div class="muted"><dt>Shipping{{if .RateName}} <span class="tag" id="summary-rate" data-testid="summary-rate">{{.RateName}}</span>{{end}}</dt><dd data-testid="shipping">{{.Shipping}}</dd></div>
+<div class="muted"><dt>Tax{{if .TaxLabel}} <span class="tag">{{.TaxLabel}}</span>{{end}}</dt><dd data-testid="tax">{{.Tax}}</dd></div>
+<div class="grand"><dt>Total due</dt><dd data-testid="total-due" aria-live="polite">{{.Total}}</dd></div>
 </dl>
 </aside>{{end}}{{end}}
 
@@ -185,13 +236,28 @@ const pageTemplate = `{{define "top"}}<!doctype html>
 </html>
 {{end}}
 
+{{define "text-field"}}<div class="field">
+<label for="{{.ID}}">{{.Label}}</label>
+<input id="{{.ID}}" name="{{.Name}}" data-testid="{{.ID}}" value="{{.Value}}" autocomplete="{{.Autocomplete}}"{{if index .Errors .Name}} aria-invalid="true" aria-describedby="{{.ID}}-error"{{end}}>
+{{template "field-error" .}}
+</div>{{end}}
+
+{{define "country-field"}}<div class="field">
+<label for="{{.ID}}">Country or region</label>
+<select id="{{.ID}}" name="{{.Name}}" data-testid="{{.ID}}" autocomplete="{{.Autocomplete}}"{{if index .Errors .Name}} aria-invalid="true" aria-describedby="{{.ID}}-error"{{end}}>
+{{$c := .Value}}{{range .Countries}}<option value="{{.Code}}"{{if eq .Code $c}} selected{{end}}>{{.Name}}</option>
+{{end}}</select>
+{{template "field-error" .}}
+</div>{{end}}
+
 {{define "field-error"}}{{with index .Errors .Name}}<p class="err" id="{{$.ID}}-error">{{.}}</p>{{end}}{{end}}
 
 {{define "page"}}{{template "top" .}}
 {{template "summary" .D}}
 <main id="main">
 {{with .D}}{{if eq .Status "open"}}
-<form class="pay-form" method="post" action="/pay/{{.ID}}" novalidate>
+<form class="pay-form" id="pay-form" method="post" action="/pay/{{.ID}}" novalidate>
+{{/* The form's default button, so that Enter in a field pays rather than applying a promotion code. */}}<button type="submit" name="action" value="pay" class="vh" tabindex="-1" aria-hidden="true">Pay</button>
 {{if .Error}}<div class="alert" id="error" data-testid="error" role="alert">{{.Error}}</div>{{end}}
 <section aria-labelledby="contact-title">
 <h2 id="contact-title">Contact information</h2>
@@ -201,6 +267,39 @@ const pageTemplate = `{{define "top"}}<!doctype html>
 {{template "field-error" (fieldOf . "email" "email")}}
 </div>
 </section>
+{{if .CollectsAddress}}<section aria-labelledby="shipping-title">
+<h2 id="shipping-title">Shipping address</h2>
+{{template "text-field" (textField . "shipping_name" "shipping-name" "Full name" "shipping name" .Ship.Name)}}
+{{template "country-field" (countryField . "shipping_country" "shipping-country" "shipping country" .Ship.Country .ShipCountries)}}
+{{template "text-field" (textField . "shipping_line1" "shipping-line1" "Address line 1" "shipping address-line1" .Ship.Line1)}}
+{{template "text-field" (textField . "shipping_line2" "shipping-line2" "Address line 2 (optional)" "shipping address-line2" .Ship.Line2)}}
+{{template "text-field" (textField . "shipping_city" "shipping-city" "City" "shipping address-level2" .Ship.City)}}
+{{template "text-field" (textField . "shipping_state" "shipping-state" "State or province" "shipping address-level1" .Ship.State)}}
+{{template "text-field" (textField . "shipping_postal" "shipping-postal" "Shipping ZIP or postal code" "shipping postal-code" .Ship.Postal)}}
+</section>{{end}}
+{{if .Rates}}<section aria-labelledby="rates-title">
+<h2 id="rates-title">Shipping method</h2>
+<fieldset class="rates">
+<legend class="vh">Shipping method</legend>
+{{range $i, $r := .Rates}}<div class="rate"><input type="radio" name="shipping_rate" id="shipping-rate-{{$i}}" data-testid="shipping-rate-{{$i}}" value="{{.ID}}"{{if .Checked}} checked{{end}} data-name="{{.Name}}" data-shipping="{{.Shipping}}" data-tax="{{.Tax}}" data-total="{{.Total}}"><label for="shipping-rate-{{$i}}"><span class="rate-name">{{.Name}}</span>{{if .Estimate}}<span class="rate-est">{{.Estimate}}</span>{{end}}<span class="rate-amount">{{.Amount}}</span></label></div>
+{{end}}</fieldset>
+<noscript><button type="submit" class="secondary" name="action" value="update" id="update-total">Update total</button></noscript>
+</section>{{end}}
+{{if .PromoAllowed}}<section aria-label="Promotion code">
+<details class="promo"{{if or .PromoCode (index .Errors "promotion_code")}} open{{end}}>
+<summary id="add-promotion-code" data-testid="add-promotion-code">Add promotion code</summary>
+<div class="field">
+<label for="promotion-code">Promotion code</label>
+<div class="promo-row">
+<input id="promotion-code" name="promotion_code" data-testid="promotion-code" value="{{.PromoCode}}" autocomplete="off" spellcheck="false" autocapitalize="characters"{{if index .Errors "promotion_code"}} aria-invalid="true" aria-describedby="promotion-code-error"{{else if .PromoApplied}} aria-describedby="promotion-code-status"{{end}}>
+<button type="submit" class="secondary" name="action" value="apply_code" id="apply-code" data-testid="apply-code">Apply</button>
+</div>
+{{template "field-error" (fieldOf . "promotion_code" "promotion-code")}}
+{{if .PromoApplied}}<p class="ok" id="promotion-code-status" data-testid="promotion-code-status" role="status">{{.PromoApplied}} applied: {{.PromoNote}}</p>
+<button type="submit" class="link" name="action" value="remove_code" id="remove-code" data-testid="remove-code">Remove code</button>{{end}}
+</div>
+</details>
+</section>{{end}}
 {{if not .Free}}<section aria-labelledby="method-title">
 <h2 id="method-title">Payment method</h2>
 <fieldset>
@@ -233,21 +332,15 @@ const pageTemplate = `{{define "top"}}<!doctype html>
 <input id="card-name" name="name" data-testid="card-name" value="{{.Card.Name}}" autocomplete="cc-name"{{if index .Errors "name"}} aria-invalid="true" aria-describedby="card-name-error"{{end}}>
 {{template "field-error" (fieldOf . "name" "card-name")}}
 </div>
-<fieldset>
+{{if .CollectsAddress}}<p class="note">The billing address is the shipping address.</p>{{else}}<fieldset>
 <legend>Billing address</legend>
-<div class="field">
-<label for="country">Country or region</label>
-<select id="country" name="country" data-testid="country" autocomplete="country"{{if index .Errors "country"}} aria-invalid="true" aria-describedby="country-error"{{end}}>
-{{$c := .Card.Country}}{{range .Countries}}<option value="{{.Code}}"{{if eq .Code $c}} selected{{end}}>{{.Name}}</option>
-{{end}}</select>
-{{template "field-error" (fieldOf . "country" "country")}}
-</div>
+{{template "country-field" (countryField . "country" "country" "country" .Card.Country .Countries)}}
 <div class="field">
 <label for="postal">ZIP or postal code</label>
 <input id="postal" name="postal" data-testid="postal" value="{{.Card.Postal}}" autocomplete="postal-code"{{if index .Errors "postal"}} aria-invalid="true" aria-describedby="postal-error"{{end}}>
 {{template "field-error" (fieldOf . "postal" "postal")}}
 </div>
-</fieldset>
+</fieldset>{{end}}
 </div>
 
 <div class="bank-only">
@@ -269,7 +362,7 @@ const pageTemplate = `{{define "top"}}<!doctype html>
 </div>
 </div>
 </section>{{end}}
-<button type="submit" class="primary" name="action" value="pay" id="pay" data-testid="pay">{{if .Free}}Complete order{{else}}Pay {{.Total}}{{end}}</button>
+<button type="submit" class="primary" name="action" value="pay" id="pay" data-testid="pay"{{if not .Free}} data-label="pay"{{end}}>{{if .Free}}Complete order{{else}}Pay {{.Total}}{{end}}</button>
 </form>
 <details class="testcards">
 <summary>Test numbers</summary>
@@ -290,6 +383,20 @@ const pageTemplate = `{{define "top"}}<!doctype html>
     var amex = /^3[47]/.test(d);
     var groups = amex ? [d.slice(0, 4), d.slice(4, 10), d.slice(10, 15)] : d.match(/.{1,4}/g) || [];
     num.value = groups.filter(Boolean).join(' ');
+  });
+  // A shipping rate picked: the summary shows the totals the server
+  // worked out for it (data-* on each option).
+  document.querySelectorAll('input[name="shipping_rate"]').forEach(function (r) {
+    r.addEventListener('change', function () {
+      var set = function (sel, v) { var el = document.querySelector(sel); if (el) el.textContent = v; };
+      set('[data-testid="shipping"]', r.dataset.shipping);
+      set('[data-testid="tax"]', r.dataset.tax);
+      set('[data-testid="total-due"]', r.dataset.total);
+      set('#total', r.dataset.total);
+      set('#summary-rate', r.dataset.name);
+      var pay = document.getElementById('pay');
+      if (pay && pay.dataset.label === 'pay') pay.textContent = 'Pay ' + r.dataset.total;
+    });
   });
   var exp = document.getElementById('card-expiry');
   if (exp) exp.addEventListener('input', function (e) {
@@ -336,8 +443,22 @@ type fieldRef struct {
 	ID     string
 }
 
+// textRef is a labelled text input of the page; Countries make it a
+// select of them.
+type textRef struct {
+	fieldRef
+	Label, Autocomplete, Value string
+	Countries                  []country
+}
+
 var payPage = template.Must(template.New("pay").Funcs(template.FuncMap{
 	"fieldOf": func(d pageData, name, id string) fieldRef { return fieldRef{d.Errors, name, id} },
+	"textField": func(d pageData, name, id, label, autocomplete, value string) textRef {
+		return textRef{fieldRef{d.Errors, name, id}, label, autocomplete, value, nil}
+	},
+	"countryField": func(d pageData, name, id, autocomplete, value string, list []country) textRef {
+		return textRef{fieldRef{d.Errors, name, id}, "Country or region", autocomplete, value, list}
+	},
 }).Parse(pageTemplate))
 
 type pageView struct {
@@ -356,10 +477,26 @@ func (s *Server) pageDataOf(id string) pageData {
 	}
 	d.Status, d.Email, d.CancelURL = cs.Status, cs.CustomerEmail, cs.CancelURL
 	d.SuccessURL = strings.ReplaceAll(cs.SuccessURL, "{CHECKOUT_SESSION_ID}", cs.ID)
-	d.Total = formatAmount(cs.AmountTotal, cs.Currency)
-	d.Subtotal = formatAmount(cs.AmountSubtotal, cs.Currency)
-	d.Shipping, d.Discount, d.Tax = formatAmount(0, cs.Currency), formatAmount(0, cs.Currency), formatAmount(0, cs.Currency)
-	d.Free = cs.AmountTotal == 0
+	d.CollectsAddress = len(cs.AllowedCountries) > 0
+	for _, c := range cs.AllowedCountries {
+		d.ShipCountries = append(d.ShipCountries, country{c, countryName(c)})
+	}
+	sort.Slice(d.ShipCountries, func(i, j int) bool { return d.ShipCountries[i].Name < d.ShipCountries[j].Name })
+	if d.CollectsAddress {
+		d.Ship.Country = cs.AllowedCountries[0]
+		if slices.Contains(cs.AllowedCountries, "US") {
+			d.Ship.Country = "US"
+		}
+		if sd := cs.ShippingDetails; sd != nil {
+			a := sd.Address
+			d.Ship = shipInput{Name: sd.Name, Line1: a.Line1, Line2: a.Line2, City: a.City, State: a.State, Postal: a.PostalCode, Country: a.Country}
+		}
+	}
+	d.PromoAllowed = cs.AllowPromotionCodes
+	if pc := cs.Promotion; pc != nil && cs.AllowPromotionCodes {
+		d.PromoCode = pc.Code
+	}
+	s.setTotals(&d, cs, cs.ShippingRateID, cs.Promotion)
 	for _, li := range cs.LineItems {
 		d.Items = append(d.Items, pageItem{Name: li.Name, Initial: initialOf(li.Name), Image: li.Image, Quantity: li.Quantity,
 			Unit: formatAmount(li.UnitAmount, li.Currency), Amount: formatAmount(li.UnitAmount*li.Quantity, li.Currency)})
@@ -370,6 +507,54 @@ func (s *Server) pageDataOf(id string) pageData {
 	d.Error = cs.pageError
 	d.Auth = cs.auth
 	return d
+}
+
+// setTotals fills in the summary of cs as the customer would pay it with
+// shipping rate rateID and promotion code promo, tax included (the rate
+// does not depend on where the customer is); s.mu must be held.
+func (s *Server) setTotals(d *pageData, cs *session, rateID string, promo *PromotionCode) {
+	cur := cs.Currency
+	of := func(rate *shippingRate) totals {
+		return computeTotals(cs.LineItems, rate, promo, cs.AutomaticTax, cs.TaxRate)
+	}
+	d.Rates = nil
+	var chosen *shippingRate
+	for i := range cs.ShippingOptions {
+		if cs.ShippingOptions[i].ID == rateID {
+			chosen = &cs.ShippingOptions[i]
+		}
+	}
+	if chosen == nil && len(cs.ShippingOptions) > 0 {
+		chosen = &cs.ShippingOptions[0]
+	}
+	for i := range cs.ShippingOptions {
+		r := &cs.ShippingOptions[i]
+		t := of(r)
+		amount := formatAmount(r.Amount, cur)
+		if r.Amount == 0 {
+			amount = "Free"
+		}
+		d.Rates = append(d.Rates, pageRate{ID: r.ID, Name: r.DisplayName, Amount: amount, Estimate: r.estimateText(),
+			Checked: r == chosen, Shipping: formatAmount(t.Shipping, cur), Tax: formatAmount(t.Tax, cur), Total: formatAmount(t.Total, cur)})
+	}
+	t := of(chosen)
+	if chosen != nil {
+		d.RateName = chosen.DisplayName
+	}
+	d.Subtotal, d.Shipping, d.Tax, d.Total = formatAmount(t.Subtotal, cur), formatAmount(t.Shipping, cur), formatAmount(t.Tax, cur), formatAmount(t.Total, cur)
+	d.Discount = formatAmount(0, cur)
+	if t.Discount > 0 {
+		d.Discount = "−" + formatAmount(t.Discount, cur)
+	}
+	d.PromoApplied, d.PromoNote = "", ""
+	if promo != nil {
+		d.PromoApplied, d.PromoNote = promo.Code, promo.describe(cur)
+	}
+	d.TaxLabel = ""
+	if cs.AutomaticTax {
+		d.TaxLabel = formatPercent(cs.TaxRate)
+	}
+	d.Free = t.Total == 0
 }
 
 func (s *Server) renderPage(w http.ResponseWriter, status int, name string, d pageData) {
@@ -432,6 +617,7 @@ func (s *Server) handlePaySubmit(w http.ResponseWriter, r *http.Request) {
 	}
 
 	form := r.PostFormValue
+	action := form("action")
 	d.Error = ""
 	d.Email = strings.TrimSpace(form("email"))
 	d.Card = cardInput{Number: form("cardnumber"), Expiry: form("exp"), CVC: form("cvc"),
@@ -443,23 +629,85 @@ func (s *Server) handlePaySubmit(w http.ResponseWriter, r *http.Request) {
 	if d.Card.Country == "" {
 		d.Card.Country = "US"
 	}
+	oldForm := action == outcomePaid || action == outcomeAsyncSucceeded || action == outcomeAsyncFailed
+	if d.CollectsAddress && !oldForm {
+		d.Ship = shipInput{Name: strings.TrimSpace(form("shipping_name")), Line1: strings.TrimSpace(form("shipping_line1")),
+			Line2: strings.TrimSpace(form("shipping_line2")), City: strings.TrimSpace(form("shipping_city")),
+			State: strings.TrimSpace(form("shipping_state")), Postal: strings.TrimSpace(form("shipping_postal")),
+			Country: form("shipping_country")}
+	}
+
+	// What the customer chose: the shipping rate and promotion code decide
+	// the totals shown and charged.
+	pay := payInput{Email: d.Email, Name: strings.TrimSpace(d.Card.Name), ShippingRate: form("shipping_rate")}
+	var promo *PromotionCode
+	if d.PromoAllowed && !oldForm {
+		d.PromoCode = strings.TrimSpace(form("promotion_code"))
+		if action == "remove_code" {
+			d.PromoCode = ""
+		}
+		if d.PromoCode != "" {
+			if promo = s.findPromotion(d.PromoCode); promo == nil {
+				d.Errors["promotion_code"] = "This code is invalid."
+			}
+		}
+		pay.PromotionCode = &d.PromoCode
+	}
+	s.mu.Lock()
+	if cs := s.sessions[id]; cs != nil {
+		if !oldForm {
+			if !slices.ContainsFunc(cs.ShippingOptions, func(r shippingRate) bool { return r.ID == pay.ShippingRate }) {
+				pay.ShippingRate = ""
+			}
+			if !d.PromoAllowed {
+				promo = cs.Promotion
+			}
+		}
+		rate := pay.ShippingRate
+		if rate == "" {
+			rate = cs.ShippingRateID
+		}
+		s.setTotals(&d, cs, rate, promo)
+	}
+	s.mu.Unlock()
+	switch action {
+	case "apply_code", "remove_code", "update":
+		// Only the summary changes; nothing is checked but the code.
+		status := http.StatusOK
+		if len(d.Errors) > 0 {
+			status = http.StatusUnprocessableEntity
+		}
+		s.renderPage(w, status, "page", d)
+		return
+	}
+
 	switch {
 	case d.Email == "":
 		d.Errors["email"] = "Your email is incomplete."
 	case !validEmail(d.Email):
 		d.Errors["email"] = "Your email address is invalid."
 	}
-	switch action := form("action"); action {
-	case outcomePaid, outcomeAsyncSucceeded, outcomeAsyncFailed:
+	if oldForm {
 		// The earlier page's form, kept for tests that post it without a
 		// browser (internal/httpapi): an outcome and an e-mail, no card;
 		// a delayed payment settles at once, as the control API's does.
+		// A session that collects an address ships to a test one.
 		if len(d.Errors) > 0 {
 			s.renderPage(w, http.StatusUnprocessableEntity, "page", d)
 			return
 		}
-		s.finish(w, r, id, action, d.Email, 0)
+		s.finish(w, r, id, action, pay, 0)
 		return
+	}
+	if d.CollectsAddress {
+		for k, v := range checkShipping(d.Ship, d.ShipCountries) {
+			d.Errors[k] = v
+		}
+		pay.Shipping = &shippingDetails{Name: d.Ship.Name, Address: address{Line1: d.Ship.Line1, Line2: d.Ship.Line2,
+			City: d.Ship.City, State: d.Ship.State, PostalCode: d.Ship.Postal, Country: d.Ship.Country}}
+		if pay.Name == "" {
+			pay.Name = d.Ship.Name
+		}
 	}
 	var number string
 	var settles bool
@@ -470,6 +718,15 @@ func (s *Server) handlePaySubmit(w http.ResponseWriter, r *http.Request) {
 		settles, errs = checkBank(d.Bank)
 	default:
 		number, errs = checkCard(d.Card, s.cfg.Now())
+		if d.CollectsAddress {
+			// The billing address is the shipping address, as Stripe's
+			// page has it by default.
+			delete(errs, "country")
+			delete(errs, "postal")
+		}
+	}
+	if !d.CollectsAddress && !d.Free && d.Method == "card" {
+		pay.Billing = &address{Country: d.Card.Country, PostalCode: strings.TrimSpace(d.Card.Postal)}
 	}
 	for k, v := range errs {
 		d.Errors[k] = v
@@ -494,7 +751,7 @@ func (s *Server) handlePaySubmit(w http.ResponseWriter, r *http.Request) {
 			if card.Decline == "expired_card" || card.Decline == "incorrect_cvc" {
 				code = card.Decline
 			}
-			s.awaitAttempt(r.Context(), s.decline(id, d.Email, code, card.Decline, card.Message)...)
+			s.awaitAttempt(r.Context(), s.decline(id, pay, code, card.Decline, card.Message)...)
 			d.Error = card.Message
 			s.renderPage(w, http.StatusPaymentRequired, "page", d)
 			return
@@ -502,20 +759,20 @@ func (s *Server) handlePaySubmit(w http.ResponseWriter, r *http.Request) {
 		if card.ThreeDS {
 			s.mu.Lock()
 			if cs := s.sessions[id]; cs != nil && cs.Status == "open" {
-				cs.auth = &pendingAuth{Email: d.Email, Brand: brandName(card.Brand), Last4: number[len(number)-4:]}
+				cs.auth = &pendingAuth{Email: d.Email, Brand: brandName(card.Brand), Last4: number[len(number)-4:], Pay: pay}
 			}
 			s.mu.Unlock()
 			http.Redirect(w, r, "/pay/"+id+"/authenticate", http.StatusSeeOther)
 			return
 		}
 	}
-	s.finish(w, r, id, outcome, d.Email, settleAfter)
+	s.finish(w, r, id, outcome, pay, settleAfter)
 }
 
 // finish completes the session and sends the customer on to success_url
 // once the events have had their first delivery attempt.
-func (s *Server) finish(w http.ResponseWriter, r *http.Request, id, outcome, email string, settleAfter time.Duration) {
-	redirect, evs, err := s.complete(id, outcome, email, settleAfter)
+func (s *Server) finish(w http.ResponseWriter, r *http.Request, id, outcome string, pay payInput, settleAfter time.Duration) {
+	redirect, evs, err := s.complete(id, outcome, pay, settleAfter)
 	if err != nil {
 		s.mu.Lock()
 		d := s.pageDataOf(id)
@@ -571,7 +828,9 @@ func (s *Server) handleAuthSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Unlock()
-	s.finish(w, r, id, outcomePaid, auth.Email, 0)
+	pay := auth.Pay
+	pay.Email = auth.Email
+	s.finish(w, r, id, outcomePaid, pay, 0)
 }
 
 func initialOf(name string) string {

@@ -51,14 +51,14 @@ func TestHostedPageShowsTheOrder(t *testing.T) {
 	_, page := get(t, cs.URL)
 	for _, want := range []string{
 		`<a class="back" href="http://shop.test/cancel" id="cancel"`, "Back to </span>", "Camp Coffee Co.",
-		"<header", "<aside", "<main", `<form class="pay-form" method="post"`, "<footer",
+		"<header", "<aside", "<main", `<form class="pay-form" id="pay-form" method="post"`, "<footer",
 		`<img class="thumb" src="http://shop.test/mug.png"`, "Mug", "Qty 2", "$12.50 each", "$25.00",
 		"Subtotal", "Shipping", "Discount", "Tax", "Total due",
 		`<label for="email">Email</label>`, `<label class="vh" for="card-number">Card number</label>`,
 		`for="card-expiry"`, `for="card-cvc"`, `<label for="card-name">Name on card</label>`,
 		`<label for="country">Country or region</label>`, `<option value="US" selected>United States</option>`,
 		`<label for="postal">ZIP or postal code</label>`, "Bank debit",
-		`id="pay" data-testid="pay">Pay $25.00</button>`,
+		`id="pay" data-testid="pay" data-label="pay">Pay $25.00</button>`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)

@@ -260,7 +260,7 @@ func checkoutSessionCreateParams() *param {
 	return object(map[string]*param{
 		"after_expiration":             anything(),
 		"allow_promotion_codes":        boolean(),
-		"automatic_tax":                anything(),
+		"automatic_tax":                object(map[string]*param{"enabled": boolean(), "liability": anything()}, "enabled"),
 		"billing_address_collection":   enum("auto", "required"),
 		"cancel_url":                   strMax(5000),
 		"client_reference_id":          strMax(200),
@@ -272,7 +272,7 @@ func checkoutSessionCreateParams() *param {
 		"customer_creation":            enum("always", "if_required"),
 		"customer_email":               str(),
 		"customer_update":              anything(),
-		"discounts":                    anything(),
+		"discounts":                    listOf(object(map[string]*param{"coupon": strMax(5000), "promotion_code": strMax(5000)})),
 		"expand":                       expandParam,
 		"expires_at":                   integer(),
 		"invoice_creation":             anything(),
@@ -289,8 +289,8 @@ func checkoutSessionCreateParams() *param {
 		"redirect_on_completion":       enum("always", "if_required", "never"),
 		"return_url":                   strMax(5000),
 		"setup_intent_data":            anything(),
-		"shipping_address_collection":  anything(),
-		"shipping_options":             anything(),
+		"shipping_address_collection":  object(map[string]*param{"allowed_countries": listOf(enum(allowedCountries...))}, "allowed_countries"),
+		"shipping_options":             shippingOptionsParam(),
 		"submit_type":                  enum("auto", "book", "donate", "pay"),
 		"subscription_data":            anything(),
 		"success_url":                  strMax(5000),
@@ -312,6 +312,15 @@ func checkoutSessionListParams() *param {
 		"starting_after":   strMax(5000),
 		"status":           enum("complete", "expired", "open"),
 		"subscription":     strMax(5000),
+	})
+}
+
+func lineItemListParams() *param {
+	return object(map[string]*param{
+		"ending_before":  strMax(5000),
+		"expand":         expandParam,
+		"limit":          integer(),
+		"starting_after": strMax(5000),
 	})
 }
 

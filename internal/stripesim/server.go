@@ -65,6 +65,13 @@ type Config struct {
 	// SaveInterval is how long a change may wait to be written to
 	// StateFile. Default 250ms.
 	SaveInterval time.Duration
+	// PromotionCodes are the codes customers may apply on the hosted page
+	// of a session made with allow_promotion_codes (ParsePromotionCodes
+	// reads STRIPESIM_PROMOTION_CODES).
+	PromotionCodes []PromotionCode
+	// TaxRate is the percentage (0 to 100, up to four decimals) automatic
+	// tax charges wherever the customer is (STRIPESIM_TAX_RATE).
+	TaxRate float64
 }
 
 // Server is the simulator. It is an http.Handler; Close stops its
@@ -96,6 +103,7 @@ type Server struct {
 	expiring       openByExpiry
 	paymentIntents map[string]*paymentIntent
 	charges        map[string]*charge
+	shippingRates  map[string]*shippingRate // made by sessions' shipping_rate_data
 	refunds        map[string]*refund
 	disputes       map[string]*dispute
 	events         map[string]*event
@@ -149,6 +157,9 @@ func New(cfg Config) *Server {
 	if !slices.Contains(APIVersions, cfg.APIVersion) {
 		panic("stripesim: Config.APIVersion " + cfg.APIVersion + " is not one of " + strings.Join(APIVersions, ", "))
 	}
+	if cfg.TaxRate < 0 || cfg.TaxRate > 100 {
+		panic("stripesim: Config.TaxRate must be a percentage from 0 to 100")
+	}
 	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
 	var secrets []string
 	for _, sec := range strings.Split(cfg.WebhookSecret, ",") {
@@ -171,6 +182,7 @@ func New(cfg Config) *Server {
 		sessionsByPI:   map[string]*session{},
 		paymentIntents: map[string]*paymentIntent{},
 		charges:        map[string]*charge{},
+		shippingRates:  map[string]*shippingRate{},
 		refunds:        map[string]*refund{},
 		disputes:       map[string]*dispute{},
 		events:         map[string]*event{},
@@ -232,6 +244,8 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("POST /v1/checkout/sessions", s.api(checkoutSessionCreateParams(), s.createSession))
 	mux.Handle("GET /v1/checkout/sessions", s.api(checkoutSessionListParams(), s.listSessions))
 	mux.Handle("GET /v1/checkout/sessions/{id}", s.api(expandOnlyParams(), s.getSession))
+	mux.Handle("GET /v1/checkout/sessions/{id}/line_items", s.api(lineItemListParams(), s.listLineItems))
+	mux.Handle("GET /v1/shipping_rates/{id}", s.api(expandOnlyParams(), s.getShippingRate))
 	mux.Handle("POST /v1/checkout/sessions/{id}/expire", s.api(expandOnlyParams(), s.expireSessionAPI))
 	mux.Handle("POST /v1/refunds", s.api(refundCreateParams(), s.createRefund))
 	mux.Handle("GET /v1/events/{id}", s.api(expandOnlyParams(), s.getEvent))

@@ -2,6 +2,7 @@ package stripesim
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -62,17 +63,30 @@ func (s *Server) createSession(c *call) (any, error) {
 		return nil, e
 	}
 
-	items, currency, total, err := parseLineItems(getList(p, "line_items"), getString(p, "currency"))
+	items, currency, itemsTotal, err := parseLineItems(getList(p, "line_items"), getString(p, "currency"))
 	if err != nil {
 		return nil, err
 	}
-	if min, ok := minimumCharge[currency]; ok && total > 0 && total < min {
+	if min, ok := minimumCharge[currency]; ok && itemsTotal > 0 && itemsTotal < min {
 		return nil, invalidRequest("", "amount_too_small", "The Checkout Session's total amount due must add up to at least %s %s", formatAmount(min, currency), currency)
 	}
-	if total > maximumAmount {
+	if itemsTotal > maximumAmount {
 		return nil, invalidRequest("", "amount_too_large", "The Checkout Session's total amount due must be no more than %s %s", formatAmount(maximumAmount, currency), currency)
 	}
-
+	allowed, err := parseAllowedCountries(getObject(p, "shipping_address_collection"))
+	if err != nil {
+		return nil, err
+	}
+	rates, err := s.parseShippingOptions(getList(p, "shipping_options"), currency, s.cfg.Now())
+	if err != nil {
+		return nil, err
+	}
+	allowPromo, _ := p["allow_promotion_codes"].(bool)
+	promo, err := s.parseDiscounts(getList(p, "discounts"), allowPromo)
+	if err != nil {
+		return nil, err
+	}
+	autoTax, _ := getObject(p, "automatic_tax")["enabled"].(bool)
 	now := s.cfg.Now()
 	expiresAt := now.Add(maxSessionLifetime)
 	if at, ok := getInt(p, "expires_at"); ok {
@@ -97,8 +111,6 @@ func (s *Server) createSession(c *call) (any, error) {
 		Status:            "open",
 		PaymentStatus:     "unpaid",
 		Currency:          currency,
-		AmountSubtotal:    total,
-		AmountTotal:       total,
 		ClientReferenceID: getString(p, "client_reference_id"),
 		CustomerEmail:     getString(p, "customer_email"),
 		CustomerCreation:  getString(p, "customer_creation"),
@@ -110,9 +122,25 @@ func (s *Server) createSession(c *call) (any, error) {
 		Metadata:          md,
 		MethodTypes:       methods,
 		LineItems:         items,
+
+		AllowPromotionCodes: allowPromo,
+		AutomaticTax:        autoTax,
+		AllowedCountries:    allowed,
+		ShippingOptions:     rates,
+		Promotion:           promo,
 	}
 	if cs.CustomerCreation == "" {
 		cs.CustomerCreation = "if_required"
+	}
+	if autoTax {
+		cs.TaxRate = int64(math.Round(s.cfg.TaxRate * percentScale))
+	}
+	if len(rates) > 0 {
+		cs.ShippingRateID = rates[0].ID
+	}
+	cs.refreshTotals()
+	if cs.AmountTotal > maximumAmount {
+		return nil, invalidRequest("", "amount_too_large", "The Checkout Session's total amount due must be no more than %s %s", formatAmount(maximumAmount, currency), currency)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -190,20 +218,41 @@ func parseLineItems(list []any, currency string) ([]lineItem, string, int64, err
 		case cur != currency:
 			return nil, "", 0, invalidRequest(pdName+"[currency]", "", "All line items must have the same currency; %s has %s but the session is in %s.", name, cur, currency)
 		}
-		image := ""
-		if images := getStrings(prod, "images"); len(images) > 0 && validURL(images[0]) {
-			image = images[0]
+		images := getStrings(prod, "images")
+		if len(images) > 8 {
+			return nil, "", 0, invalidRequest(pdName+"[product_data][images]", "", "You can pass up to 8 images; you passed %d.", len(images))
 		}
-		items = append(items, lineItem{
-			ID:         newID("li_1", 24),
-			PriceID:    newID("price_1", 24),
-			ProductID:  newID("prod_", 14),
-			Name:       getString(prod, "name"),
-			Image:      image,
-			Currency:   cur,
-			UnitAmount: unit,
-			Quantity:   qty,
-		})
+		for j, img := range images {
+			if !validURL(img) {
+				return nil, "", 0, invalidRequest(fmt.Sprintf("%s[product_data][images][%d]", pdName, j), "url_invalid", "Not a valid URL")
+			}
+		}
+		taxCode := getString(prod, "tax_code")
+		if e := checkTaxCode(pdName+"[product_data][tax_code]", taxCode); e != nil {
+			return nil, "", 0, e
+		}
+		md := getHash(prod, "metadata")
+		if e := checkMetadata(pdName+"[product_data][metadata]", md); e != nil {
+			return nil, "", 0, e
+		}
+		item := lineItem{
+			ID:              newID("li_1", 24),
+			PriceID:         newID("price_1", 24),
+			ProductID:       newID("prod_", 14),
+			Name:            getString(prod, "name"),
+			Description:     getString(prod, "description"),
+			ProductMetadata: md,
+			Images:          images,
+			TaxCode:         taxCode,
+			TaxBehavior:     orDefault(getString(pd, "tax_behavior"), "unspecified"),
+			Currency:        cur,
+			UnitAmount:      unit,
+			Quantity:        qty,
+		}
+		if len(images) > 0 {
+			item.Image = images[0]
+		}
+		items = append(items, item)
 		total += unit * qty
 	}
 	return items, currency, total, nil
@@ -233,18 +282,67 @@ func (s *Server) getSession(c *call) (any, error) {
 	return s.sessionJSON(cs, exp, c.version), nil
 }
 
+// listLimit is a list request's limit: 10 unless it says 1 to 100.
+func listLimit(p map[string]any) (int64, error) {
+	n, ok := getInt(p, "limit")
+	if !ok {
+		return 10, nil
+	}
+	if n < 1 || n > 100 {
+		return 0, invalidRequest("limit", "", "This value must be greater than or equal to 1 and less than or equal to 100.")
+	}
+	return n, nil
+}
+
+// listLineItems is GET /v1/checkout/sessions/{id}/line_items, a page of
+// the session's items in the order they were given.
+func (s *Server) listLineItems(c *call) (any, error) {
+	p := c.params
+	exp := expansionsOf(p)
+	if e := exp.check("price.product", "discounts", "taxes"); e != nil {
+		return nil, e
+	}
+	limit, err := listLimit(p)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cs := s.sessions[c.r.PathValue("id")]
+	if cs == nil {
+		return nil, noSuch(http.StatusNotFound, "checkout.session", "session", c.r.PathValue("id"))
+	}
+	lines := cs.LineItems
+	for _, cursor := range []struct{ param, id string }{{"starting_after", getString(p, "starting_after")}, {"ending_before", getString(p, "ending_before")}} {
+		if cursor.id == "" {
+			continue
+		}
+		i := slices.IndexFunc(lines, func(li lineItem) bool { return li.ID == cursor.id })
+		if i < 0 {
+			return nil, noSuch(http.StatusBadRequest, "line item", cursor.param, cursor.id)
+		}
+		if cursor.param == "starting_after" {
+			lines = lines[i+1:]
+		} else {
+			lines = lines[max(0, i-int(limit)):i]
+		}
+	}
+	hasMore := int64(len(lines)) > limit
+	if hasMore {
+		lines = lines[:limit]
+	}
+	return lineItemsJSON(cs, cs.totals(), lines, hasMore, exp), nil
+}
+
 func (s *Server) listSessions(c *call) (any, error) {
 	p := c.params
 	exp := expansionsOf(p)
 	if e := exp.check(sessionExpandable...); e != nil {
 		return nil, e
 	}
-	limit := int64(10)
-	if n, ok := getInt(p, "limit"); ok {
-		if n < 1 || n > 100 {
-			return nil, invalidRequest("limit", "", "This value must be greater than or equal to 1 and less than or equal to 100.")
-		}
-		limit = n
+	limit, err := listLimit(p)
+	if err != nil {
+		return nil, err
 	}
 	startingAfter, endingBefore := getString(p, "starting_after"), getString(p, "ending_before")
 	if startingAfter != "" && endingBefore != "" {
@@ -374,7 +472,7 @@ func chargeObject(c *charge) func(string) map[string]any {
 // A delayed method's payment stays processing for settleAfter (on the
 // wall clock, as webhook retries) before its second event; zero settles
 // it at once.
-func (s *Server) complete(id, outcome, email string, settleAfter time.Duration) (string, []*event, error) {
+func (s *Server) complete(id, outcome string, in payInput, settleAfter time.Duration) (string, []*event, error) {
 	switch outcome {
 	case outcomePaid, outcomeAsyncSucceeded, outcomeAsyncFailed:
 	default:
@@ -391,6 +489,7 @@ func (s *Server) complete(id, outcome, email string, settleAfter time.Duration) 
 		return "", nil, &apiError{Status: http.StatusConflict, Type: "invalid_request_error",
 			Message: fmt.Sprintf("This Checkout Session is %s and can no longer be paid.", cs.Status)}
 	}
+	email := in.Email
 	if email == "" {
 		email = cs.CustomerEmail
 	}
@@ -399,6 +498,9 @@ func (s *Server) complete(id, outcome, email string, settleAfter time.Duration) 
 	}
 	if !validEmail(email) {
 		return "", nil, invalidRequest("email", "email_invalid", "Invalid email address: %s", email)
+	}
+	if err := s.applyChoices(cs, in); err != nil {
+		return "", nil, err
 	}
 	redirect := strings.ReplaceAll(cs.SuccessURL, "{CHECKOUT_SESSION_ID}", cs.ID)
 	cs.Status, cs.Email = "complete", email
@@ -459,14 +561,14 @@ func (s *Server) attemptPayment(cs *session, email, method string) (*paymentInte
 // decline records a card the bank refused on the hosted page: the
 // session stays open, its payment intent waits for another payment
 // method, and charge.failed and payment_intent.payment_failed are sent.
-func (s *Server) decline(id, email, code, declineCode, message string) []*event {
+func (s *Server) decline(id string, in payInput, code, declineCode, message string) []*event {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cs := s.sessions[id]
-	if cs == nil || cs.Status != "open" || cs.AmountTotal == 0 {
+	if cs == nil || cs.Status != "open" || s.applyChoices(cs, in) != nil || cs.AmountTotal == 0 {
 		return nil
 	}
-	pi, ch := s.attemptPayment(cs, email, "card")
+	pi, ch := s.attemptPayment(cs, in.Email, "card")
 	failCharge(pi, ch, "card_error", code, declineCode, message)
 	return events(
 		s.newEvent("charge.failed", nil, chargeObject(ch)),
@@ -519,4 +621,85 @@ func (s *Server) settleLater(d time.Duration, id string, succeeds bool) {
 		s.settle(s.sessions[id], succeeds)
 	})
 	s.settling[t] = &settlement{SessionID: id, Succeeds: succeeds, Due: time.Now().Add(d)}
+}
+
+// payInput is what the customer chose and typed on the hosted page (or a
+// test sent to the control API) besides the payment method.
+type payInput struct {
+	Email string
+	// Name is the customer's (the name on the card), if given.
+	Name string
+	// Shipping is the address goods go to; nil on a session that collects
+	// none, and from the control API for a test address in the first
+	// allowed country.
+	Shipping *shippingDetails
+	// Billing is the billing address (country and postal code from the
+	// card form); nil means the same as Shipping.
+	Billing *address
+	// ShippingRate is the id of the chosen option; empty keeps the one
+	// chosen before (the first).
+	ShippingRate string
+	// PromotionCode, when not nil, is the code applied (empty for none).
+	PromotionCode *string
+}
+
+// testAddress is where the control API ships when a test gives no address.
+func testAddress(country string) address {
+	if country == "US" {
+		return address{Line1: "354 Oyster Point Blvd", City: "South San Francisco", State: "CA", PostalCode: "94080", Country: "US"}
+	}
+	return address{Line1: "1 Test Street", City: "Testville", PostalCode: "12345", Country: country}
+}
+
+// applyChoices records on cs what the customer chose and works out its
+// totals, tax included from now on; s.mu must be held.
+func (s *Server) applyChoices(cs *session, in payInput) error {
+	if in.ShippingRate != "" {
+		found := false
+		for _, r := range cs.ShippingOptions {
+			found = found || r.ID == in.ShippingRate
+		}
+		if !found {
+			return invalidRequest("shipping_rate", "", "This Checkout Session offers no shipping rate %s.", in.ShippingRate)
+		}
+	}
+	var promo *PromotionCode
+	if in.PromotionCode != nil && *in.PromotionCode != "" {
+		if !cs.AllowPromotionCodes {
+			return invalidRequest("promotion_code", "", "This Checkout Session does not allow promotion codes.")
+		}
+		if promo = s.findPromotion(*in.PromotionCode); promo == nil {
+			return invalidRequest("promotion_code", "", "This code is invalid.")
+		}
+	}
+	ship := in.Shipping
+	if len(cs.AllowedCountries) > 0 {
+		if ship == nil {
+			ship = &shippingDetails{Name: orDefault(in.Name, "Jenny Rosen"), Address: testAddress(cs.AllowedCountries[0])}
+		}
+		if !slices.Contains(cs.AllowedCountries, ship.Address.Country) {
+			return invalidRequest("shipping[address][country]", "", "This Checkout Session does not ship to %q; it ships to %s.", ship.Address.Country, strings.Join(cs.AllowedCountries, ", "))
+		}
+	} else {
+		ship = nil
+	}
+	if in.ShippingRate != "" {
+		cs.ShippingRateID = in.ShippingRate
+	}
+	if in.PromotionCode != nil {
+		cs.Promotion = promo
+	}
+	cs.ShippingDetails = ship
+	cs.CustomerName = in.Name
+	if cs.CustomerName == "" && ship != nil {
+		cs.CustomerName = ship.Name
+	}
+	cs.CustomerAddress = in.Billing
+	if cs.CustomerAddress == nil && ship != nil {
+		a := ship.Address
+		cs.CustomerAddress = &a
+	}
+	cs.Located = true
+	cs.refreshTotals()
+	return nil
 }

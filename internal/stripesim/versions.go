@@ -16,7 +16,7 @@ import (
 //
 //   - a Checkout Session has no shipping_details; it moved to
 //     collected_information.shipping_details (collected_information is
-//     null here: the simulator collects no shipping address);
+//     null until a shipping address is collected);
 //   - a Charge and a PaymentIntent have no invoice field.
 //
 // The fields the shop reads (a session's id, status, payment_status,
