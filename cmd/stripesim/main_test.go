@@ -19,7 +19,8 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	env := map[string]string{"STRIPESIM_ADDR": addr, "STRIPESIM_PUBLIC_URL": "http://" + addr}
+	env := map[string]string{"STRIPESIM_ADDR": addr, "STRIPESIM_PUBLIC_URL": "http://" + addr,
+		"STRIPESIM_PROMOTION_CODES": "SAVE10=10%,FIVEOFF=500", "STRIPESIM_TAX_RATE": "8.25"}
 	var stdout, stderr buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

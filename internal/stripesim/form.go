@@ -50,7 +50,8 @@ func noSuch(status int, object, param, id string) *apiError {
 // line_items[0][price_data][currency]=usd becomes
 // {"line_items": {"0": {"price_data": {"currency": "usd"}}}}.
 // Lists stay maps keyed by their index here; the parameter schema knows
-// which maps are lists and orders them. "a[]" appends the next index.
+// which maps are lists and orders them. "a[]" appends the next index,
+// once for each of its values.
 func decodeForm(vals url.Values) (map[string]any, error) {
 	root := map[string]any{}
 	for key, vs := range vals {
@@ -63,10 +64,18 @@ func decodeForm(vals url.Values) (map[string]any, error) {
 		}
 		m := root
 		for i, seg := range path {
+			last := i == len(path)-1
+			if seg == "" && last {
+				// "a[]=x&a[]=y", as curl users write a list: each value
+				// is the next element.
+				for _, v := range vs {
+					m[strconv.Itoa(len(m))] = v
+				}
+				break
+			}
 			if seg == "" {
 				seg = strconv.Itoa(len(m))
 			}
-			last := i == len(path)-1
 			if last {
 				if _, isMap := m[seg].(map[string]any); isMap {
 					return nil, invalidRequest(key, "", "Invalid %s: cannot be both a value and a hash", key)

@@ -14,7 +14,7 @@ func TestDecodeForm(t *testing.T) {
 		"line_items[0][quantity]":              {"2"},
 		"line_items[1][price]":                 {"price_1"},
 		"metadata[order_id]":                   {"o1"},
-		"expand[]":                             {"payment_intent"},
+		"expand[]":                             {"payment_intent", "line_items"},
 		"payment_method_types[0]":              {"card"},
 		"line_items[0][price_data][recurring]": {""},
 	})
@@ -28,7 +28,7 @@ func TestDecodeForm(t *testing.T) {
 			"1": map[string]any{"price": "price_1"},
 		},
 		"metadata":             map[string]any{"order_id": "o1"},
-		"expand":               map[string]any{"0": "payment_intent"},
+		"expand":               map[string]any{"0": "payment_intent", "1": "line_items"},
 		"payment_method_types": map[string]any{"0": "card"},
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -172,7 +172,7 @@ func (e expansions) check(allowed ...string) *apiError {
 }
 
 var sessionExpandable = []string{"payment_intent", "line_items", "customer", "invoice", "payment_link", "setup_intent", "subscription",
-	"total_details.breakdown", "shipping_cost.shipping_rate", "shipping_options.shipping_rate", "discounts.coupon",
+	"total_details.breakdown", "total_details.breakdown.discounts.discount.promotion_code", "shipping_cost.shipping_rate", "shipping_options.shipping_rate", "discounts.coupon",
 	"discounts.promotion_code", "line_items.data.price.product", "line_items.data.discounts", "line_items.data.taxes"}
 
 func unix(t time.Time) int64 { return t.Unix() }
@@ -288,8 +288,9 @@ func (s *Server) sessionJSON(cs *session, exp expansions, ver string) map[string
 		shipping = map[string]any{"address": addressJSON(d.Address), "name": d.Name}
 	}
 	obj["shipping_details"] = shipping
-	if exp["total_details.breakdown"] {
-		obj["total_details"].(map[string]any)["breakdown"] = breakdownJSON(cs, t)
+	promoExpanded := exp["total_details.breakdown.discounts.discount.promotion_code"]
+	if exp["total_details.breakdown"] || promoExpanded {
+		obj["total_details"].(map[string]any)["breakdown"] = breakdownJSON(cs, t, promoExpanded)
 	}
 	if exp["line_items"] {
 		obj["line_items"] = lineItemsJSON(cs, t, cs.LineItems, false, subExpansions(exp, "line_items.data."))
@@ -428,10 +429,16 @@ func taxesJSON(cs *session, amount, taxable int64, behavior string) []any {
 		"taxability_reason": "standard_rated", "taxable_amount": taxable}}
 }
 
-func breakdownJSON(cs *session, t totals) map[string]any {
+// breakdownJSON is total_details.breakdown; expandPromo expands each
+// discount's promotion_code (to read the code the customer typed).
+func breakdownJSON(cs *session, t totals, expandPromo bool) map[string]any {
 	discounts := []any{}
 	if pc := cs.Promotion; pc != nil && t.Discount > 0 {
-		discounts = append(discounts, map[string]any{"amount": t.Discount, "discount": discountJSON(pc, cs)})
+		d := discountJSON(pc, cs)
+		if expandPromo {
+			d["promotion_code"] = promotionCodeJSON(pc, cs)
+		}
+		discounts = append(discounts, map[string]any{"amount": t.Discount, "discount": d})
 	}
 	// One entry per rate: the exclusive and the inclusive one.
 	var amount, taxable [2]int64

@@ -285,7 +285,7 @@ const pageTemplate = `{{define "top"}}<!doctype html>
 {{end}}</fieldset>
 <noscript><button type="submit" class="secondary" name="action" value="update" id="update-total">Update total</button></noscript>
 </section>{{end}}
-{{if .PromoAllowed}}<section aria-label="Promotion code">
+{{if .PromoAllowed}}<section>
 <details class="promo"{{if or .PromoCode (index .Errors "promotion_code")}} open{{end}}>
 <summary id="add-promotion-code" data-testid="add-promotion-code">Add promotion code</summary>
 <div class="field">
@@ -397,6 +397,14 @@ const pageTemplate = `{{define "top"}}<!doctype html>
       var pay = document.getElementById('pay');
       if (pay && pay.dataset.label === 'pay') pay.textContent = 'Pay ' + r.dataset.total;
     });
+  });
+  // Enter in the promotion code field applies it (the form's default
+  // button pays).
+  var code = document.getElementById('promotion-code');
+  if (code) code.addEventListener('keydown', function (e) {
+    if (e.key !== 'Enter') return;
+    e.preventDefault();
+    document.getElementById('apply-code').click();
   });
   var exp = document.getElementById('card-expiry');
   if (exp) exp.addEventListener('input', function (e) {

@@ -146,7 +146,7 @@ func TestHostedPageShippingPromotionCodeAndTax(t *testing.T) {
 			}
 
 			got := map[string]any{}
-			e.rawGet(t, "/v1/checkout/sessions/"+cs.ID+"?expand[0]=total_details.breakdown&expand[1]=line_items&expand[2]=payment_intent&expand[3]=shipping_cost.shipping_rate", &got)
+			e.rawGet(t, "/v1/checkout/sessions/"+cs.ID+"?expand[0]=total_details.breakdown.discounts.discount.promotion_code&expand[1]=line_items&expand[2]=payment_intent&expand[3]=shipping_cost.shipping_rate", &got)
 			checkCartSession(t, got, ver, express)
 			pi := got["payment_intent"].(map[string]any)
 			if pi["amount"] != 6982.0 {
@@ -221,6 +221,9 @@ func checkCartSession(t *testing.T, s map[string]any, ver, express string) {
 		t.Errorf("total_details %s", js(td))
 	}
 	if b, ok := td["breakdown"].(map[string]any); ok {
+		if promo, ok := b["discounts"].([]any)[0].(map[string]any)["discount"].(map[string]any)["promotion_code"].(map[string]any); !ok || promo["code"] != "SAVE10" {
+			t.Errorf("the code applied, expanded: %s", js(b["discounts"]))
+		}
 		taxes, discounts := b["taxes"].([]any), b["discounts"].([]any)
 		if len(taxes) != 1 || len(discounts) != 1 || js(taxes[0].(map[string]any)["amount"]) != "533" ||
 			js(taxes[0].(map[string]any)["taxable_amount"]) != "6449" || js(taxes[0].(map[string]any)["rate"].(map[string]any)["percentage"]) != "8.25" ||
