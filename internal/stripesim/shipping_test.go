@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -423,4 +424,37 @@ func TestParsePromotionCodesAndTaxRate(t *testing.T) {
 			t.Errorf("ParseTaxRate(%q) accepted", bad)
 		}
 	}
+}
+
+// A cart opened before a restart keeps its rates, codes and tax; a card
+// that asks for 3-D Secure pays with the address, rate and code chosen
+// before the bank's page.
+func TestCartAcrossRestartAndThreeDSecure(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "stripesim.json")
+	withFile := func(c *stripesim.Config) { c.StateFile = file }
+	before := newEnv(t, withShop, withFile)
+	cs, err := before.api.CheckoutSessions.New(cartParams("order-restart-cart", before.clock.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before.sim.Close()
+
+	after := newEnv(t, withShop, withFile)
+	express := cs.ShippingOptions[1].ShippingRate.ID
+	if r, err := after.api.ShippingRates.Get(express, nil); err != nil || r.DisplayName != "Express" || r.FixedAmount.Amount != 1500 {
+		t.Errorf("the shipping rate after a restart: %+v, %v", r, err)
+	}
+	page := strings.Replace(cs.URL, before.srv.URL, after.srv.URL, 1)
+	form := shipTo(express, "SAVE10")
+	form.Set("cardnumber", "4000 0027 6000 3184")
+	if resp, _ := post(t, page, form); resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(resp.Header.Get("Location"), "/authenticate") {
+		t.Fatalf("3-D Secure card: status %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, _ := post(t, page+"/authenticate", url.Values{"action": {"complete"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("authenticated: status %d", resp.StatusCode)
+	}
+	got := map[string]any{}
+	after.rawGet(t, "/v1/checkout/sessions/"+cs.ID, &got)
+	checkCartSession(t, got, stripesim.APIVersion, express)
 }
