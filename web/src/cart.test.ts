@@ -1,6 +1,7 @@
 import { act, renderHook } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { Product } from './api';
+import { productFixture } from './test/fixtures';
 import {
   addToCart,
   CART_KEY,
@@ -16,19 +17,7 @@ import {
 } from './cart';
 
 function product(id: string, over: Partial<Product> = {}): Product {
-  return {
-    id,
-    name: `Product ${id}`,
-    description: '',
-    unit_amount: 1200,
-    currency: 'usd',
-    image_url: '',
-    stock: null,
-    active: true,
-    created_at: '2026-01-01T00:00:00Z',
-    updated_at: '2026-01-01T00:00:00Z',
-    ...over,
-  };
+  return productFixture(id, { name: `Product ${id}`, stock: null, ...over });
 }
 
 describe('cart storage', () => {

@@ -139,6 +139,12 @@ export function cartUnits(lines: readonly CartLine[]): number {
   return lines.reduce((n, l) => n + l.quantity, 0);
 }
 
+/** The most units of a product one checkout can take now: its stock, its max_per_order, the checkout's 100. */
+export function unitLimit(p: Pick<Product, 'stock' | 'max_per_order'>): number {
+  const perOrder = Math.min(MAX_QUANTITY, p.max_per_order ?? MAX_QUANTITY);
+  return p.stock === null ? perOrder : Math.max(0, Math.min(perOrder, p.stock));
+}
+
 function snapshot(product: Product, quantity: number): CartLine {
   return {
     product_id: product.id,
