@@ -22,6 +22,16 @@ function order(n: number, status = 'paid') {
   };
 }
 
+function renderOrders() {
+  render(
+    <MemoryRouter initialEntries={['/admin/orders']}>
+      <Routes>
+        <Route path="/admin/orders" element={<Orders />} />
+      </Routes>
+    </MemoryRouter>,
+  );
+}
+
 /** The list's requests, not the product filter's. */
 function orderCalls(fetch: ReturnType<typeof stubFetch>) {
   return fetch.mock.calls.filter(([u]) => String(u).startsWith('/api/admin/orders'));
@@ -40,13 +50,7 @@ describe('Orders', () => {
       },
     });
     const user = userEvent.setup();
-    render(
-      <MemoryRouter initialEntries={['/admin/orders']}>
-        <Routes>
-          <Route path="/admin/orders" element={<Orders />} />
-        </Routes>
-      </MemoryRouter>,
-    );
+    renderOrders();
     const table = await screen.findByRole('table');
     expect(within(table).getAllByRole('row')).toHaveLength(3);
     expect(within(table).getByText('Refunded')).toBeInTheDocument();
@@ -73,13 +77,7 @@ describe('Orders', () => {
       },
     });
     const user = userEvent.setup();
-    render(
-      <MemoryRouter initialEntries={['/admin/orders']}>
-        <Routes>
-          <Route path="/admin/orders" element={<Orders />} />
-        </Routes>
-      </MemoryRouter>,
-    );
+    renderOrders();
     const table = await screen.findByRole('table');
     expect(within(table).getAllByRole('row')).toHaveLength(4);
 
@@ -108,13 +106,7 @@ describe('Orders', () => {
 
   it('names every cell after its column, for the stacked layout on a phone', async () => {
     stubFetch({ 'GET /api/admin/orders': { body: { orders: [order(1)], next_cursor: null } } });
-    render(
-      <MemoryRouter initialEntries={['/admin/orders']}>
-        <Routes>
-          <Route path="/admin/orders" element={<Orders />} />
-        </Routes>
-      </MemoryRouter>,
-    );
+    renderOrders();
     const table = await screen.findByRole('table');
     expect(table).toHaveClass('table--stack');
     const headers = within(table).getAllByRole('columnheader').map((th) => th.textContent?.trim());
@@ -141,13 +133,7 @@ describe('Orders', () => {
       },
     });
     const user = userEvent.setup();
-    render(
-      <MemoryRouter initialEntries={['/admin/orders']}>
-        <Routes>
-          <Route path="/admin/orders" element={<Orders />} />
-        </Routes>
-      </MemoryRouter>,
-    );
+    renderOrders();
     const table = await screen.findByRole('table');
     expect(within(table).getByText('Mug 1 and 2 more')).toBeInTheDocument();
     expect(within(table).getByText('6')).toBeInTheDocument();

@@ -60,6 +60,14 @@ export default function Orders() {
     setSearch(next);
   }
 
+  /** Sets one filter of the URL (an empty value removes it), keeping the others. */
+  function setParam(name: string, value: string) {
+    const next = new URLSearchParams(search);
+    if (value) next.set(name, value);
+    else next.delete(name);
+    setSearch(next);
+  }
+
   function showAll() {
     const next = new URLSearchParams(search);
     next.delete('number');
@@ -115,12 +123,7 @@ export default function Orders() {
           <select
             id="status-filter"
             value={status}
-            onChange={(e) => {
-              const next = new URLSearchParams(search);
-              if (e.target.value) next.set('status', e.target.value);
-              else next.delete('status');
-              setSearch(next);
-            }}
+            onChange={(e) => setParam('status', e.target.value)}
           >
             <option value="">All</option>
             {ORDER_STATUSES.map((s) => (
@@ -135,12 +138,7 @@ export default function Orders() {
           <select
             id="product-filter"
             value={productId}
-            onChange={(e) => {
-              const next = new URLSearchParams(search);
-              if (e.target.value) next.set('product_id', e.target.value);
-              else next.delete('product_id');
-              setSearch(next);
-            }}
+            onChange={(e) => setParam('product_id', e.target.value)}
           >
             <option value="">All products</option>
             {productId && !products?.some((p) => p.id === productId) && <option value={productId}>This product</option>}
