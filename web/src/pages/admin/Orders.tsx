@@ -191,10 +191,12 @@ export default function Orders() {
                   <td data-label="Product">{productSummary(o)}</td>
                   <td className="num" data-label="Qty">{o.lines?.length ? o.lines.reduce((n, l) => n + l.quantity, 0) : o.quantity}</td>
                   <td className="num" data-label="Total">
-                    {formatMoney(o.amount_total, o.currency)}
-                    {(o.amount_refunded ?? 0) > 0 && o.status !== 'refunded' && (
-                      <span className="refunded-note">−{formatMoney(o.amount_refunded ?? 0, o.currency)} refunded</span>
-                    )}
+                    <span>
+                      {formatMoney(o.amount_total, o.currency)}
+                      {(o.amount_refunded ?? 0) > 0 && o.status !== 'refunded' && (
+                        <span className="refunded-note">−{formatMoney(o.amount_refunded ?? 0, o.currency)} refunded</span>
+                      )}
+                    </span>
                   </td>
                   <td className="truncate" data-label="Customer">{o.customer_email || '—'}</td>
                   <td data-label="Status">
