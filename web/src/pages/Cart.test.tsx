@@ -69,11 +69,14 @@ describe('CartPage', () => {
     expect(checkoutButton()).toBeDisabled();
 
     await user.click(screen.getByRole('button', { name: 'Update quantity to 2' }));
-    expect(screen.getByRole('spinbutton', { name: 'Quantity of Thing p1' })).toHaveValue(2);
+    const quantity = screen.getByRole('spinbutton', { name: 'Quantity of Thing p1' });
+    expect(quantity).toHaveValue(2);
+    await waitFor(() => expect(quantity).toHaveFocus());
     expect(screen.getByRole('button', { name: 'One more Thing p1' })).toBeDisabled();
     await user.click(screen.getByRole('button', { name: 'Remove Thing p2' }));
     await user.click(screen.getByRole('button', { name: 'Remove Thing p3' }));
     expect(screen.getByRole('link', { name: 'Cart, 2 items' })).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByRole('heading', { name: 'Your cart' })).toHaveFocus());
 
     await user.click(screen.getByRole('button', { name: 'Check out' }));
     await waitFor(() => expect(redirectTo).toHaveBeenCalledWith('http://sim.test/pay/cs_1'));

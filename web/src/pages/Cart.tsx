@@ -46,6 +46,10 @@ function flagOf(line: CartLine, fresh: Fresh | undefined, problem: LineProblem |
   return null;
 }
 
+function quantityId(productId: string): string {
+  return `cart-quantity-${productId}`;
+}
+
 function shortText(available: number, reason: string): string {
   switch (reason) {
     case 'stock':
@@ -114,6 +118,14 @@ export default function CartPage() {
     if (error) errorRef.current?.focus();
   }, [error]);
 
+  // Back from the payment page through the browser's cache: the page is as
+  // it was left, redirecting; let the customer use it again.
+  useEffect(() => {
+    const onShow = (e: PageTransitionEvent) => e.persisted && setRedirecting(false);
+    window.addEventListener('pageshow', onShow);
+    return () => window.removeEventListener('pageshow', onShow);
+  }, []);
+
   const rows: Row[] = lines.map((line) => {
     const f = fresh[line.product_id];
     const p = f && 'product' in f ? f.product : null;
@@ -147,9 +159,17 @@ export default function CartPage() {
     setProblems(({ [productId]: _, ...rest }) => rest);
   }
 
+  // The buttons below go away when used; focus goes where the customer can
+  // go on from, not to the top of the page.
+  function fixQuantity(productId: string, quantity: number) {
+    changeQuantity(productId, quantity);
+    setTimeout(() => document.getElementById(quantityId(productId))?.focus(), 0);
+  }
+
   function remove(productId: string) {
     removeFromCart(productId);
     setProblems(({ [productId]: _, ...rest }) => rest);
+    setTimeout(() => document.getElementById('cart-heading')?.focus(), 0);
   }
 
   async function checkout(currency: string) {
@@ -198,7 +218,9 @@ export default function CartPage() {
   if (lines.length === 0) {
     return (
       <section aria-labelledby="cart-heading">
-        <h1 id="cart-heading">Your cart</h1>
+        <h1 id="cart-heading" tabIndex={-1}>
+          Your cart
+        </h1>
         <p className="empty">
           Your cart is empty. <Link to="/">Browse the products</Link>
         </p>
@@ -208,7 +230,9 @@ export default function CartPage() {
 
   return (
     <section aria-labelledby="cart-heading" className="cart-page" aria-busy={busy}>
-      <h1 id="cart-heading">Your cart</h1>
+      <h1 id="cart-heading" tabIndex={-1}>
+        Your cart
+      </h1>
       {error && (
         <Alert kind="error" ref={errorRef}>
           <p>{error}</p>
@@ -237,6 +261,7 @@ export default function CartPage() {
             row={r}
             disabled={busy}
             onQuantity={(q) => changeQuantity(r.line.product_id, q)}
+            onFixQuantity={(q) => fixQuantity(r.line.product_id, q)}
             onRemove={() => remove(r.line.product_id)}
           />
         ))}
@@ -292,11 +317,13 @@ function CartRow({
   row,
   disabled,
   onQuantity,
+  onFixQuantity,
   onRemove,
 }: {
   row: Row;
   disabled: boolean;
   onQuantity: (quantity: number) => void;
+  onFixQuantity: (quantity: number) => void;
   onRemove: () => void;
 }) {
   const { line, name, flag } = row;
@@ -325,13 +352,14 @@ function CartRow({
           )}
         </div>
         {flag?.kind === 'short' && flag.available > 0 && (
-          <button type="button" className="button button--small" disabled={disabled} onClick={() => onQuantity(flag.available)}>
+          <button type="button" className="button button--small" disabled={disabled} onClick={() => onFixQuantity(flag.available)}>
             Update quantity to {flag.available}
           </button>
         )}
       </div>
       {!gone && (
         <QuantityStepper
+          id={quantityId(line.product_id)}
           name={name}
           quantity={line.quantity}
           limit={row.limit}
@@ -358,6 +386,7 @@ function CartRow({
 }
 
 function QuantityStepper({
+  id,
   name,
   quantity,
   limit,
@@ -365,6 +394,7 @@ function QuantityStepper({
   describedBy,
   onChange,
 }: {
+  id: string;
   name: string;
   quantity: number;
   limit: number;
@@ -386,6 +416,7 @@ function QuantityStepper({
         −
       </button>
       <input
+        id={id}
         type="number"
         inputMode="numeric"
         className="stepper__input"
