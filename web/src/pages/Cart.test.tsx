@@ -190,4 +190,20 @@ describe('CartPage', () => {
     await user.type(input, '5');
     expect(await screen.findByText('At most 3 per order. You have 5 in your cart.')).toBeInTheDocument();
   });
+
+  it('still checks out when the catalog cannot be asked, and can ask again', async () => {
+    let up = false;
+    stubFetch({
+      'GET /api/products/p1': () =>
+        up ? { body: product('p1', { stock: 0 }) } : { status: 503, body: { error: { code: 'unavailable', message: 'down' } } },
+    });
+    const user = userEvent.setup();
+    renderCart([line('p1', 1)]);
+    expect(await screen.findByText(/Some prices could not be checked just now/)).toBeInTheDocument();
+    expect(checkoutButton()).toBeEnabled();
+    up = true;
+    await user.click(screen.getByRole('button', { name: 'Check again' }));
+    expect(await screen.findByText('Sold out.')).toBeInTheDocument();
+    expect(checkoutButton()).toBeDisabled();
+  });
 });

@@ -238,7 +238,7 @@ export default function CartPage() {
           <p>{error}</p>
         </Alert>
       )}
-      {Object.values(fresh).some((f) => 'failed' in f) && (
+      {lines.some((l) => fresh[l.product_id] && 'failed' in fresh[l.product_id]!) && (
         <Alert kind="warning">
           <p>Some prices could not be checked just now; checkout will check them again.</p>
           <button type="button" className="button button--small" onClick={() => setRecheck((n) => n + 1)}>
