@@ -1,7 +1,9 @@
 import { lazy, Suspense } from 'react';
 import { Link, NavLink, Route, Routes } from 'react-router';
 import { Loading } from './components/Alert';
+import { CartLink } from './components/CartLink';
 import { useFocusHeadingOnNavigate } from './hooks';
+import CartPage from './pages/Cart';
 import CheckoutCancel from './pages/CheckoutCancel';
 import CheckoutSuccess from './pages/CheckoutSuccess';
 import NotFound from './pages/NotFound';
@@ -44,12 +46,14 @@ function ShopLayout() {
               Products
             </NavLink>
           </nav>
+          <CartLink />
         </div>
       </header>
       <main id="main" className="container" tabIndex={-1}>
         <Routes>
           <Route index element={<Storefront />} />
           <Route path="products/:id" element={<ProductPage />} />
+          <Route path="cart" element={<CartPage />} />
           <Route path="checkout/success" element={<CheckoutSuccess />} />
           <Route path="checkout/cancel" element={<CheckoutCancel />} />
           <Route path="*" element={<NotFound />} />

@@ -13,6 +13,7 @@ import {
   parseRetryAfter,
   setCsrfToken,
   setUnauthorizedHandler,
+  startCartCheckout,
   startCheckout,
 } from './api';
 import { headersOf, stubFetch } from './test/fetch';
@@ -90,6 +91,57 @@ describe('API client errors', () => {
     expect(parseRetryAfter(new Date(61_000).toUTCString(), 0)).toBe(61);
     expect(parseRetryAfter('soon')).toBeNull();
     expect(parseRetryAfter(null)).toBeNull();
+  });
+});
+
+describe('cart checkout', () => {
+  it('posts the items and reads the short lines of a 409', async () => {
+    const fetch = stubFetch({
+      'POST /api/checkout': {
+        status: 409,
+        body: {
+          error: {
+            code: 'conflict',
+            message: 'not enough stock',
+            lines: [
+              { product_id: 'p1', available: 1, reason: 'stock' },
+              { product_id: 'p2', available: -3, reason: 'max_per_order' },
+              { available: 2 },
+            ],
+          },
+        },
+      },
+    });
+    const err = await startCartCheckout([
+      { product_id: 'p1', quantity: 2 },
+      { product_id: 'p2', quantity: 1 },
+    ]).catch((e: unknown) => e);
+    expect(JSON.parse(String(fetch.mock.calls[0]![1]!.body))).toEqual({
+      items: [
+        { product_id: 'p1', quantity: 2 },
+        { product_id: 'p2', quantity: 1 },
+      ],
+    });
+    expect(err).toMatchObject({
+      code: 'conflict',
+      lines: [
+        { product_id: 'p1', available: 1, reason: 'stock' },
+        { product_id: 'p2', available: 0, reason: 'max_per_order' },
+      ],
+    });
+  });
+
+  it('sends a partial refund with only the options given', async () => {
+    setCsrfToken('tok');
+    const fetch = stubFetch({ 'POST /api/admin/orders/o1/refund': { body: { id: 'o1' } } });
+    await adminRefundOrder('o1', { lines: [{ product_id: 'p1', quantity: 1 }], restock: true });
+    await adminRefundOrder('o1', { amount: 500 });
+    await adminRefundOrder('o1', { lines: [], restock: false });
+    expect(fetch.mock.calls.map(([, init]) => (init?.body ? JSON.parse(String(init.body)) : undefined))).toEqual([
+      { lines: [{ product_id: 'p1', quantity: 1 }], restock: true },
+      { amount: 500 },
+      undefined,
+    ]);
   });
 });
 

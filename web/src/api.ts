@@ -28,6 +28,8 @@ export interface Product {
   stock: number | null;
   /** The most units one order may hold; null: only the checkout's limit of 100. */
   max_per_order?: number | null;
+  /** Stripe tax code ("txcd_…") or "" for the shop's default. */
+  tax_code?: string;
   active: boolean;
   created_at: string;
   updated_at: string;
@@ -42,6 +44,33 @@ export interface ProductInput {
   stock: number | null;
   max_per_order?: number | null;
   active?: boolean;
+}
+
+/** One product of an order, as sold. */
+export interface OrderLine {
+  product_id: string;
+  product_name: string;
+  unit_amount: number;
+  quantity: number;
+  amount_subtotal: number;
+  refunded_quantity?: number;
+}
+
+export interface ShippingAddress {
+  line1: string;
+  line2?: string | null;
+  city: string;
+  state?: string | null;
+  postal_code: string;
+  country: string;
+}
+
+/** Where the order goes and how: the address and rate the customer chose at Stripe. */
+export interface OrderShipping {
+  name: string;
+  address: ShippingAddress;
+  rate_name?: string;
+  rate_id?: string;
 }
 
 export interface Order {
@@ -62,6 +91,17 @@ export interface Order {
   /** Set when Stripe reported an amount other than the order's. */
   flagged?: boolean;
   flag_reason?: string | null;
+  // A cart order's lines and totals (issue 14); absent from older servers,
+  // where product_id, product_name and quantity say it all.
+  lines?: OrderLine[];
+  amount_subtotal?: number;
+  amount_discount?: number;
+  amount_shipping?: number;
+  amount_tax?: number;
+  /** What has been refunded so far; a partial refund keeps the status paid. */
+  amount_refunded?: number;
+  shipping?: OrderShipping | null;
+  promotion_code?: string;
 }
 
 export interface OrderEvent {
@@ -117,7 +157,37 @@ export interface CheckoutStarted {
   order_id: string;
   session_id: string;
   checkout_url: string;
+  number?: number;
 }
+
+/** One line of a cart checkout. */
+export interface CheckoutItem {
+  product_id: string;
+  quantity: number;
+}
+
+/** Why a checkout line could not be reserved (409 and 404 answers to a checkout). */
+export type LineProblemReason = 'stock' | 'client_cap' | 'max_per_order' | 'unavailable';
+
+export interface LineProblem {
+  product_id: string;
+  /** Units that could be had now (0 for an unavailable product). */
+  available: number;
+  reason: LineProblemReason | string;
+}
+
+export interface ShippingRate {
+  id: string;
+  name: string;
+  /** In the currency's minor unit. */
+  amount: number;
+  currency: string;
+  min_days: number | null;
+  max_days: number | null;
+  active: boolean;
+}
+
+export type ShippingRateInput = Omit<ShippingRate, 'id'>;
 
 export type ErrorCode =
   | 'invalid'
@@ -154,6 +224,8 @@ export class ApiError extends Error {
   readonly fields: Record<string, string>;
   /** Seconds to wait before retrying, from Retry-After (429, 503). */
   readonly retryAfter: number | null;
+  /** The checkout lines a 409 or 404 names. */
+  readonly lines: LineProblem[];
 
   constructor(
     status: number,
@@ -161,6 +233,7 @@ export class ApiError extends Error {
     message: string,
     fields: Record<string, string> = {},
     retryAfter: number | null = null,
+    lines: LineProblem[] = [],
   ) {
     super(message);
     this.name = 'ApiError';
@@ -168,6 +241,7 @@ export class ApiError extends Error {
     this.code = code;
     this.fields = fields;
     this.retryAfter = retryAfter;
+    this.lines = lines;
   }
 }
 
@@ -194,7 +268,7 @@ async function errorFromResponse(res: Response): Promise<ApiError> {
       ? (body as { error: unknown }).error
       : null;
   if (err && typeof err === 'object') {
-    const e = err as { code?: unknown; message?: unknown; fields?: unknown };
+    const e = err as { code?: unknown; message?: unknown; fields?: unknown; lines?: unknown };
     const fields: Record<string, string> = {};
     if (e.fields && typeof e.fields === 'object') {
       for (const [k, v] of Object.entries(e.fields as Record<string, unknown>)) {
@@ -207,6 +281,7 @@ async function errorFromResponse(res: Response): Promise<ApiError> {
       typeof e.message === 'string' && e.message ? e.message : res.statusText || 'Request failed',
       fields,
       retryAfter,
+      lineProblems(e.lines),
     );
   }
   return new ApiError(
@@ -216,6 +291,22 @@ async function errorFromResponse(res: Response): Promise<ApiError> {
     {},
     retryAfter,
   );
+}
+
+function lineProblems(raw: unknown): LineProblem[] {
+  if (!Array.isArray(raw)) return [];
+  const out: LineProblem[] = [];
+  for (const l of raw) {
+    if (!l || typeof l !== 'object') continue;
+    const { product_id, available, reason } = l as Record<string, unknown>;
+    if (typeof product_id !== 'string') continue;
+    out.push({
+      product_id,
+      available: typeof available === 'number' && available > 0 ? Math.floor(available) : 0,
+      reason: typeof reason === 'string' ? reason : 'stock',
+    });
+  }
+  return out;
 }
 
 // The CSRF token lives only in memory: a reload fetches it again from /me.
@@ -309,6 +400,11 @@ export function startCheckout(productId: string, quantity: number): Promise<Chec
   return request<CheckoutStarted>('POST', '/api/checkout', {
     body: { product_id: productId, quantity },
   });
+}
+
+/** Starts one checkout for a whole cart: all lines are reserved or none (409 names the short ones). */
+export function startCartCheckout(items: CheckoutItem[]): Promise<CheckoutStarted> {
+  return request<CheckoutStarted>('POST', '/api/checkout', { body: { items } });
 }
 
 /** What the cancel route tells about an order: only what the cancel page shows. */
@@ -438,12 +534,26 @@ export interface PageQuery {
   cursor?: string | null;
 }
 
-export async function adminListOrders(
-  q: PageQuery & { status?: OrderStatus | ''; number?: number | null } = {},
-): Promise<OrdersPage> {
+export interface OrdersQuery extends PageQuery {
+  status?: OrderStatus | '';
+  number?: number | null;
+  /** Orders with a line of this product. */
+  product_id?: string;
+  /** A customer e-mail substring or an order number. */
+  q?: string;
+}
+
+export async function adminListOrders(q: OrdersQuery = {}): Promise<OrdersPage> {
   const body = await request<OrdersPage>('GET', '/api/admin/orders', {
     admin: true,
-    query: { status: q.status, number: q.number ?? undefined, limit: q.limit, cursor: q.cursor },
+    query: {
+      status: q.status,
+      number: q.number ?? undefined,
+      product_id: q.product_id,
+      q: q.q,
+      limit: q.limit,
+      cursor: q.cursor,
+    },
   });
   return { orders: body.orders ?? [], next_cursor: body.next_cursor ?? null };
 }
@@ -455,12 +565,56 @@ export async function adminGetOrder(id: string): Promise<OrderDetail> {
   return { ...order, events: order.events ?? [] };
 }
 
-/** Refunds a paid order in full; restock gives its units back to the product's stock. */
-export function adminRefundOrder(id: string, opts: { restock?: boolean } = {}): Promise<Order> {
+export interface RefundRequest {
+  /** Refund these units (the server prices them as sold); none: the whole order. */
+  lines?: CheckoutItem[];
+  /** Refund this amount (minor units) instead. */
+  amount?: number;
+  /** Put the refunded units back in their products' stock. */
+  restock?: boolean;
+}
+
+/**
+ * Refunds a paid order: in full with no options (as before), or the chosen
+ * lines or an amount. restock gives the refunded units back to stock.
+ */
+export function adminRefundOrder(id: string, opts: RefundRequest = {}): Promise<Order> {
+  const body: RefundRequest = {};
+  if (opts.lines && opts.lines.length > 0) body.lines = opts.lines;
+  if (opts.amount !== undefined) body.amount = opts.amount;
+  if (opts.restock) body.restock = true;
   return request<Order>('POST', `/api/admin/orders/${seg(id)}/refund`, {
     admin: true,
-    body: opts.restock ? { restock: true } : undefined,
+    body: Object.keys(body).length > 0 ? body : undefined,
   });
+}
+
+/** The address of the CSV of the orders created from one day to another (YYYY-MM-DD, both included). */
+export function ordersExportUrl(from: string, to: string): string {
+  const params = new URLSearchParams();
+  if (from) params.set('from', from);
+  if (to) params.set('to', to);
+  const qs = params.toString();
+  return `/api/admin/orders/export.csv${qs ? `?${qs}` : ''}`;
+}
+
+export async function adminListShippingRates(): Promise<ShippingRate[]> {
+  const body = await request<{ shipping_rates?: ShippingRate[]; rates?: ShippingRate[] } | ShippingRate[]>(
+    'GET',
+    '/api/admin/shipping-rates',
+    { admin: true },
+  );
+  // The contract names the routes but not the list's envelope; take either key or a bare list.
+  if (Array.isArray(body)) return body;
+  return body.shipping_rates ?? body.rates ?? [];
+}
+
+export function adminCreateShippingRate(input: ShippingRateInput): Promise<ShippingRate> {
+  return request<ShippingRate>('POST', '/api/admin/shipping-rates', { body: input, admin: true });
+}
+
+export function adminUpdateShippingRate(id: string, patch: Partial<ShippingRateInput>): Promise<ShippingRate> {
+  return request<ShippingRate>('PATCH', `/api/admin/shipping-rates/${seg(id)}`, { body: patch, admin: true });
 }
 
 export async function adminListEvents(q: PageQuery = {}): Promise<EventsPage> {

@@ -1,6 +1,7 @@
 import { render, screen } from '@testing-library/react';
 import { MemoryRouter, Route, Routes } from 'react-router';
 import { describe, expect, it } from 'vitest';
+import { rememberCartCheckout } from '../cart';
 import { stubFetch } from '../test/fetch';
 import CheckoutCancel from './CheckoutCancel';
 
@@ -50,6 +51,18 @@ describe('CheckoutCancel', () => {
     });
     renderPage('/checkout/cancel?product_id=p1&order_id=o1');
     expect(await screen.findByRole('heading', { name: 'Your payment went through' })).toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: 'Try again' })).toBeNull();
+  });
+
+  it('leads a cart’s checkout back to the cart', async () => {
+    rememberCartCheckout('o1', [{ product_id: 'p1', quantity: 1 }]);
+    stubFetch({
+      'POST /api/checkout/cancel': () => ({ body: order }),
+      'GET /api/products/p1': () => ({ body: product }),
+    });
+    renderPage('/checkout/cancel?product_id=p1&order_id=o1');
+    expect(await screen.findByText(/back in stock/)).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Back to your cart' })).toHaveAttribute('href', '/cart');
     expect(screen.queryByRole('link', { name: 'Try again' })).toBeNull();
   });
 });

@@ -1,5 +1,6 @@
 import { Link, useSearchParams } from 'react-router';
 import { cancelCheckout, getProduct } from '../api';
+import { isCartCheckout } from '../cart';
 import { useLoad, useTitle } from '../hooks';
 
 export default function CheckoutCancel() {
@@ -7,6 +8,8 @@ export default function CheckoutCancel() {
   const [search] = useSearchParams();
   const productId = search.get('product_id') ?? '';
   const orderId = search.get('order_id') ?? '';
+  // A cart's checkout goes back to the cart (still full), not to one of its products.
+  const fromCart = isCartCheckout(orderId);
   // Give the reserved units back now rather than when Stripe expires the
   // session. If the payment went through after all, say so.
   const { data: order } = useLoad(
@@ -41,16 +44,22 @@ export default function CheckoutCancel() {
         <h1 id="cancel-heading">Payment cancelled</h1>
         <p>
           Your payment was cancelled and you have not been charged
-          {product ? ` for ${product.name}` : ''}.
+          {product && !fromCart ? ` for ${product.name}` : ''}.
         </p>
         {/* The server records this cancel as "expired"; here it is the customer's own. */}
         {order?.status === 'expired' && <p>The items you had reserved are back in stock.</p>}
       </div>
       <p className="actions">
-        {productId && (
-          <Link className="button button--primary" to={`/products/${encodeURIComponent(productId)}`}>
-            Try again
+        {fromCart ? (
+          <Link className="button button--primary" to="/cart">
+            Back to your cart
           </Link>
+        ) : (
+          productId && (
+            <Link className="button button--primary" to={`/products/${encodeURIComponent(productId)}`}>
+              Try again
+            </Link>
+          )
         )}
         <Link className="button" to="/">
           Back to the shop

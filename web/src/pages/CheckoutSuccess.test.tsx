@@ -1,7 +1,9 @@
 import { act, render, screen } from '@testing-library/react';
 import { MemoryRouter, Route, Routes } from 'react-router';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { addToCart, getCart, rememberCartCheckout } from '../cart';
 import { stubFetch } from '../test/fetch';
+import { productFixture } from '../test/fixtures';
 import CheckoutSuccess, { POLL_INTERVAL_MS, POLL_TIMEOUT_MS } from './CheckoutSuccess';
 
 const order = {
@@ -82,5 +84,78 @@ describe('CheckoutSuccess', () => {
     await advance(POLL_INTERVAL_MS * 3);
     expect(fetch.mock.calls.length).toBe(calls);
     expect(screen.getByRole('button', { name: 'Check again' })).toBeInTheDocument();
+  });
+
+  it('shows a cart order’s lines, address, discount, shipping, tax and total, and empties the cart of them', async () => {
+    addToCart(productFixture('p1', { name: 'Mug', unit_amount: 1250 }), 2);
+    addToCart(productFixture('p2', { name: 'Tea', unit_amount: 800 }), 1);
+    addToCart(productFixture('p3', { name: 'Spoon', unit_amount: 300 }), 1);
+    rememberCartCheckout('o1', [
+      { product_id: 'p1', quantity: 2 },
+      { product_id: 'p2', quantity: 1 },
+    ]);
+    stubFetch({
+      'GET /api/checkout/status': {
+        body: {
+          ...order,
+          status: 'paid',
+          lines: [
+            { product_id: 'p1', product_name: 'Mug', unit_amount: 1250, quantity: 2, amount_subtotal: 2500, refunded_quantity: 0 },
+            { product_id: 'p2', product_name: 'Tea', unit_amount: 800, quantity: 1, amount_subtotal: 800, refunded_quantity: 0 },
+          ],
+          amount_subtotal: 3300,
+          amount_discount: 330,
+          amount_shipping: 500,
+          amount_tax: 286,
+          amount_total: 3756,
+          amount_refunded: 0,
+          promotion_code: 'SAVE10',
+          shipping: {
+            name: 'Ada Lovelace',
+            address: { line1: '1 Main St', line2: '', city: 'Springfield', state: 'IL', postal_code: '62701', country: 'US' },
+            rate_name: 'Standard',
+            rate_id: 'shr_1',
+          },
+        },
+      },
+    });
+    renderPage();
+    await advance(0);
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Paid — thank you');
+    const summary = screen.getByLabelText('Order summary');
+    const rows = [...summary.querySelectorAll('div')].map((d) => d.textContent);
+    expect(rows).toEqual([
+      'Mug × 2$25.00',
+      'Tea × 1$8.00',
+      'Subtotal$33.00',
+      'Discount (SAVE10)−$3.30',
+      'Shipping (Standard)$5.00',
+      'Tax$2.86',
+      'Total$37.56',
+      'Emaila@example.com',
+      'Order#1001',
+    ]);
+    expect(screen.getByRole('heading', { name: 'Shipping to' })).toBeInTheDocument();
+    const address = document.querySelector('address')!;
+    expect(address).toHaveTextContent('Ada Lovelace');
+    expect(address).toHaveTextContent('1 Main St');
+    expect(address).toHaveTextContent('Springfield, IL, 62701');
+    expect(address).toHaveTextContent('United States');
+    // Paid: what the order bought leaves the cart; the spoon added apart stays.
+    expect(getCart().map((l) => l.product_id)).toEqual(['p3']);
+  });
+
+  it('says tax is included when the other amounts already add up to the total', async () => {
+    stubFetch({
+      'GET /api/checkout/status': {
+        body: { ...order, status: 'paid', amount_subtotal: 2500, amount_discount: 0, amount_shipping: 0, amount_tax: 417, amount_total: 2500 },
+      },
+    });
+    renderPage();
+    await advance(0);
+    expect(screen.getByText('Tax included')).toBeInTheDocument();
+    expect(screen.getByText('$4.17')).toBeInTheDocument();
+    // No address was asked, so no shipping row.
+    expect(screen.queryByText(/^Shipping/)).toBeNull();
   });
 });

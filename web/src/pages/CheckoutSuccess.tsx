@@ -6,6 +6,8 @@ import { describeError } from '../errors';
 import { useTitle } from '../hooks';
 import { formatMoney } from '../money';
 import { formatOrderNumber } from '../orderNumber';
+import { OrderTotals, ShippingAddressCard } from '../components/OrderTotals';
+import { isCartCheckout, settleCartCheckout } from '../cart';
 
 export const POLL_INTERVAL_MS = 1500;
 export const POLL_TIMEOUT_MS = 2 * 60 * 1000;
@@ -35,6 +37,7 @@ export default function CheckoutSuccess() {
         if (stopped) return;
         setOrder(o);
         setError(null);
+        settleCartCheckout(o);
         if (TERMINAL_STATUSES.includes(o.status)) {
           setPhase('done');
           return;
@@ -98,7 +101,10 @@ export default function CheckoutSuccess() {
           </button>
         )}
         {order && (order.status === 'failed' || order.status === 'expired') && (
-          <Link className="button button--primary" to={`/products/${encodeURIComponent(order.product_id)}`}>
+          <Link
+            className="button button--primary"
+            to={isCartCheckout(order.id) ? '/cart' : `/products/${encodeURIComponent(order.product_id)}`}
+          >
             Try again
           </Link>
         )}
@@ -149,30 +155,45 @@ function describe(
 }
 
 function OrderSummary({ order }: { order: Order }) {
+  const lines = order.lines ?? [];
+  const cur = order.currency;
   return (
-    <dl className="summary" aria-label="Order summary">
-      <div>
-        <dt>Product</dt>
-        <dd>{order.product_name}</dd>
-      </div>
-      <div>
-        <dt>Quantity</dt>
-        <dd>{order.quantity}</dd>
-      </div>
-      <div>
-        <dt>Total</dt>
-        <dd>{formatMoney(order.amount_total, order.currency)}</dd>
-      </div>
-      {order.customer_email && (
+    <>
+      <dl className="summary" aria-label="Order summary">
+        {lines.length > 0 ? (
+          lines.map((l) => (
+            <div key={l.product_id}>
+              <dt>
+                {l.product_name} × {l.quantity}
+              </dt>
+              <dd>{formatMoney(l.amount_subtotal, cur)}</dd>
+            </div>
+          ))
+        ) : (
+          <>
+            <div>
+              <dt>Product</dt>
+              <dd>{order.product_name}</dd>
+            </div>
+            <div>
+              <dt>Quantity</dt>
+              <dd>{order.quantity}</dd>
+            </div>
+          </>
+        )}
+        <OrderTotals order={order} />
+        {order.customer_email && (
+          <div>
+            <dt>Email</dt>
+            <dd>{order.customer_email}</dd>
+          </div>
+        )}
         <div>
-          <dt>Email</dt>
-          <dd>{order.customer_email}</dd>
+          <dt>Order</dt>
+          <dd>{formatOrderNumber(order.number)}</dd>
         </div>
-      )}
-      <div>
-        <dt>Order</dt>
-        <dd>{formatOrderNumber(order.number)}</dd>
-      </div>
-    </dl>
+      </dl>
+      {order.shipping && <ShippingAddressCard shipping={order.shipping} />}
+    </>
   );
 }

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ApiError, getProduct, startCheckout, type Product } from '../api';
+import { AddToCart } from '../components/AddToCart';
 import { Alert, Loading } from '../components/Alert';
 import { Field, fieldMessage } from '../components/Field';
 import { ProductImage } from '../components/ProductImage';
@@ -162,6 +163,15 @@ export function BuyForm({ product, onStale }: { product: Product; onStale?: () =
       <button type="submit" className="button button--primary button--large" disabled={soldOut || busy}>
         {soldOut ? 'Sold out' : pending ? 'Starting checkout…' : redirecting ? 'Redirecting to payment…' : 'Buy now'}
       </button>
+      <AddToCart
+        product={product}
+        quantity={quantity}
+        disabled={busy}
+        onQuantityError={(message) => {
+          setFieldError(message);
+          if (message) setFocusTarget('field');
+        }}
+      />
     </form>
   );
 }

@@ -13,6 +13,7 @@ import Orders from './Orders';
 import ProductEdit from './ProductEdit';
 import Products from './Products';
 import { SessionContext } from './session';
+import ShippingRates from './ShippingRates';
 import './admin.css';
 
 
@@ -80,6 +81,7 @@ export default function AdminApp() {
           <Route path="products/:id/edit" element={<ProductEdit />} />
           <Route path="orders" element={<Orders />} />
           <Route path="orders/:id" element={<OrderDetail />} />
+          <Route path="shipping-rates" element={<ShippingRates />} />
           <Route path="events" element={<Events />} />
           <Route path="account" element={<Account />} />
           <Route path="*" element={<p>There is no admin page at this address.</p>} />

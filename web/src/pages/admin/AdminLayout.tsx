@@ -35,6 +35,7 @@ export function AdminLayout() {
             </NavLink>
             <NavLink to="/admin/products">Products</NavLink>
             <NavLink to="/admin/orders">Orders</NavLink>
+            <NavLink to="/admin/shipping-rates">Shipping</NavLink>
             <NavLink to="/admin/events">Webhook events</NavLink>
           </nav>
           <div className="admin-user">

@@ -22,6 +22,8 @@ describe('Dashboard', () => {
     expect(await screen.findByText('Orders paid, last 30 days')).toBeInTheDocument();
     expect(screen.getByRole('heading', { name: 'All orders by status' })).toBeInTheDocument();
     expect(screen.getByText(/paid or not/)).toBeInTheDocument();
+    // Partial refunds keep an order paid; the revenue the server sends is net of them.
+    expect(screen.getByText('Revenue (USD), last 30 days').parentElement).toHaveTextContent('$25.00Net of refunds.');
   });
 });
 

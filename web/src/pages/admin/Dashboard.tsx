@@ -76,12 +76,14 @@ export default function Dashboard() {
           <div className="card stat">
             <p className="stat__label">Revenue, last {DAYS} days</p>
             <p className="stat__value">{formatMoney(0, 'usd')}</p>
+            <p className="stat__note muted">Net of refunds.</p>
           </div>
         )}
         {totals.map(([cur, amount]) => (
           <div className="card stat" key={cur}>
             <p className="stat__label">Revenue ({cur.toUpperCase()}), last {DAYS} days</p>
             <p className="stat__value">{formatMoney(amount, cur)}</p>
+            <p className="stat__note muted">Net of refunds.</p>
           </div>
         ))}
       </div>

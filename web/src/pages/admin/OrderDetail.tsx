@@ -1,14 +1,15 @@
 import { useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { adminGetOrder, adminRefundOrder, ApiError } from '../../api';
+import { adminGetOrder, adminRefundOrder, ApiError, type RefundRequest } from '../../api';
 import { Alert, Loading } from '../../components/Alert';
-import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { OrderTotals, ShippingAddressCard } from '../../components/OrderTotals';
 import { StatusBadge } from '../../components/StatusBadge';
 import { describeError } from '../../errors';
 import { useLoad, useTitle } from '../../hooks';
 import { formatMoney } from '../../money';
 import { formatOrderNumber } from '../../orderNumber';
 import { formatDateTime } from './dates';
+import { refundable, RefundDialog } from './RefundDialog';
 
 export default function OrderDetail() {
   const { id = '' } = useParams();
@@ -16,19 +17,25 @@ export default function OrderDetail() {
   const { data: order, error, loading, reload } = useLoad(() => adminGetOrder(id), [id]);
   const [confirming, setConfirming] = useState(false);
   const [refunding, setRefunding] = useState(false);
-  const [restock, setRestock] = useState(false);
   const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
   const messageRef = useRef<HTMLDivElement>(null);
 
-  async function refund() {
+  async function refund(request: RefundRequest, mode: 'all' | 'lines' | 'amount') {
     setRefunding(true);
     setMessage(null);
+    const before = order?.amount_refunded ?? 0;
     try {
-      await adminRefundOrder(id, { restock });
-      setMessage({
-        kind: 'success',
-        text: restock ? 'The order is refunded and its units are back in stock.' : 'The order is refunded.',
-      });
+      const after = await adminRefundOrder(id, request);
+      const restocked = request.restock ? ' The units are back in stock.' : '';
+      const text =
+        mode === 'all'
+          ? request.restock
+            ? 'The order is refunded and its units are back in stock.'
+            : 'The order is refunded.'
+          : after.amount_refunded != null
+            ? `Refunded ${formatMoney(after.amount_refunded - before, after.currency)}.${restocked}`
+            : `The refund is made.${restocked}`;
+      setMessage({ kind: 'success', text });
       reload();
     } catch (err) {
       const text =
@@ -58,6 +65,7 @@ export default function OrderDetail() {
     );
   }
 
+  const lines = order.lines ?? [];
   return (
     <section aria-labelledby="order-heading">
       <p className="breadcrumb">
@@ -66,6 +74,9 @@ export default function OrderDetail() {
       <div className="page-head">
         <h1 id="order-heading">Order {formatOrderNumber(order.number)}</h1>
         <StatusBadge status={order.status} />
+        {order.status === 'paid' && (order.amount_refunded ?? 0) > 0 && (
+          <span className="badge badge--refunded">Partly refunded</span>
+        )}
       </div>
       {order.flagged && (
         <Alert kind="warning" title="Amount mismatch: check this order">
@@ -80,21 +91,65 @@ export default function OrderDetail() {
           {message.text}
         </Alert>
       )}
+      {lines.length > 0 && (
+        <div className="table-wrap">
+          <table className="table table--stack">
+            <caption className="visually-hidden">Items in this order</caption>
+            <thead>
+              <tr>
+                <th scope="col">Product</th>
+                <th scope="col" className="num">
+                  Price
+                </th>
+                <th scope="col" className="num">
+                  Qty
+                </th>
+                <th scope="col" className="num">
+                  Refunded
+                </th>
+                <th scope="col" className="num">
+                  Amount
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {lines.map((l) => (
+                <tr key={l.product_id}>
+                  <th scope="row">
+                    <Link to={`/admin/products/${encodeURIComponent(l.product_id)}/edit`}>{l.product_name}</Link>
+                  </th>
+                  <td className="num" data-label="Price">{formatMoney(l.unit_amount, order.currency)}</td>
+                  <td className="num" data-label="Qty">{l.quantity}</td>
+                  <td className="num" data-label="Refunded">{l.refunded_quantity ?? 0}</td>
+                  <td className="num" data-label="Amount">{formatMoney(l.amount_subtotal, order.currency)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
       <dl className="summary card">
-        <div>
-          <dt>Product</dt>
-          <dd>
-            <Link to={`/admin/products/${encodeURIComponent(order.product_id)}/edit`}>{order.product_name}</Link>
-          </dd>
-        </div>
-        <div>
-          <dt>Quantity</dt>
-          <dd>{order.quantity}</dd>
-        </div>
-        <div>
-          <dt>Total</dt>
-          <dd>{formatMoney(order.amount_total, order.currency)}</dd>
-        </div>
+        {lines.length === 0 && (
+          <>
+            <div>
+              <dt>Product</dt>
+              <dd>
+                <Link to={`/admin/products/${encodeURIComponent(order.product_id)}/edit`}>{order.product_name}</Link>
+              </dd>
+            </div>
+            <div>
+              <dt>Quantity</dt>
+              <dd>{order.quantity}</dd>
+            </div>
+          </>
+        )}
+        <OrderTotals order={order} />
+        {order.promotion_code && !(order.amount_discount ?? 0) && (
+          <div>
+            <dt>Promotion code</dt>
+            <dd>{order.promotion_code}</dd>
+          </div>
+        )}
         <div>
           <dt>Customer</dt>
           <dd>{order.customer_email || '—'}</dd>
@@ -117,10 +172,12 @@ export default function OrderDetail() {
         </div>
       </dl>
 
-      {order.status === 'paid' && (
+      {order.shipping && <ShippingAddressCard shipping={order.shipping} title="Ships to" />}
+
+      {order.status === 'paid' && refundable(order) > 0 && (
         <p>
           <button type="button" className="button button--danger" onClick={() => setConfirming(true)}>
-            Refund {formatMoney(order.amount_total, order.currency)}
+            Refund {formatMoney(refundable(order), order.currency)}
           </button>
         </p>
       )}
@@ -151,32 +208,13 @@ export default function OrderDetail() {
         </div>
       )}
 
-      <ConfirmDialog
+      <RefundDialog
+        order={order}
         open={confirming}
-        title="Refund this order?"
-        confirmLabel={refunding ? 'Refunding…' : 'Refund'}
-        danger
         busy={refunding}
         onConfirm={refund}
         onCancel={() => setConfirming(false)}
-      >
-        <p>
-          {formatMoney(order.amount_total, order.currency)} goes back to {order.customer_email || 'the customer'}.
-          This cannot be undone.
-        </p>
-        <div className="field field--checkbox">
-          <input
-            id="refund-restock"
-            type="checkbox"
-            checked={restock}
-            onChange={(e) => setRestock(e.target.checked)}
-            disabled={refunding}
-          />
-          <label htmlFor="refund-restock">
-            Put the {order.quantity === 1 ? 'unit' : `${order.quantity} units`} back in stock
-          </label>
-        </div>
-      </ConfirmDialog>
+      />
     </section>
   );
 }

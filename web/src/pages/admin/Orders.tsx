@@ -1,14 +1,15 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { adminListOrders, ApiError, ORDER_STATUSES, type Order, type OrderStatus } from '../../api';
+import { adminListOrders, adminListProducts, ApiError, ORDER_STATUSES, type Order, type OrderStatus } from '../../api';
 import { Alert } from '../../components/Alert';
 import { Pager } from '../../components/Pager';
 import { StatusBadge, statusLabel } from '../../components/StatusBadge';
 import { describeError } from '../../errors';
-import { usePages, useTitle } from '../../hooks';
+import { useLoad, usePages, useTitle } from '../../hooks';
 import { formatMoney } from '../../money';
 import { formatOrderNumber, parseOrderNumber } from '../../orderNumber';
 import { formatDateTime } from './dates';
+import { OrdersExport } from './OrdersExport';
 
 const PAGE_SIZE = 25;
 
@@ -17,7 +18,11 @@ export default function Orders() {
   const [search, setSearch] = useSearchParams();
   const status = (search.get('status') ?? '') as OrderStatus | '';
   const number = parseOrderNumber(search.get('number') ?? '');
-  const [query, setQuery] = useState(number != null ? String(number) : '');
+  const q = search.get('q') ?? '';
+  const productId = search.get('product_id') ?? '';
+  const [query, setQuery] = useState(number != null ? String(number) : q);
+  // The filter's choices; the list works without them.
+  const { data: products } = useLoad(() => adminListProducts().catch(() => []), []);
   const [queryError, setQueryError] = useState('');
   const {
     items: orders,
@@ -28,40 +33,53 @@ export default function Orders() {
     reload,
   } = usePages<Order>(
     (cursor) =>
-      adminListOrders({ status, number, limit: PAGE_SIZE, cursor }).then((p) => ({
+      adminListOrders({ status, number, q, product_id: productId, limit: PAGE_SIZE, cursor }).then((p) => ({
         items: p.orders,
         next_cursor: p.next_cursor,
       })),
-    [status, number],
+    [status, number, q, productId],
   );
-  const fieldError = queryError || (error instanceof ApiError ? (error.fields.number ?? '') : '');
+  const fieldError = queryError || (error instanceof ApiError ? (error.fields.number ?? error.fields.q ?? '') : '');
 
   function find(e: FormEvent) {
     e.preventDefault();
     const next = new URLSearchParams(search);
-    if (query.trim() === '') {
-      next.delete('number');
-    } else {
-      const n = parseOrderNumber(query);
-      if (n == null) {
-        setQueryError('Enter an order number, like 1001.');
+    next.delete('number');
+    next.delete('q');
+    const typed = query.trim();
+    if (typed !== '') {
+      // A number ("1001", "#1001") is an order number; anything else is part of an e-mail.
+      const n = parseOrderNumber(typed);
+      if (n != null) next.set('number', String(n));
+      else if (/^#/.test(typed) || /^\d+$/.test(typed)) {
+        setQueryError('Enter an order number, like 1001, or part of an e-mail address.');
         return;
-      }
-      next.set('number', String(n));
+      } else next.set('q', typed);
     }
     setQueryError('');
+    setSearch(next);
+  }
+
+  /** Sets one filter of the URL (an empty value removes it), keeping the others. */
+  function setParam(name: string, value: string) {
+    const next = new URLSearchParams(search);
+    if (value) next.set(name, value);
+    else next.delete(name);
     setSearch(next);
   }
 
   function showAll() {
     const next = new URLSearchParams(search);
     next.delete('number');
+    next.delete('q');
     setQuery('');
     setQueryError('');
     setSearch(next);
   }
 
   let empty = status ? `No ${statusLabel(status).toLowerCase()} orders.` : 'No orders yet.';
+  if (productId) empty = status ? `No ${statusLabel(status).toLowerCase()} orders of this product.` : 'No orders of this product.';
+  if (q) empty = `No ${status ? `${statusLabel(status).toLowerCase()} ` : ''}orders with an e-mail containing “${q}”.`;
   if (number != null) {
     empty = status
       ? `No ${statusLabel(status).toLowerCase()} order ${formatOrderNumber(number)}.`
@@ -72,13 +90,12 @@ export default function Orders() {
     <section aria-labelledby="orders-heading">
       <div className="page-head">
         <h1 id="orders-heading">Orders</h1>
-        <form className="filter" role="search" aria-label="Find an order by number" onSubmit={find} noValidate>
-          <label htmlFor="number-search">Order number</label>
+        <form className="filter" role="search" aria-label="Find orders by e-mail or number" onSubmit={find} noValidate>
+          <label htmlFor="number-search">E-mail or order number</label>
           <input
             id="number-search"
             type="search"
-            inputMode="numeric"
-            placeholder="#1001"
+            placeholder="#1001 or ada@"
             value={query}
             aria-invalid={fieldError ? true : undefined}
             aria-describedby={fieldError ? 'number-search-error' : undefined}
@@ -90,7 +107,7 @@ export default function Orders() {
           <button type="submit" className="button">
             Find
           </button>
-          {number != null && (
+          {(number != null || q !== '') && (
             <button type="button" className="button" onClick={showAll}>
               Show all
             </button>
@@ -106,12 +123,7 @@ export default function Orders() {
           <select
             id="status-filter"
             value={status}
-            onChange={(e) => {
-              const next = new URLSearchParams(search);
-              if (e.target.value) next.set('status', e.target.value);
-              else next.delete('status');
-              setSearch(next);
-            }}
+            onChange={(e) => setParam('status', e.target.value)}
           >
             <option value="">All</option>
             {ORDER_STATUSES.map((s) => (
@@ -121,7 +133,24 @@ export default function Orders() {
             ))}
           </select>
         </div>
+        <div className="filter">
+          <label htmlFor="product-filter">Product</label>
+          <select
+            id="product-filter"
+            value={productId}
+            onChange={(e) => setParam('product_id', e.target.value)}
+          >
+            <option value="">All products</option>
+            {productId && !products?.some((p) => p.id === productId) && <option value={productId}>This product</option>}
+            {(products ?? []).map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.active ? p.name : `${p.name} (archived)`}
+              </option>
+            ))}
+          </select>
+        </div>
       </div>
+      <OrdersExport />
       {error != null && (
         <Alert kind="error" title="The orders could not be loaded">
           <p>{describeError(error)}</p>
@@ -159,9 +188,16 @@ export default function Orders() {
                     <Link to={`/admin/orders/${encodeURIComponent(o.id)}`}>{formatOrderNumber(o.number)}</Link>
                   </td>
                   <td data-label="Created">{formatDateTime(o.created_at)}</td>
-                  <td data-label="Product">{o.product_name}</td>
-                  <td className="num" data-label="Qty">{o.quantity}</td>
-                  <td className="num" data-label="Total">{formatMoney(o.amount_total, o.currency)}</td>
+                  <td data-label="Product">{productSummary(o)}</td>
+                  <td className="num" data-label="Qty">{o.lines?.length ? o.lines.reduce((n, l) => n + l.quantity, 0) : o.quantity}</td>
+                  <td className="num" data-label="Total">
+                    <span>
+                      {formatMoney(o.amount_total, o.currency)}
+                      {(o.amount_refunded ?? 0) > 0 && o.status !== 'refunded' && (
+                        <span className="refunded-note">−{formatMoney(o.amount_refunded ?? 0, o.currency)} refunded</span>
+                      )}
+                    </span>
+                  </td>
                   <td className="truncate" data-label="Customer">{o.customer_email || '—'}</td>
                   <td data-label="Status">
                     <StatusBadge status={o.status} />
@@ -180,4 +216,10 @@ export default function Orders() {
       <Pager loading={loading} cursor={cursor} onMore={loadMore} label="Loading orders…" />
     </section>
   );
+}
+
+/** "Mug", or "Mug and 2 more" for a cart order. */
+function productSummary(o: Order): string {
+  const more = (o.lines?.length ?? 1) - 1;
+  return more > 0 ? `${o.product_name} and ${more} more` : o.product_name;
 }
