@@ -49,6 +49,7 @@ func routes(d Deps) *chi.Mux {
 
 	r.Route("/api", func(r chi.Router) {
 		r.Get("/openapi.json", handleOpenAPI())
+		r.Method(http.MethodGet, "/shop", handleShop(d.Shop))
 		r.Method(http.MethodGet, "/products", handleListProducts(d.Catalog))
 		r.Method(http.MethodGet, "/products/{id}", handleGetProduct(d.Catalog))
 		// These reach Stripe (and reserve stock) for anyone: JSON only (no
