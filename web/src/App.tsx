@@ -1,6 +1,7 @@
 import { lazy, Suspense } from 'react';
-import { Link, NavLink, Route, Routes } from 'react-router';
+import { NavLink, Route, Routes } from 'react-router';
 import { Loading } from './components/Alert';
+import { ShopBrand } from './components/ShopBrand';
 import { useFocusHeadingOnNavigate } from './hooks';
 import CheckoutCancel from './pages/CheckoutCancel';
 import CheckoutSuccess from './pages/CheckoutSuccess';
@@ -36,9 +37,7 @@ function ShopLayout() {
       </a>
       <header className="site-header">
         <div className="container site-header__inner">
-          <Link to="/" className="brand">
-            stripeshop
-          </Link>
+          <ShopBrand />
           <nav aria-label="Main">
             <NavLink to="/" end>
               Products
