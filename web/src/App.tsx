@@ -1,6 +1,7 @@
 import { lazy, Suspense } from 'react';
 import { NavLink, Route, Routes } from 'react-router';
 import { Loading } from './components/Alert';
+import { OpenOrderBanner } from './components/OpenOrderBanner';
 import { ShopBrand } from './components/ShopBrand';
 import { useFocusHeadingOnNavigate } from './hooks';
 import CheckoutCancel from './pages/CheckoutCancel';
@@ -46,6 +47,7 @@ function ShopLayout() {
         </div>
       </header>
       <main id="main" className="container" tabIndex={-1}>
+        <OpenOrderBanner />
         <Routes>
           <Route index element={<Storefront />} />
           <Route path="products/:id" element={<ProductPage />} />

@@ -3,11 +3,13 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { ApiError, getProduct, startCheckout, type Product } from '../api';
 import { Alert, Loading } from '../components/Alert';
 import { Field, fieldMessage } from '../components/Field';
+import { OpenOrderNote } from '../components/OpenOrderBanner';
 import { ProductImage } from '../components/ProductImage';
 import { describeError } from '../errors';
 import { useLoad, useTitle } from '../hooks';
 import { formatMoney } from '../money';
 import { redirectTo } from '../navigation';
+import { onCheckoutCancelled, rememberCheckout } from '../pendingCheckout';
 
 const MAX_QUANTITY = 100;
 
@@ -17,6 +19,8 @@ export default function ProductPage() {
   const cancelled = search.has('cancelled') || search.get('checkout') === 'cancelled';
   const { data: product, error, loading, reload } = useLoad(() => getProduct(id), [id]);
   useTitle(product?.name ?? 'Product');
+  // Cancelling the open order (the banner) gives its units back: show them.
+  useEffect(() => onCheckoutCancelled((ids) => ids.includes(id) && reload()), [id, reload]);
 
   if (loading && !product) return <Loading label="Loading product…" />;
   if (error != null || !product) {
@@ -51,6 +55,7 @@ export default function ProductPage() {
           </Alert>
         )}
         {product.description && <p className="product-page__description">{product.description}</p>}
+        <OpenOrderNote productId={product.id} />
         <BuyForm product={product} onStale={reload} />
       </div>
     </article>
@@ -76,6 +81,14 @@ export function BuyForm({ product, onStale }: { product: Product; onStale?: () =
   const soldOut = product.stock === 0;
   const perOrder = Math.min(MAX_QUANTITY, product.max_per_order ?? MAX_QUANTITY);
   const max = product.stock === null ? perOrder : Math.min(perOrder, product.stock);
+
+  // Back from the payment page may restore this page as it was left
+  // (the back/forward cache): redirecting no longer.
+  useEffect(() => {
+    const onShow = (e: PageTransitionEvent) => e.persisted && setRedirecting(false);
+    window.addEventListener('pageshow', onShow);
+    return () => window.removeEventListener('pageshow', onShow);
+  }, []);
 
   useEffect(() => {
     if (focusTarget === 'field') inputRef.current?.focus();
@@ -115,6 +128,7 @@ export function BuyForm({ product, onStale }: { product: Product; onStale?: () =
     try {
       const started = await startCheckout(product.id, n);
       setRedirecting(true);
+      rememberCheckout(started);
       redirectTo(started.checkout_url);
     } catch (err) {
       if (err instanceof ApiError && err.fields.quantity) {

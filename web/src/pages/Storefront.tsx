@@ -8,6 +8,7 @@ import { ProductImage } from '../components/ProductImage';
 import { describeError } from '../errors';
 import { useLoad, useTitle } from '../hooks';
 import { formatMoney } from '../money';
+import { onCheckoutCancelled } from '../pendingCheckout';
 import { loadShop, useShop } from '../shop';
 
 /** How long typing pauses before the list (and the URL) follow the search box. */
@@ -22,6 +23,8 @@ export default function Storefront() {
   const query = params.get('q') ?? '';
   const sort = parseSort(params.get('sort'));
   const { data: products, error, loading, reload } = useLoad(listProducts, []);
+  // Cancelling the open order (the banner) gives its units back: show them.
+  useEffect(() => onCheckoutCancelled(reload), [reload]);
   useTitle(query ? `Search: ${query}` : '');
 
   return (
