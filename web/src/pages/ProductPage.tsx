@@ -3,8 +3,8 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { ApiError, getProduct, startCheckout, type Product } from '../api';
 import { Alert, Loading } from '../components/Alert';
 import { Field, fieldMessage } from '../components/Field';
+import { Gallery } from '../components/Gallery';
 import { OpenOrderNote } from '../components/OpenOrderBanner';
-import { ProductImage } from '../components/ProductImage';
 import { describeError } from '../errors';
 import { useLoad, useTitle } from '../hooks';
 import { formatMoney } from '../money';
@@ -40,12 +40,7 @@ export default function ProductPage() {
       <p className="breadcrumb product-page__back">
         <Link to="/">← All products</Link>
       </p>
-      <ProductImage
-        src={product.image_url}
-        alt={product.name}
-        name={product.name}
-        className="product-page__image"
-      />
+      <Gallery key={product.id} product={product} />
       <div className="product-page__info">
         <h1>{product.name}</h1>
         <p className="product-page__price">{formatMoney(product.unit_amount, product.currency)}</p>
