@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Product } from './api';
+import { aProduct } from './test/product';
 import { fold, indexCatalog, pageOf, parsePage, parseSort, searchCatalog, stockBadge } from './catalog';
 
 function product(id: string, name: string, unit_amount: number, description = ''): Product {
-  return {
-    id,
-    name,
-    description,
-    unit_amount,
-    currency: 'usd',
-    image_url: '',
-    stock: null,
-    active: true,
-    created_at: '2026-01-01T00:00:00Z',
-    updated_at: '2026-01-01T00:00:00Z',
-  };
+  return aProduct({ id, name, unit_amount, description });
 }
 
 // The server's order: newest first.

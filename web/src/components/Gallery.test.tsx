@@ -1,21 +1,11 @@
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import type { Image, Product } from '../api';
+import type { Image } from '../api';
+import { aProduct } from '../test/product';
 import { Gallery } from './Gallery';
 
-const product: Product = {
-  id: 'p1',
-  name: 'Enamel mug',
-  description: '',
-  unit_amount: 1250,
-  currency: 'usd',
-  image_url: '',
-  stock: null,
-  active: true,
-  created_at: '2026-01-01T00:00:00Z',
-  updated_at: '2026-01-01T00:00:00Z',
-};
+const product = aProduct({ id: 'p1', name: 'Enamel mug' });
 
 function image(key: string, alt = ''): Image {
   return {

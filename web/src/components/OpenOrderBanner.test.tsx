@@ -6,6 +6,7 @@ import { redirectTo } from '../navigation';
 import { pendingCheckout, rememberCheckout, resetOpenOrder } from '../pendingCheckout';
 import ProductPage from '../pages/ProductPage';
 import { stubFetch } from '../test/fetch';
+import { aProduct } from '../test/product';
 import { OpenOrderBanner } from './OpenOrderBanner';
 
 vi.mock('../navigation', () => ({ redirectTo: vi.fn() }));
@@ -17,18 +18,7 @@ const checkout = {
   number: 1001,
 };
 
-const mug = {
-  id: 'p1',
-  name: 'Enamel mug',
-  description: '',
-  unit_amount: 1250,
-  currency: 'usd',
-  image_url: '',
-  stock: 0,
-  active: true,
-  created_at: '2026-01-01T00:00:00Z',
-  updated_at: '2026-01-01T00:00:00Z',
-};
+const mug = aProduct({ id: 'p1', name: 'Enamel mug', stock: 0 });
 
 function order(status: string) {
   return {
