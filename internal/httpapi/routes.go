@@ -56,7 +56,7 @@ func routes(d Deps) *chi.Mux {
 		// simple cross-site requests), limited per client.
 		r.With(requireJSON, limitPerClient("checkout", d.CheckoutRateLimit)).Group(func(r chi.Router) {
 			r.Method(http.MethodPost, "/checkout", handleStartCheckout(d.Checkout))
-			r.Method(http.MethodPost, "/checkout/cancel", handleCancelCheckout(d.Checkout))
+			r.With(invalidatesCatalog(d.Catalog)).Method(http.MethodPost, "/checkout/cancel", handleCancelCheckout(d.Checkout))
 		})
 		r.With(limitPerClient("status", 4*d.CheckoutRateLimit)).
 			Method(http.MethodGet, "/checkout/status", handleCheckoutStatus(d.Checkout))

@@ -472,6 +472,46 @@ test('admin sells a product, a customer pays, the admin refunds, another custome
     await shopper.context().close();
   });
 
+  await step(t, 'Back that restores the page from the back/forward cache checks the open order again', async () => {
+    // playwright-core turns the back/forward cache off; a browser of this
+    // step's own keeps it, as a customer's does.
+    const cached = await chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      ignoreDefaultArgs: ['--disable-back-forward-cache'],
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    try {
+      const context = await cached.newContext({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'UTC' });
+      context.setDefaultTimeout(60_000);
+      const shopper = await context.newPage();
+      shopper.on('pageerror', (err) => consoleErrors.push(`[customer 4] uncaught: ${err.message} (${shopper.url()})`));
+      await shopper.addInitScript(() =>
+        addEventListener('pageshow', (e) => {
+          if (e.persisted) window.restoredFromCache = true;
+        }),
+      );
+      await shopper.goto(`${app}/products/${productId}`);
+      await shopper.getByText('Only 1 left').waitFor();
+      await shopper.getByRole('button', { name: 'Buy now' }).click();
+      await shopper.waitForURL(`${sim}/pay/**`);
+      // A page restored from the cache fires pageshow, not load.
+      await shopper.goBack({ waitUntil: 'commit' });
+      await shopper.waitForFunction(() => window.restoredFromCache === true);
+      assert.equal(shopper.url(), `${app}/products/${productId}`);
+      // The page is as it was left ("Redirecting…"), and yet it offers the order.
+      const banner = shopper.getByRole('region', { name: /^Your order #\d+ is waiting for payment$/ });
+      await banner.waitFor();
+      await shopper.getByText(/^You have 1 in an open order/).waitFor();
+      await banner.getByRole('button', { name: 'Cancel order' }).click();
+      await shopper.getByText('Only 1 left').waitFor();
+      await shopper.getByRole('button', { name: 'Buy now' }).waitFor();
+    } finally {
+      await cached.close();
+    }
+    assert.equal(await stockOf(admin, productName), '1');
+  });
+
   await step(t, 'the admin changes the password and signs out everywhere', async () => {
     const newPassword = `${ADMIN_PASSWORD}-new`;
     await admin.getByRole('link', { name: 'Account' }).click();
