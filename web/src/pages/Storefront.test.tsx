@@ -138,10 +138,12 @@ describe('Storefront', () => {
     const router = renderAt('/?page=3');
     await screen.findByText('Product 49');
     await screen.findByRole('heading', { level: 1 });
-    await user.type(screen.getByRole('searchbox', { name: 'Search' }), 'enamel mug');
+    const box = screen.getByRole('searchbox', { name: 'Search' });
+    await user.type(box, 'enamel mug');
     await waitFor(() => expect(router.state.location.search).toBe('?q=enamel+mug'));
-    // 100 mugs: the first page of them, from page 1.
+    // 100 mugs: the first page of them, from page 1; the typing goes on in the box.
     expect(await screen.findByText('100 products match “enamel mug”, 1–24 shown')).toBeInTheDocument();
+    expect(box).toHaveFocus();
     expect(cardNames().slice(0, 3)).toEqual(['Product 1', 'Product 11', 'Product 21']);
     // The catalog was fetched once: searching is done over it, not by asking again.
     expect(fetch.mock.calls.filter(([u]) => String(u) === '/api/products')).toHaveLength(1);

@@ -110,14 +110,16 @@ function Catalog({ products, query, sort, page: wanted, setParams }: CatalogProp
     return { search: s ? `?${s}` : '' };
   }
 
-  // A new page starts at its top: focus (and scroll to) the list's heading.
+  // A new page of the same list starts at its top: focus (and scroll to)
+  // the list's heading. A new search or sort also goes back to page 1, but
+  // focus stays in the box or the menu the customer is using.
   const heading = useRef<HTMLHeadingElement>(null);
-  const shownPage = useRef(page);
+  const shown = useRef({ page, query, sort });
   useEffect(() => {
-    if (shownPage.current === page) return;
-    shownPage.current = page;
-    heading.current?.focus();
-  }, [page]);
+    const before = shown.current;
+    shown.current = { page, query, sort };
+    if (before.page !== page && before.query === query && before.sort === sort) heading.current?.focus();
+  }, [page, query, sort]);
 
   const count = new Intl.NumberFormat().format(found.length);
   return (
