@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { redirectTo } from '../navigation';
 import { pendingCheckout, rememberCheckout, resetOpenOrder } from '../pendingCheckout';
 import ProductPage from '../pages/ProductPage';
+import Storefront from '../pages/Storefront';
 import { stubFetch } from '../test/fetch';
 import { aProduct } from '../test/product';
 import { OpenOrderBanner } from './OpenOrderBanner';
@@ -41,6 +42,7 @@ function renderAt(path: string) {
       <OpenOrderBanner />
       <Routes>
         <Route path="/products/:id" element={<ProductPage />} />
+        <Route path="/shop" element={<Storefront />} />
         <Route path="*" element={<p>elsewhere</p>} />
       </Routes>
     </MemoryRouter>,
@@ -149,6 +151,21 @@ describe('OpenOrderBanner', () => {
     expect(screen.queryByText(/You have 1 in an open order/)).toBeNull();
     await user.click(screen.getByRole('button', { name: 'Dismiss' }));
     expect(screen.queryByRole('region')).toBeNull();
+  });
+
+  it('marks the product’s card in the list with the units the open order holds', async () => {
+    rememberCheckout(checkout);
+    stubFetch({
+      'GET /api/checkout/status': { body: order('pending') },
+      'GET /api/shop': { body: { name: 'stripeshop', tagline: '' } },
+      'GET /api/products': { body: { products: [mug, aProduct({ id: 'p2', name: 'Tea' })] } },
+    });
+    renderAt('/shop');
+    await screen.findByRole('button', { name: 'Continue to payment' });
+    const card = (await screen.findByText('Enamel mug')).closest('a')!;
+    expect(card).toHaveTextContent('Sold out1 in your open order');
+    expect(screen.getByText('Tea').closest('a')).not.toHaveTextContent('open order');
+    await screen.findByRole('heading', { level: 1 });
   });
 
   it('says so beside the buttons when the cancel fails, and lets the customer try again', async () => {

@@ -8,7 +8,7 @@ import { ProductImage } from '../components/ProductImage';
 import { describeError } from '../errors';
 import { useLoad, useTitle } from '../hooks';
 import { formatMoney } from '../money';
-import { onCheckoutCancelled } from '../pendingCheckout';
+import { onCheckoutCancelled, unitsHeld, useOpenOrder } from '../pendingCheckout';
 import { loadShop, useShop } from '../shop';
 
 /** How long typing pauses before the list (and the URL) follow the search box. */
@@ -185,6 +185,8 @@ function Catalog({ products, query, sort, page: wanted, setParams }: CatalogProp
 
 function ProductCard({ product }: { product: Product }) {
   const badge = stockBadge(product.stock);
+  // The customer's own open order holds units its stock no longer counts.
+  const held = unitsHeld(useOpenOrder(), product.id);
   return (
     <li className={`product-card${badge?.kind === 'sold-out' ? ' product-card--sold-out' : ''}`}>
       <Link to={`/products/${encodeURIComponent(product.id)}`} className="product-card__link">
@@ -192,6 +194,7 @@ function ProductCard({ product }: { product: Product }) {
         <span className="product-card__name">{product.name}</span>
         <span className="product-card__price">{formatMoney(product.unit_amount, product.currency)}</span>
         {badge && <span className={`badge badge--${badge.kind}`}>{badge.text}</span>}
+        {held > 0 && <span className="badge badge--held">{held} in your open order</span>}
       </Link>
     </li>
   );
