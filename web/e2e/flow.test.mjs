@@ -146,6 +146,7 @@ before(async () => {
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
+    SHOP_TAGLINE: 'Enamel mugs and camp coffee gear',
   });
   await waitFor200(`${sim}/_sim/events`, simProc);
   await waitFor200(`${app}/readyz`, appProc);
@@ -327,6 +328,7 @@ test('admin sells a product, a customer pays, the admin refunds, another custome
     await card.waitFor();
     assert.match(await card.textContent(), /\$12\.50/);
     await shopper.getByRole('heading', { level: 1, name: 'stripeshop' }).waitFor();
+    await shopper.getByText('Enamel mugs and camp coffee gear').waitFor();
     assert.equal(await shopper.title(), 'stripeshop');
     await shoot(shopper, 'storefront');
     await assertAccessible(shopper, 'storefront');
