@@ -111,3 +111,18 @@ func TestStaleServerHoldingThePortIsNamed(t *testing.T) {
 		t.Fatalf("a free port: %v", err)
 	}
 }
+
+func TestSimulatorNamesTheShop(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{nil, ""},
+		{map[string]string{"SHOP_NAME": " Camp Coffee Co. "}, "Camp Coffee Co."},
+		{map[string]string{"SHOP_NAME": "Camp Coffee Co.", "STRIPESIM_MERCHANT_NAME": "Other Ltd"}, "Other Ltd"},
+	} {
+		if got := merchantName(func(k string) string { return tc.env[k] }); got != tc.want {
+			t.Errorf("%v: merchant %q, want %q", tc.env, got, tc.want)
+		}
+	}
+}

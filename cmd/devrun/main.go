@@ -325,7 +325,7 @@ func startSimulator(getenv func(string) string, webhookURL, secret string, logs 
 		PublicURL:       baseURL,
 		WebhookURL:      webhookURL,
 		WebhookSecret:   secret,
-		MerchantName:    getenv("STRIPESIM_MERCHANT_NAME"),
+		MerchantName:    merchantName(getenv),
 		BankDebitDelay:  bankDelay,
 		APIVersion:      apiVersion,
 		EnabledEvents:   enabled,
@@ -341,6 +341,13 @@ func startSimulator(getenv func(string) string, webhookURL, secret string, logs 
 		_ = srv.Shutdown(ctx)
 		sim.Close()
 	}, "http://127.0.0.1:" + port, nil
+}
+
+// merchantName is the business the simulator's checkout page names: the
+// shop's own SHOP_NAME, so the customer sees the same name on both sides,
+// unless STRIPESIM_MERCHANT_NAME says otherwise. Empty: the simulator's default.
+func merchantName(getenv func(string) string) string {
+	return cmp.Or(strings.TrimSpace(getenv("STRIPESIM_MERCHANT_NAME")), strings.TrimSpace(getenv("SHOP_NAME")))
 }
 
 func devPassword() (string, error) {

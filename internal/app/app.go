@@ -132,6 +132,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins, MetricsAllow: cfg.MetricsAllow,
 		CheckoutRateLimit: cfg.CheckoutRateLimit,
 		Profiling:         cfg.Profiling,
+		Shop:              httpapi.ShopInfo{Name: cfg.ShopName, Tagline: cfg.ShopTagline},
 	})
 	return a, nil
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Config is every setting of the server.
@@ -42,6 +44,11 @@ type Config struct {
 	// Profiling serves net/http/pprof under /debug/pprof (STRIPESHOP_PPROF=1):
 	// for load tests on a private address only.
 	Profiling bool
+	// ShopName and ShopTagline are what customers see the shop called: the
+	// storefront's header, title and hero, the e-mails, and the simulator's
+	// checkout page under make run.
+	ShopName    string
+	ShopTagline string
 }
 
 // Defaults of API.md.
@@ -49,6 +56,11 @@ const (
 	DefaultDatabaseURL = "postgres://postgres@localhost:5432/stripeshop?sslmode=disable"
 	DefaultHTTPAddr    = ":8080"
 	DefaultAppURL      = "http://localhost:8080"
+	DefaultShopName    = "stripeshop"
+	// MaxShopName and MaxShopTagline are in characters: a name fits a
+	// header and an e-mail subject, a tagline one line under it.
+	MaxShopName    = 80
+	MaxShopTagline = 200
 )
 
 // Variables lists every variable Load reads, for documentation and checks.
@@ -56,7 +68,7 @@ var Variables = []string{
 	"DATABASE_URL", "HTTP_ADDR", "APP_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
 	"STRIPE_API_URL", "ADMIN_EMAIL", "ADMIN_PASSWORD", "RECONCILE_INTERVAL", "RECONCILE_MIN_AGE", "LOG_LEVEL",
 	"LOG_FORMAT", "TRUSTED_PROXIES", "METRICS_ALLOW", "CORS_ORIGINS", "CHECKOUT_RATE_LIMIT",
-	"CHECKOUT_MAX_UNITS_PER_CLIENT", "STRIPESHOP_PPROF",
+	"CHECKOUT_MAX_UNITS_PER_CLIENT", "STRIPESHOP_PPROF", "SHOP_NAME", "SHOP_TAGLINE",
 }
 
 // Error names the one setting that stops start-up.
@@ -86,6 +98,8 @@ func Load(getenv func(string) string) (Config, error) {
 		AdminPassword:   getenv("ADMIN_PASSWORD"),
 		LogLevel:        strings.ToLower(get("LOG_LEVEL", "info")),
 		LogFormat:       strings.ToLower(get("LOG_FORMAT", "text")),
+		ShopName:        get("SHOP_NAME", DefaultShopName),
+		ShopTagline:     get("SHOP_TAGLINE", ""),
 	}
 	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		return c, &Error{"DATABASE_URL", "must be a postgres:// URL"}
@@ -146,6 +160,12 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, &Error{"CHECKOUT_MAX_UNITS_PER_CLIENT", "must be the most units one client may hold in unpaid checkouts at once (0 turns the cap off)"}
 	}
 	c.CheckoutMaxUnitsPerClient = units
+	if !shopText(c.ShopName, MaxShopName) {
+		return c, &Error{"SHOP_NAME", fmt.Sprintf("must be at most %d characters on one line (it heads every page and e-mail)", MaxShopName)}
+	}
+	if !shopText(c.ShopTagline, MaxShopTagline) {
+		return c, &Error{"SHOP_TAGLINE", fmt.Sprintf("must be at most %d characters on one line", MaxShopTagline)}
+	}
 	switch getenv("STRIPESHOP_PPROF") {
 	case "", "0":
 	case "1":
@@ -210,6 +230,16 @@ func (c Config) Mode() string {
 		return "live"
 	}
 	return "test"
+}
+
+// shopText reports whether s is valid UTF-8 of at most max characters with
+// no control characters: the name goes into e-mail subjects, where a line
+// break would start a header.
+func shopText(s string, limit int) bool {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > limit {
+		return false
+	}
+	return !strings.ContainsFunc(s, unicode.IsControl)
 }
 
 // networks parses a comma-separated list of addresses and CIDR ranges.

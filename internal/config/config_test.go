@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,5 +87,39 @@ func TestUpperCaseHTTPSStillMakesCookiesSecure(t *testing.T) {
 	}
 	if !c.SecureCookies() {
 		t.Fatalf("APP_URL %q: cookies not Secure", c.AppURL)
+	}
+}
+
+func TestShopNameAndTagline(t *testing.T) {
+	c, err := config.Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ShopName != "stripeshop" || c.ShopTagline != "" {
+		t.Fatalf("defaults: name %q, tagline %q", c.ShopName, c.ShopTagline)
+	}
+	for _, tc := range []struct {
+		name, tagline string
+		bad           string // the variable named, or "" when it loads
+	}{
+		{"  Café Ünïcode ☕  ", " Fresh beans, roasted weekly ", ""},
+		{strings.Repeat("é", config.MaxShopName), strings.Repeat("☕", config.MaxShopTagline), ""},
+		{strings.Repeat("a", config.MaxShopName+1), "", "SHOP_NAME"},
+		{"Shop\r\nBcc: everyone@example.com", "", "SHOP_NAME"},
+		{"Shop\x00", "", "SHOP_NAME"},
+		{"\xff\xfe", "", "SHOP_NAME"},
+		{"Shop", strings.Repeat("a", config.MaxShopTagline+1), "SHOP_TAGLINE"},
+		{"Shop", "two\nlines", "SHOP_TAGLINE"},
+	} {
+		c, err := config.Load(env(map[string]string{"SHOP_NAME": tc.name, "SHOP_TAGLINE": tc.tagline}))
+		var ce *config.Error
+		switch {
+		case tc.bad == "" && err != nil:
+			t.Errorf("SHOP_NAME=%q SHOP_TAGLINE=%q: %v", tc.name, tc.tagline, err)
+		case tc.bad == "" && (c.ShopName != strings.TrimSpace(tc.name) || c.ShopTagline != strings.TrimSpace(tc.tagline)):
+			t.Errorf("SHOP_NAME=%q: got %q / %q, want them trimmed", tc.name, c.ShopName, c.ShopTagline)
+		case tc.bad != "" && (!errors.As(err, &ce) || ce.Var != tc.bad):
+			t.Errorf("SHOP_NAME=%q SHOP_TAGLINE=%q: error %v, want one naming %s", tc.name, tc.tagline, err, tc.bad)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"net/http"
 	"strconv"
@@ -16,6 +17,8 @@ type page struct {
 	ETag     string
 	Gzip     []byte
 	GzipETag string
+	// CacheControl is sent as Cache-Control; empty means no-cache.
+	CacheControl string
 }
 
 // minGzip is the size under which compressing is not worth a header.
@@ -40,8 +43,8 @@ func newPage(body []byte, etag string, zw *gzip.Writer) page {
 
 // ServeHTTP writes the page, compressed when the client accepts gzip, or
 // 304 Not Modified when the request's If-None-Match names its ETag.
-// Clients may keep a copy but must revalidate it (no-cache): stock changes
-// with every sale.
+// Unless the page says otherwise, clients may keep a copy but must
+// revalidate it (no-cache): stock changes with every sale.
 func (p page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	body, etag := p.Body, p.ETag
@@ -53,7 +56,7 @@ func (p page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.Set("ETag", etag)
-	h.Set("Cache-Control", "no-cache")
+	h.Set("Cache-Control", cmp.Or(p.CacheControl, "no-cache"))
 	if inm := r.Header.Get("If-None-Match"); inm != "" && (etagMatch(inm, p.ETag) || (p.Gzip != nil && etagMatch(inm, p.GzipETag))) {
 		h.Del("Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)

@@ -415,3 +415,22 @@ func TestMaxPerOrder(t *testing.T) {
 	}
 	e.buy(p.ID, 3)
 }
+
+// The customer who cancels sees the units back on their very next page:
+// the catalog this replica serves does not wait for the notification.
+func TestCancelledUnitsShowAtOnce(t *testing.T) {
+	f := newFlow(t)
+	p := f.createProduct(1000, 1)
+	s := f.startCheckout(p.ID, 1)
+	var before product
+	f.client().MustDo("GET", "/api/products/"+p.ID, nil, 200, &before)
+	f.client().MustDo("POST", "/api/checkout/cancel", map[string]any{"order_id": s.OrderID}, 200, nil)
+	var after product
+	f.client().MustDo("GET", "/api/products/"+p.ID, nil, 200, &after)
+	if after.Stock == nil {
+		t.Fatal("right after the cancel the shop shows unlimited stock, want 1")
+	}
+	if *after.Stock != 1 {
+		t.Fatalf("right after the cancel the shop shows stock %d, want 1", *after.Stock)
+	}
+}

@@ -49,13 +49,14 @@ func routes(d Deps) *chi.Mux {
 
 	r.Route("/api", func(r chi.Router) {
 		r.Get("/openapi.json", handleOpenAPI())
+		r.Method(http.MethodGet, "/shop", handleShop(d.Shop))
 		r.Method(http.MethodGet, "/products", handleListProducts(d.Catalog))
 		r.Method(http.MethodGet, "/products/{id}", handleGetProduct(d.Catalog))
 		// These reach Stripe (and reserve stock) for anyone: JSON only (no
 		// simple cross-site requests), limited per client.
 		r.With(requireJSON, limitPerClient("checkout", d.CheckoutRateLimit)).Group(func(r chi.Router) {
 			r.Method(http.MethodPost, "/checkout", handleStartCheckout(d.Checkout))
-			r.Method(http.MethodPost, "/checkout/cancel", handleCancelCheckout(d.Checkout))
+			r.With(invalidatesCatalog(d.Catalog)).Method(http.MethodPost, "/checkout/cancel", handleCancelCheckout(d.Checkout))
 		})
 		r.With(limitPerClient("status", 4*d.CheckoutRateLimit)).
 			Method(http.MethodGet, "/checkout/status", handleCheckoutStatus(d.Checkout))

@@ -40,6 +40,8 @@ type Deps struct {
 	// Profiling mounts net/http/pprof under /debug/pprof (STRIPESHOP_PPROF=1);
 	// never on a server the public can reach.
 	Profiling bool
+	// Shop is the shop's name and tagline (GET /api/shop).
+	Shop ShopInfo
 }
 
 // NewServer returns the shop's handler. It is a chi router, so tests can

@@ -53,6 +53,8 @@ type Options struct {
 	TrustedProxies    string // TRUSTED_PROXIES
 	MetricsAllow      string // METRICS_ALLOW
 	CORSOrigins       string // CORS_ORIGINS
+	ShopName          string // SHOP_NAME
+	ShopTagline       string // SHOP_TAGLINE
 	// App options; BcryptCost defaults to bcrypt.MinCost, Web to an app
 	// with no files (the tests need the API), LogOutput to Shop.Logs.
 	App app.Options
@@ -123,6 +125,7 @@ func New(t testing.TB, o Options) (*app.App, string) {
 		"TRUSTED_PROXIES":     o.TrustedProxies, "CORS_ORIGINS": o.CORSOrigins, "METRICS_ALLOW": o.MetricsAllow,
 		// Every client of a test is 127.0.0.1: no cap unless one is asked for.
 		"CHECKOUT_MAX_UNITS_PER_CLIENT": strconv.FormatInt(o.MaxUnitsPerClient, 10),
+		"SHOP_NAME":                     o.ShopName, "SHOP_TAGLINE": o.ShopTagline,
 	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {

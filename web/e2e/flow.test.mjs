@@ -17,6 +17,7 @@ import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -30,6 +31,7 @@ const webDir = resolve(here, '..');
 const repoDir = resolve(webDir, '..');
 const shotDir = resolve(process.env.SCREENSHOT_DIR ?? join(webDir, 'test-results', 'screenshots'));
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const pgAdminURL = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const ADMIN_EMAIL = 'admin@example.com';
@@ -144,6 +146,7 @@ before(async () => {
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
+    SHOP_TAGLINE: 'Enamel mugs and camp coffee gear',
   });
   await waitFor200(`${sim}/_sim/events`, simProc);
   await waitFor200(`${app}/readyz`, appProc);
@@ -239,6 +242,17 @@ async function laidOut(page) {
   await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
 }
 
+/**
+ * Runs axe-core on the page and fails on any violation. Evaluated through
+ * the driver, not as a script tag: the shop's CSP allows no inline script.
+ */
+async function assertAccessible(page, what) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const found = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  assert.deepEqual(found, [], `${what}: axe violations`);
+}
+
 async function stockOf(admin, productName) {
   await admin.goto(`${app}/admin/products`);
   const row = admin.getByRole('row').filter({ has: admin.getByRole('rowheader', { name: productName, exact: true }) });
@@ -313,12 +327,28 @@ test('admin sells a product, a customer pays, the admin refunds, another custome
     const card = shopper.getByRole('link', { name: new RegExp(productName) });
     await card.waitFor();
     assert.match(await card.textContent(), /\$12\.50/);
+    await shopper.getByRole('heading', { level: 1, name: 'stripeshop' }).waitFor();
+    await shopper.getByText('Enamel mugs and camp coffee gear').waitFor();
+    assert.equal(await shopper.title(), 'stripeshop');
     await shoot(shopper, 'storefront');
+    await assertAccessible(shopper, 'storefront');
+
+    // A search that finds nothing says so, in the URL; clearing it shows the product again.
+    const search = shopper.getByRole('searchbox', { name: 'Search' });
+    await search.fill('no such thing');
+    await shopper.getByText('No products match “no such thing”.').waitFor();
+    await shopper.waitForURL(/\?q=no\+such\+thing$/);
+    await assertAccessible(shopper, 'storefront, a search with no match');
+    await shopper.getByRole('button', { name: 'Clear search' }).click();
+    await card.waitFor();
+    await search.fill(productName.split(' ').at(-1));
+    await shopper.getByText(/^1 product matches/).waitFor();
 
     await card.click();
     await shopper.getByRole('heading', { name: productName }).waitFor();
     assert.equal(await shopper.getByLabel('Quantity').inputValue(), '1');
     await shoot(shopper, 'product');
+    await assertAccessible(shopper, 'product page');
 
     await shopper.getByRole('button', { name: 'Buy now' }).click();
     await shopper.waitForURL(`${sim}/pay/**`);
@@ -399,6 +429,89 @@ test('admin sells a product, a customer pays, the admin refunds, another custome
     await shopper.getByRole('heading', { name: productName }).waitFor();
     await shopper.getByText('Only 1 left').waitFor();
     await shopper.context().close();
+  });
+
+  await step(t, 'a customer goes back from the payment page: the open order is offered, continued, then cancelled', async () => {
+    const shopper = await newPage('customer 3');
+    await shopper.goto(`${app}/products/${productId}`);
+    await shopper.getByText('Only 1 left').waitFor();
+    await shopper.getByRole('button', { name: 'Buy now' }).click();
+    await shopper.waitForURL(`${sim}/pay/**`);
+    const payment = shopper.url();
+
+    // Back: the shop offers the open order instead of a product that looks
+    // sold out, and says the last unit is the customer's own.
+    await shopper.goBack();
+    await shopper.waitForURL(`${app}/products/${productId}`);
+    const banner = shopper.getByRole('region', { name: /^Your order #\d+ is waiting for payment$/ });
+    await banner.waitFor();
+    assert.match(await banner.textContent(), new RegExp(`1 × ${productName}, \\$12\\.50`));
+    await shopper.getByText(/^You have 1 in an open order \(#\d+\)/).waitFor();
+    await shopper.getByRole('button', { name: 'Sold out' }).waitFor();
+    await shoot(shopper, 'open-order');
+    await assertAccessible(shopper, 'product page with an open order');
+
+    // Continue goes to the same payment page (the same session).
+    await banner.getByRole('button', { name: 'Continue to payment' }).click();
+    await shopper.waitForURL(payment);
+    assert.equal(shopper.url(), payment);
+
+    // Back again, and Cancel: the unit is back at once.
+    await shopper.goBack();
+    await banner.waitFor();
+    await banner.getByRole('button', { name: 'Cancel order' }).click();
+    await shopper.getByText(/^Order #\d+ is cancelled and you have not been charged\./).waitFor();
+    await shopper.getByText('Only 1 left').waitFor();
+    await shopper.getByRole('button', { name: 'Buy now' }).waitFor();
+    await assertAccessible(shopper, 'product page after cancelling the open order');
+    assert.equal(await stockOf(admin, productName), '1');
+
+    // The cancelled order is forgotten: a reload offers nothing.
+    await shopper.reload();
+    await shopper.getByRole('heading', { name: productName }).waitFor();
+    await shopper.getByText('Only 1 left').waitFor();
+    assert.equal(await shopper.getByRole('region', { name: /Your order/ }).count(), 0);
+    await shopper.context().close();
+  });
+
+  await step(t, 'Back that restores the page from the back/forward cache checks the open order again', async () => {
+    // playwright-core turns the back/forward cache off; a browser of this
+    // step's own keeps it, as a customer's does.
+    const cached = await chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      ignoreDefaultArgs: ['--disable-back-forward-cache'],
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    try {
+      const context = await cached.newContext({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'UTC' });
+      context.setDefaultTimeout(60_000);
+      const shopper = await context.newPage();
+      shopper.on('pageerror', (err) => consoleErrors.push(`[customer 4] uncaught: ${err.message} (${shopper.url()})`));
+      await shopper.addInitScript(() =>
+        addEventListener('pageshow', (e) => {
+          if (e.persisted) window.restoredFromCache = true;
+        }),
+      );
+      await shopper.goto(`${app}/products/${productId}`);
+      await shopper.getByText('Only 1 left').waitFor();
+      await shopper.getByRole('button', { name: 'Buy now' }).click();
+      await shopper.waitForURL(`${sim}/pay/**`);
+      // A page restored from the cache fires pageshow, not load.
+      await shopper.goBack({ waitUntil: 'commit' });
+      await shopper.waitForFunction(() => window.restoredFromCache === true);
+      assert.equal(shopper.url(), `${app}/products/${productId}`);
+      // The page is as it was left ("Redirecting…"), and yet it offers the order.
+      const banner = shopper.getByRole('region', { name: /^Your order #\d+ is waiting for payment$/ });
+      await banner.waitFor();
+      await shopper.getByText(/^You have 1 in an open order/).waitFor();
+      await banner.getByRole('button', { name: 'Cancel order' }).click();
+      await shopper.getByText('Only 1 left').waitFor();
+      await shopper.getByRole('button', { name: 'Buy now' }).waitFor();
+    } finally {
+      await cached.close();
+    }
+    assert.equal(await stockOf(admin, productName), '1');
   });
 
   await step(t, 'the admin changes the password and signs out everywhere', async () => {

@@ -1,7 +1,9 @@
 import { lazy, Suspense } from 'react';
-import { Link, NavLink, Route, Routes } from 'react-router';
+import { NavLink, Route, Routes } from 'react-router';
 import { Loading } from './components/Alert';
 import { CartLink } from './components/CartLink';
+import { OpenOrderBanner } from './components/OpenOrderBanner';
+import { ShopBrand } from './components/ShopBrand';
 import { useFocusHeadingOnNavigate } from './hooks';
 import CartPage from './pages/Cart';
 import CheckoutCancel from './pages/CheckoutCancel';
@@ -38,9 +40,7 @@ function ShopLayout() {
       </a>
       <header className="site-header">
         <div className="container site-header__inner">
-          <Link to="/" className="brand">
-            stripeshop
-          </Link>
+          <ShopBrand />
           <nav aria-label="Main">
             <NavLink to="/" end>
               Products
@@ -50,6 +50,7 @@ function ShopLayout() {
         </div>
       </header>
       <main id="main" className="container" tabIndex={-1}>
+        <OpenOrderBanner />
         <Routes>
           <Route index element={<Storefront />} />
           <Route path="products/:id" element={<ProductPage />} />

@@ -16,6 +16,19 @@ export const ORDER_STATUSES: readonly OrderStatus[] = [
 /** Statuses an order never leaves. */
 export const TERMINAL_STATUSES: readonly OrderStatus[] = ['paid', 'failed', 'expired', 'refunded'];
 
+/** An uploaded product image (docs/api.md); paths are same-origin and relative. */
+export interface Image {
+  id: string;
+  /** The original's size, oriented: the aspect ratio to reserve. */
+  width: number;
+  height: number;
+  alt: string;
+  /** A mid-size variant. */
+  src: string;
+  /** Every variant, "url 320w, …". */
+  srcset: string;
+}
+
 export interface Product {
   id: string;
   name: string;
@@ -33,6 +46,8 @@ export interface Product {
   active: boolean;
   created_at: string;
   updated_at: string;
+  /** Ordered, the first the main one; absent or empty when it has none. */
+  images?: Image[];
 }
 
 export interface ProductInput {
@@ -157,7 +172,14 @@ export interface CheckoutStarted {
   order_id: string;
   session_id: string;
   checkout_url: string;
+  /** The order's number for people (#1001). */
   number?: number;
+}
+
+/** The shop itself: SHOP_NAME and SHOP_TAGLINE. */
+export interface Shop {
+  name: string;
+  tagline: string;
 }
 
 /** One line of a cart checkout. */
@@ -386,6 +408,10 @@ async function request<T>(method: Method, path: string, opts: RequestOptions = {
 const seg = encodeURIComponent;
 
 // ---- Public routes ----
+
+export function getShop(): Promise<Shop> {
+  return request<Shop>('GET', '/api/shop');
+}
 
 export async function listProducts(): Promise<Product[]> {
   const body = await request<{ products: Product[] }>('GET', '/api/products');

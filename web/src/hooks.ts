@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useLocation } from 'react-router';
+import { DEFAULT_SHOP, useShop } from './shop';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -117,10 +118,12 @@ export function usePages<T>(fetchPage: (cursor?: string) => Promise<Page<T>>, de
   return { items, cursor, error, loading, loadMore, reload };
 }
 
+/** Sets the document title: the page's, then the shop's name; the name alone for ''. */
 export function useTitle(title: string): void {
+  const name = (useShop() ?? DEFAULT_SHOP).name;
   useEffect(() => {
-    document.title = title ? `${title} · stripeshop` : 'stripeshop';
-  }, [title]);
+    document.title = title ? `${title} · ${name}` : name;
+  }, [title, name]);
 }
 
 /**

@@ -17,6 +17,7 @@ import { describeError } from '../errors';
 import { useTitle } from '../hooks';
 import { formatMoney } from '../money';
 import { redirectTo } from '../navigation';
+import { rememberCheckout } from '../pendingCheckout';
 
 /** What the catalog says of a line's product now. */
 type Fresh = { product: Product } | { gone: true } | { failed: true };
@@ -181,6 +182,7 @@ export default function CartPage() {
     try {
       const started = await startCartCheckout(items);
       rememberCartCheckout(started.order_id, items);
+      rememberCheckout(started);
       // The prices shown are the ones paid now: no flag for them next time.
       acceptPrices(group.flatMap((r) => {
         const f = fresh[r.line.product_id];

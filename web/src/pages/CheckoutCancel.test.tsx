@@ -2,6 +2,7 @@ import { render, screen } from '@testing-library/react';
 import { MemoryRouter, Route, Routes } from 'react-router';
 import { describe, expect, it } from 'vitest';
 import { rememberCartCheckout } from '../cart';
+import { pendingCheckout, rememberCheckout } from '../pendingCheckout';
 import { stubFetch } from '../test/fetch';
 import CheckoutCancel from './CheckoutCancel';
 
@@ -42,6 +43,14 @@ describe('CheckoutCancel', () => {
     expect(screen.queryByText(/expired/i)).toBeNull();
     expect(screen.getByRole('link', { name: 'Try again' })).toHaveAttribute('href', '/products/p1');
     expect(calls[0]).toEqual({ order_id: 'o1' });
+  });
+
+  it('forgets the checkout it cancels, so no banner offers it again', async () => {
+    rememberCheckout({ order_id: 'o1', session_id: 'cs_1', checkout_url: 'http://sim.test/pay/cs_1' });
+    stubFetch({ 'POST /api/checkout/cancel': { body: order }, 'GET /api/products/p1': { body: product } });
+    renderPage('/checkout/cancel?product_id=p1&order_id=o1');
+    expect(await screen.findByText(/back in stock/)).toBeInTheDocument();
+    expect(pendingCheckout()).toBeNull();
   });
 
   it('says so when the payment went through after all', async () => {

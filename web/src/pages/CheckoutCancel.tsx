@@ -2,6 +2,7 @@ import { Link, useSearchParams } from 'react-router';
 import { cancelCheckout, getProduct } from '../api';
 import { isCartCheckout } from '../cart';
 import { useLoad, useTitle } from '../hooks';
+import { forgetCheckout } from '../pendingCheckout';
 
 export default function CheckoutCancel() {
   useTitle('Payment cancelled');
@@ -13,7 +14,16 @@ export default function CheckoutCancel() {
   // Give the reserved units back now rather than when Stripe expires the
   // session. If the payment went through after all, say so.
   const { data: order } = useLoad(
-    () => (orderId ? cancelCheckout(orderId).catch(() => null) : Promise.resolve(null)),
+    () =>
+      orderId
+        ? cancelCheckout(orderId).then(
+            (o) => {
+              forgetCheckout(orderId);
+              return o;
+            },
+            () => null,
+          )
+        : Promise.resolve(null),
     [orderId],
   );
   // The name is a nicety: the page works without it.

@@ -4,11 +4,13 @@ import { ApiError, getProduct, startCheckout, type Product } from '../api';
 import { AddToCart } from '../components/AddToCart';
 import { Alert, Loading } from '../components/Alert';
 import { Field, fieldMessage } from '../components/Field';
-import { ProductImage } from '../components/ProductImage';
+import { Gallery } from '../components/Gallery';
+import { OpenOrderNote } from '../components/OpenOrderBanner';
 import { describeError } from '../errors';
 import { useLoad, useTitle } from '../hooks';
 import { formatMoney } from '../money';
 import { redirectTo } from '../navigation';
+import { onCheckoutCancelled, rememberCheckout } from '../pendingCheckout';
 
 const MAX_QUANTITY = 100;
 
@@ -18,6 +20,8 @@ export default function ProductPage() {
   const cancelled = search.has('cancelled') || search.get('checkout') === 'cancelled';
   const { data: product, error, loading, reload } = useLoad(() => getProduct(id), [id]);
   useTitle(product?.name ?? 'Product');
+  // Cancelling the open order (the banner) gives its units back: show them.
+  useEffect(() => onCheckoutCancelled((ids) => ids.includes(id) && reload()), [id, reload]);
 
   if (loading && !product) return <Loading label="Loading product…" />;
   if (error != null || !product) {
@@ -37,12 +41,7 @@ export default function ProductPage() {
       <p className="breadcrumb product-page__back">
         <Link to="/">← All products</Link>
       </p>
-      <ProductImage
-        src={product.image_url}
-        alt={product.name}
-        name={product.name}
-        className="product-page__image"
-      />
+      <Gallery key={product.id} product={product} />
       <div className="product-page__info">
         <h1>{product.name}</h1>
         <p className="product-page__price">{formatMoney(product.unit_amount, product.currency)}</p>
@@ -52,6 +51,7 @@ export default function ProductPage() {
           </Alert>
         )}
         {product.description && <p className="product-page__description">{product.description}</p>}
+        <OpenOrderNote productId={product.id} />
         <BuyForm product={product} onStale={reload} />
       </div>
     </article>
@@ -77,6 +77,14 @@ export function BuyForm({ product, onStale }: { product: Product; onStale?: () =
   const soldOut = product.stock === 0;
   const perOrder = Math.min(MAX_QUANTITY, product.max_per_order ?? MAX_QUANTITY);
   const max = product.stock === null ? perOrder : Math.min(perOrder, product.stock);
+
+  // Back from the payment page may restore this page as it was left
+  // (the back/forward cache): redirecting no longer.
+  useEffect(() => {
+    const onShow = (e: PageTransitionEvent) => e.persisted && setRedirecting(false);
+    window.addEventListener('pageshow', onShow);
+    return () => window.removeEventListener('pageshow', onShow);
+  }, []);
 
   useEffect(() => {
     if (focusTarget === 'field') inputRef.current?.focus();
@@ -116,6 +124,7 @@ export function BuyForm({ product, onStale }: { product: Product; onStale?: () =
     try {
       const started = await startCheckout(product.id, n);
       setRedirecting(true);
+      rememberCheckout(started);
       redirectTo(started.checkout_url);
     } catch (err) {
       if (err instanceof ApiError && err.fields.quantity) {
