@@ -22,7 +22,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -291,22 +290,26 @@ func waitReady(ctx context.Context, u string, exited <-chan error) error {
 	return errors.New("the server did not become ready within 60s")
 }
 
+// simDefaults are the simulator's settings under make run where its own
+// defaults would not do: bank debits settle after 10 s, the state survives a
+// restart, and the demo's promotion codes and tax rate exist (they matter
+// only when the shop sends allow_promotion_codes or automatic_tax).
+var simDefaults = map[string]string{
+	"STRIPESIM_BANK_DEBIT_DELAY": "10s",
+	"STRIPESIM_STATE_FILE":       simStateFile,
+	"STRIPESIM_PROMOTION_CODES":  "SAVE10=10%,FIVEOFF=500",
+	"STRIPESIM_TAX_RATE":         "8.25",
+}
+
 func startSimulator(getenv func(string) string, webhookURL, secret string, logs io.Writer) (stop func(), baseURL string, err error) {
-	bankDelay, err := time.ParseDuration(cmp.Or(getenv("STRIPESIM_BANK_DEBIT_DELAY"), "10s"))
-	if err != nil || bankDelay <= 0 {
-		return nil, "", fmt.Errorf("STRIPESIM_BANK_DEBIT_DELAY %q: want a duration such as 10s", getenv("STRIPESIM_BANK_DEBIT_DELAY"))
-	}
-	apiVersion := cmp.Or(getenv("STRIPESIM_API_VERSION"), stripesim.APIVersion)
-	if !slices.Contains(stripesim.APIVersions, apiVersion) {
-		return nil, "", fmt.Errorf("STRIPESIM_API_VERSION %q: want one of %s", apiVersion, strings.Join(stripesim.APIVersions, ", "))
-	}
-	enabled, err := stripesim.ParseEventTypes(getenv("STRIPESIM_EVENTS"))
+	cfg, err := stripesim.ConfigFromEnv(func(key string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return simDefaults[key]
+	})
 	if err != nil {
-		return nil, "", fmt.Errorf("STRIPESIM_EVENTS: %w", err)
-	}
-	shuffle, err := strconv.ParseBool(cmp.Or(getenv("STRIPESIM_SHUFFLE"), "0"))
-	if err != nil {
-		return nil, "", fmt.Errorf("STRIPESIM_SHUFFLE %q: want 1 or 0", getenv("STRIPESIM_SHUFFLE"))
+		return nil, "", err
 	}
 	addr := getenv("STRIPESIM_ADDR")
 	if addr == "" {
@@ -321,18 +324,10 @@ func startSimulator(getenv func(string) string, webhookURL, secret string, logs 
 	}
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	baseURL = "http://localhost:" + port
-	sim := stripesim.New(stripesim.Config{
-		PublicURL:       baseURL,
-		WebhookURL:      webhookURL,
-		WebhookSecret:   secret,
-		MerchantName:    merchantName(getenv),
-		BankDebitDelay:  bankDelay,
-		APIVersion:      apiVersion,
-		EnabledEvents:   enabled,
-		ShuffleDelivery: shuffle,
-		StateFile:       cmp.Or(getenv("STRIPESIM_STATE_FILE"), simStateFile),
-		Logger:          slog.New(slog.NewTextHandler(logs, nil)).With("component", "stripesim"),
-	})
+	cfg.PublicURL, cfg.WebhookURL, cfg.WebhookSecret = baseURL, webhookURL, secret
+	cfg.MerchantName = merchantName(getenv)
+	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil)).With("component", "stripesim")
+	sim := stripesim.New(cfg)
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	return func() {

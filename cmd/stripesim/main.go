@@ -38,9 +38,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"slices"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -86,33 +83,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	publicURL := env("STRIPESIM_PUBLIC_URL", "http://localhost:12111")
 	webhookURL := env("STRIPESIM_WEBHOOK_URL", "http://localhost:8080/webhook/stripe")
 	secret := getenv("STRIPE_WEBHOOK_SECRET")
-	var bankDebitDelay time.Duration
-	if v := getenv("STRIPESIM_BANK_DEBIT_DELAY"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return fmt.Errorf("STRIPESIM_BANK_DEBIT_DELAY=%q: want a positive duration such as 30s", v)
-		}
-		bankDebitDelay = d
-	}
-	apiVersion := env("STRIPESIM_API_VERSION", stripesim.APIVersion)
-	if !slices.Contains(stripesim.APIVersions, apiVersion) {
-		return fmt.Errorf("STRIPESIM_API_VERSION=%q: want one of %s", apiVersion, strings.Join(stripesim.APIVersions, ", "))
-	}
-	enabled, err := stripesim.ParseEventTypes(getenv("STRIPESIM_EVENTS"))
+	cfg, err := stripesim.ConfigFromEnv(getenv)
 	if err != nil {
-		return fmt.Errorf("STRIPESIM_EVENTS: %w", err)
-	}
-	shuffle, err := strconv.ParseBool(env("STRIPESIM_SHUFFLE", "0"))
-	if err != nil {
-		return fmt.Errorf("STRIPESIM_SHUFFLE=%q: want 1 or 0", getenv("STRIPESIM_SHUFFLE"))
-	}
-	codes, err := stripesim.ParsePromotionCodes(getenv("STRIPESIM_PROMOTION_CODES"))
-	if err != nil {
-		return fmt.Errorf("STRIPESIM_PROMOTION_CODES: %w", err)
-	}
-	taxRate, err := stripesim.ParseTaxRate(getenv("STRIPESIM_TAX_RATE"))
-	if err != nil {
-		return fmt.Errorf("STRIPESIM_TAX_RATE: %w", err)
+		return err
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	if secret == "" {
@@ -124,20 +97,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	sim := stripesim.New(stripesim.Config{
-		PublicURL:       publicURL,
-		WebhookURL:      webhookURL,
-		WebhookSecret:   secret,
-		Logger:          logger,
-		MerchantName:    getenv("STRIPESIM_MERCHANT_NAME"),
-		BankDebitDelay:  bankDebitDelay,
-		APIVersion:      apiVersion,
-		EnabledEvents:   enabled,
-		ShuffleDelivery: shuffle,
-		StateFile:       getenv("STRIPESIM_STATE_FILE"),
-		PromotionCodes:  codes,
-		TaxRate:         taxRate,
-	})
+	cfg.PublicURL, cfg.WebhookURL, cfg.WebhookSecret, cfg.Logger = publicURL, webhookURL, secret, logger
+	sim := stripesim.New(cfg)
 	defer sim.Close()
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
