@@ -1,0 +1,28 @@
+package checkout
+
+import (
+	"context"
+	"strings"
+
+	"github.com/stripeshop/stripeshop/internal/postgres"
+)
+
+// imageURL is the product's picture for its line on Stripe's checkout page:
+// the main uploaded picture's largest variant, or else the product's
+// external image_url. Stripe fetches it from the public internet and takes
+// https only, so a shop whose APP_URL is not https sends none of its own.
+// A failure to read it never stops a checkout: the line goes without.
+func (s *Service) imageURL(ctx context.Context, productID string) string {
+	p, err := postgres.NewProducts(s.pool).Get(ctx, productID)
+	if err != nil {
+		s.log.Warn("no picture for the checkout line", "product_id", productID, "err", err)
+		return ""
+	}
+	if len(p.Images) > 0 {
+		if !strings.HasPrefix(s.appURL, "https://") {
+			return ""
+		}
+		return strings.TrimRight(s.appURL, "/") + p.Images[0].LargestPath()
+	}
+	return p.ImageURL
+}

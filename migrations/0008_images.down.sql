@@ -1,0 +1,4 @@
+DROP TABLE product_images;
+DROP FUNCTION product_images_notify();
+DROP TABLE media_variants;
+DROP TABLE media;
