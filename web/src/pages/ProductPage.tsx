@@ -41,6 +41,8 @@ export default function ProductPage() {
         alt={product.name}
         name={product.name}
         className="product-page__image"
+        image={product.images?.[0]}
+        sizes="(min-width: 48rem) 50vw, 100vw"
       />
       <div className="product-page__info">
         <h1>{product.name}</h1>
