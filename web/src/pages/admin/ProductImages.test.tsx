@@ -154,7 +154,7 @@ describe('ProductImages', () => {
     let items = screen.getAllByRole('listitem');
     expect(items[0]!.querySelector('img')!.getAttribute('src')).toBe(two.src);
 
-    await user.click(screen.getByRole('button', { name: 'Make picture 2 the main one' }));
+    await user.click(screen.getByRole('button', { name: 'Make main: picture 2' }));
     await waitFor(() => expect(screen.getByRole('status')).toHaveTextContent('Picture 2 is now the main one.'));
     items = screen.getAllByRole('listitem');
     expect(items[0]!.querySelector('img')!.getAttribute('src')).toBe(one.src);

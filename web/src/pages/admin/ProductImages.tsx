@@ -210,7 +210,7 @@ export function ProductImages({ productId, productName, initial }: Props) {
                           adminUpdateImage(productId, img.id, { main: true }),
                         )
                       }
-                      aria-label={`Make picture ${i + 1} the main one`}
+                      aria-label={`Make main: picture ${i + 1}`}
                     >
                       Make main
                     </button>
