@@ -279,7 +279,7 @@ func handleUpdateImage(pool *pgxpool.Pool, cat *CatalogCache) http.Handler {
 }
 
 // handleDeleteImage takes a picture off a product: 204.
-func handleDeleteImage(pool *pgxpool.Pool, cat *CatalogCache) http.Handler {
+func handleDeleteImage(pool *pgxpool.Pool, cat *CatalogCache, media *mediaCache) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := productID(r)
 		if err != nil {
@@ -289,10 +289,16 @@ func handleDeleteImage(pool *pgxpool.Pool, cat *CatalogCache) http.Handler {
 		if err != nil {
 			return err
 		}
-		if err := postgres.InTx(r.Context(), pool, func(tx *postgres.Tx) error {
-			return postgres.NewImages(tx).Remove(r.Context(), id, imgID)
+		var key string
+		var dropped bool
+		if err := postgres.InTx(r.Context(), pool, func(tx *postgres.Tx) (err error) {
+			key, dropped, err = postgres.NewImages(tx).Remove(r.Context(), id, imgID)
+			return err
 		}); err != nil {
 			return err
+		}
+		if dropped {
+			media.forget(key)
 		}
 		cat.Invalidate()
 		logger(r).Info("product image removed", "product_id", id, "image_id", imgID)
@@ -305,9 +311,10 @@ var mediaName = regexp.MustCompile(`^([0-9]+)\.(jpg|png)$`)
 var mediaKey = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 // handleMedia serves a stored variant at /media/{key}/{width}.{ext} from
-// Postgres, so every replica serves every upload. The address names the
-// content, so the answer never changes: cached for a year, immutable.
-func handleMedia(pool *pgxpool.Pool) http.Handler {
+// Postgres, so every replica serves every upload, with the most recently
+// served ones kept in memory. The address names the content, so the answer
+// never changes: cached for a year, immutable.
+func handleMedia(pool *pgxpool.Pool, media *mediaCache) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
 		key := chi.URLParam(r, "key")
 		m := mediaName.FindStringSubmatch(chi.URLParam(r, "name"))
@@ -316,9 +323,15 @@ func handleMedia(pool *pgxpool.Pool) http.Handler {
 		}
 		width, _ := strconv.Atoi(m[1])
 		inm := r.Header.Get("If-None-Match")
-		v, err := postgres.NewImages(pool).Variant(r.Context(), key, width, m[2], inm)
-		if err != nil {
-			return err
+		name := key + "/" + m[0]
+		v, ok := media.get(name)
+		if !ok {
+			var err error
+			v, err = postgres.NewImages(pool).Variant(r.Context(), key, width, m[2], inm)
+			if err != nil {
+				return err
+			}
+			media.put(name, v)
 		}
 		h := w.Header()
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")

@@ -157,20 +157,22 @@ func (s *Images) SetAlt(ctx context.Context, productID, id, alt string) error {
 }
 
 // Remove takes a picture off a product, and drops its stored bytes when no
-// product shows it any more.
-func (s *Images) Remove(ctx context.Context, productID, id string) error {
-	var key string
+// product shows it any more (dropped: the key's variants are gone).
+func (s *Images) Remove(ctx context.Context, productID, id string) (key string, dropped bool, err error) {
 	if err := s.db.QueryRow(ctx, `
 		DELETE FROM product_images WHERE id = $2 AND product_id = $1 RETURNING media_key`, productID, id).Scan(&key); err != nil {
 		if shop.ErrorCode(translate(err)) == shop.ErrNotFound {
-			return shop.Errorf(shop.ErrNotFound, "image not found")
+			return "", false, shop.Errorf(shop.ErrNotFound, "image not found")
 		}
-		return translate(err)
+		return "", false, translate(err)
 	}
-	_, err := s.db.Exec(ctx, `
+	tag, err := s.db.Exec(ctx, `
 		DELETE FROM media m WHERE m.key = $1
 		AND NOT EXISTS (SELECT 1 FROM product_images WHERE media_key = $1)`, key)
-	return translate(err)
+	if err != nil {
+		return "", false, translate(err)
+	}
+	return key, tag.RowsAffected() == 1, nil
 }
 
 func (s *Images) one(tag interface{ RowsAffected() int64 }, err error) error {
