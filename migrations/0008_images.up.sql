@@ -55,3 +55,16 @@ $$;
 
 CREATE TRIGGER product_images_notify AFTER INSERT OR UPDATE OR DELETE ON product_images
     FOR EACH ROW EXECUTE FUNCTION product_images_notify();
+
+-- The stored bytes go with the last picture that shows them: removed from its
+-- product, or with its product (ON DELETE CASCADE above).
+CREATE FUNCTION product_images_release() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM media m WHERE m.key = OLD.media_key
+        AND NOT EXISTS (SELECT 1 FROM product_images WHERE media_key = OLD.media_key);
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER product_images_release AFTER DELETE ON product_images
+    FOR EACH ROW EXECUTE FUNCTION product_images_release();

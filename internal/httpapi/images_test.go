@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -225,10 +226,22 @@ func TestImageDedup(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
-	var media, variants, links int
-	conn.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM media), (SELECT count(*) FROM media_variants), (SELECT count(*) FROM product_images)`).Scan(&media, &variants, &links)
-	if media != 1 || variants != 3 || links != 2 {
-		t.Fatalf("media %d variants %d links %d; want 1, 3, 2", media, variants, links)
+	counts := func(want string) {
+		t.Helper()
+		var media, variants, links int
+		conn.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM media), (SELECT count(*) FROM media_variants), (SELECT count(*) FROM product_images)`).Scan(&media, &variants, &links)
+		if got := fmt.Sprintf("media %d, variants %d, links %d", media, variants, links); got != want {
+			t.Fatalf("%s; want %s", got, want)
+		}
+	}
+	counts("media 1, variants 3, links 2")
+	// The bytes stay while a product shows them, and go with the last.
+	e.admin().MustDo("DELETE", "/api/admin/products/"+a.ID, nil, 204, nil)
+	counts("media 1, variants 3, links 1")
+	e.admin().MustDo("DELETE", "/api/admin/products/"+b.ID, nil, 204, nil)
+	counts("media 0, variants 0, links 0")
+	if r := e.client().Do("GET", x.Src, nil); r.Status != 404 {
+		t.Fatalf("the picture of deleted products: %d", r.Status)
 	}
 }
 
