@@ -77,6 +77,22 @@ func TestProcessRules(t *testing.T) {
 				t.Errorf("ext %s, type %s", p.Ext, p.Variants[0].ContentType)
 			}
 		}},
+		{name: "WebP", data: imagestest.SolidWebP(400, 300, color.NRGBA{10, 200, 30, 255}), check: func(t *testing.T, p images.Picture) {
+			if p.Ext != "jpg" || widths(p) != "320,400" || p.Height != 300 {
+				t.Errorf("ext %s, widths %s, height %d", p.Ext, widths(p), p.Height)
+			}
+		}},
+		{name: "translucent WebP stays PNG", data: imagestest.SolidWebP(40, 30, color.NRGBA{10, 200, 30, 100}), check: func(t *testing.T, p images.Picture) {
+			if p.Ext != "png" {
+				t.Errorf("ext %s", p.Ext)
+			}
+		}},
+		{name: "EXIF-oriented WebP with GPS", data: imagestest.WebPWithExif(400, 300, color.NRGBA{10, 200, 30, 255}, imagestest.Exif(8)), check: func(t *testing.T, p images.Picture) {
+			if p.Width != 300 || p.Height != 400 {
+				t.Errorf("upright size %dx%d, want 300x400", p.Width, p.Height)
+			}
+			assertNoMetadata(t, p)
+		}},
 		{name: "GIF: first frame", data: imagestest.TwoFrameGIF(), check: func(t *testing.T, p images.Picture) {
 			img, _, err := image.Decode(bytes.NewReader(p.Variants[0].Data))
 			if err != nil {

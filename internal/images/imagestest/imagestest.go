@@ -135,3 +135,88 @@ func TwoFrameGIF() []byte {
 	_ = gif.EncodeAll(&b, &gif.GIF{Image: []*image.Paletted{f1, f2}, Delay: []int{10, 10}})
 	return b.Bytes()
 }
+
+// SolidWebP is a lossless WebP of w×h pixels of one colour: the smallest
+// the format allows, as each of its five prefix codes holds one symbol
+// (zero bits a pixel).
+func SolidWebP(w, h int, c color.NRGBA) []byte {
+	var bits bitWriter
+	bits.put(uint32(w-1), 14)
+	bits.put(uint32(h-1), 14)
+	alpha := uint32(0)
+	if c.A != 0xff {
+		alpha = 1
+	}
+	bits.put(alpha, 1)
+	bits.put(0, 3) // version
+	bits.put(0, 1) // no transform
+	bits.put(0, 1) // no colour cache
+	bits.put(0, 1) // no meta prefix codes
+	// The codes of green, red, blue, alpha and distance, in that order.
+	for _, sym := range []uint8{c.G, c.R, c.B, c.A, 0} {
+		bits.put(1, 1) // a simple code
+		bits.put(0, 1) // of one symbol
+		bits.put(1, 1) // written in 8 bits
+		bits.put(uint32(sym), 8)
+	}
+	return riff(webpChunk("VP8L", append([]byte{0x2f}, bits.bytes()...)))
+}
+
+// WebPWithExif is SolidWebP in the extended format (VP8X) with an EXIF
+// chunk holding tiff, as a camera app writes it.
+func WebPWithExif(w, h int, c color.NRGBA, tiff []byte) []byte {
+	simple := SolidWebP(w, h, c)
+	vp8x := make([]byte, 10)
+	vp8x[0] = 0x08 // EXIF present
+	if c.A != 0xff {
+		vp8x[0] |= 0x10
+	}
+	put24 := func(b []byte, v int) { b[0], b[1], b[2] = byte(v), byte(v>>8), byte(v>>16) }
+	put24(vp8x[4:], w-1)
+	put24(vp8x[7:], h-1)
+	return riff(append(append(webpChunk("VP8X", vp8x), simple[12:]...), webpChunk("EXIF", tiff)...))
+}
+
+func webpChunk(typ string, data []byte) []byte {
+	var b bytes.Buffer
+	b.WriteString(typ)
+	_ = binary.Write(&b, binary.LittleEndian, uint32(len(data)))
+	b.Write(data)
+	if len(data)%2 == 1 {
+		b.WriteByte(0)
+	}
+	return b.Bytes()
+}
+
+func riff(chunks []byte) []byte {
+	var b bytes.Buffer
+	b.WriteString("RIFF")
+	_ = binary.Write(&b, binary.LittleEndian, uint32(4+len(chunks)))
+	b.WriteString("WEBP")
+	b.Write(chunks)
+	return b.Bytes()
+}
+
+// bitWriter packs bits least significant first, as VP8L reads them.
+type bitWriter struct {
+	out  []byte
+	acc  uint64
+	nacc uint
+}
+
+func (w *bitWriter) put(v uint32, n uint) {
+	w.acc |= uint64(v) << w.nacc
+	w.nacc += n
+	for w.nacc >= 8 {
+		w.out = append(w.out, byte(w.acc))
+		w.acc >>= 8
+		w.nacc -= 8
+	}
+}
+
+func (w *bitWriter) bytes() []byte {
+	if w.nacc > 0 {
+		return append(w.out, byte(w.acc))
+	}
+	return w.out
+}
