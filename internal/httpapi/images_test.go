@@ -190,6 +190,15 @@ func TestImageUploadRefusals(t *testing.T) {
 		t.Errorf("unknown product: %d %s", r.Status, r.Body)
 	}
 
+	// Twelve pictures a product at most.
+	full := e.createProduct(1250, 5)
+	for i := range shop.MaxImagesPerProduct {
+		mustUpload(t, admin, full.ID, imagestest.PNG(imagestest.Halves(10+i, 10)))
+	}
+	if r := upload(t, admin, full.ID, "13.png", gpsPNG(), ""); r.Status != 400 || !strings.Contains(r.Fields()["file"], "at most 12") {
+		t.Errorf("a 13th picture: %d %s", r.Status, r.Body)
+	}
+
 	// Auth and CSRF, as on every admin mutation.
 	if r := upload(t, e.client(), p.ID, "a.png", gpsPNG(), ""); r.Status != 401 || r.ErrorCode() != "unauthorized" {
 		t.Errorf("anonymous: %d %s", r.Status, r.Body)
