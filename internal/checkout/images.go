@@ -13,16 +13,15 @@ import (
 // https only, so a shop whose APP_URL is not https sends none of its own.
 // A failure to read it never stops a checkout: the line goes without.
 func (s *Service) imageURL(ctx context.Context, productID string) string {
-	p, err := postgres.NewProducts(s.pool).Get(ctx, productID)
-	if err != nil {
+	main, external, err := postgres.NewImages(s.pool).CheckoutPicture(ctx, productID)
+	switch {
+	case err != nil:
 		s.log.Warn("no picture for the checkout line", "product_id", productID, "err", err)
 		return ""
+	case main == "":
+		return external
+	case strings.HasPrefix(s.appURL, "https://"):
+		return strings.TrimRight(s.appURL, "/") + main
 	}
-	if len(p.Images) > 0 {
-		if !strings.HasPrefix(s.appURL, "https://") {
-			return ""
-		}
-		return strings.TrimRight(s.appURL, "/") + p.Images[0].LargestPath()
-	}
-	return p.ImageURL
+	return ""
 }

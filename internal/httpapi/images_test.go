@@ -305,6 +305,20 @@ func TestCheckoutSendsMainImage(t *testing.T) {
 		if shows := bytes.Contains(page, []byte("https://shop.test"+largest)); shows != tc.https {
 			t.Fatalf("https=%v: the checkout page shows the picture: %v", tc.https, shows)
 		}
+		// A product with no upload shows its external image_url (https by rule).
+		var ext product
+		e.admin().MustDo("POST", "/api/admin/products", map[string]any{"name": "Poster", "unit_amount": 900, "currency": "usd",
+			"image_url": "https://img.example.com/poster.png"}, 201, &ext)
+		e.client().MustDo("POST", "/api/checkout", map[string]any{"product_id": ext.ID, "quantity": 1}, 201, &s)
+		resp, err = http.Get(s.CheckoutURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !bytes.Contains(page, []byte("https://img.example.com/poster.png")) {
+			t.Fatalf("https=%v: the checkout page does not show the external image_url", tc.https)
+		}
 	}
 }
 
