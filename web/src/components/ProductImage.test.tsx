@@ -32,7 +32,7 @@ describe('ProductImage', () => {
 
   it('renders an uploaded picture with srcset, sizes, its size and lazy loading', () => {
     const { container } = render(
-      <ProductImage src="https://img.example.com/old.png" alt="" name="Mug" image={picture} sizes="50vw" />,
+      <ProductImage src="https://img.example.com/old.png" alt="Mug" name="Mug" image={picture} sizes="50vw" />,
     );
     const img = container.querySelector('img')!;
     expect(img.getAttribute('src')).toBe('/media/k/640.jpg');
@@ -42,6 +42,11 @@ describe('ProductImage', () => {
     expect(img.getAttribute('height')).toBe('1200');
     expect(img.getAttribute('loading')).toBe('lazy');
     expect(img.getAttribute('alt')).toBe('A blue mug');
+  });
+
+  it('keeps a decorative picture decorative (alt="")', () => {
+    const { container } = render(<ProductImage src="" alt="" name="Mug" image={picture} />);
+    expect(container.querySelector('img')!.getAttribute('alt')).toBe('');
   });
 
   it('falls back to image_url, then to the letter', () => {

@@ -32,6 +32,11 @@ export function initial(name: string): string {
 interface Props {
   /** The product's image_url: shown when there is no uploaded picture. */
   src: string;
+  /**
+   * "" where the picture only decorates (a card whose link names the
+   * product); otherwise the fallback for an uploaded picture with no alt text
+   * of its own.
+   */
   alt: string;
   name: string;
   className?: string;
@@ -59,7 +64,7 @@ export function ProductImage({ src, alt, name, className = '', image, sizes = '1
         sizes={sizes}
         width={image.width}
         height={image.height}
-        alt={image.alt || alt}
+        alt={alt === '' ? '' : image.alt || alt}
         loading="lazy"
         decoding="async"
         onError={() => setFailed('image')}
