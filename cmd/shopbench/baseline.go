@@ -30,7 +30,7 @@ import (
 // chi and pgx, no middleware, no logging, no metrics. shopbench runs them
 // as children of itself (see startBaseline), configured by these variables.
 const (
-	childEnv       = "SHOPBENCH_CHILD" // catalog or webhook
+	childEnv       = "SHOPBENCH_CHILD" // catalog, webhook, checkout or image
 	childAddrEnv   = "SHOPBENCH_CHILD_ADDR"
 	childDBEnv     = "SHOPBENCH_CHILD_DATABASE_URL"
 	childSecretEnv = "SHOPBENCH_CHILD_WEBHOOK_SECRET"
@@ -61,6 +61,12 @@ func serveBaseline(ctx context.Context, kind, addr, dbURL, secret, stripeURL str
 		r.Get("/api/products", minimalCatalog(pool))
 	case "webhook":
 		r.Post("/webhook/stripe", minimalWebhook(pool, secret))
+	case "image":
+		h, err := minimalMedia(ctx, pool)
+		if err != nil {
+			return err
+		}
+		r.Get("/media/{key}/{name}", h)
 	case "checkout":
 		pay := payments.New(payments.Config{SecretKey: benchKey, APIURL: stripeURL, Timeout: 10 * time.Second, MaxNetworkRetries: 2})
 		r.Post("/api/checkout", minimalCheckout(pool, pay, "http://"+addr))

@@ -79,6 +79,8 @@ func (b *bench) run(ctx context.Context) (*report, error) {
 			err = b.flashsale(ctx)
 		case "mixed":
 			err = b.mixed(ctx)
+		case "image":
+			err = b.image(ctx)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", s, err)

@@ -44,7 +44,7 @@ func TestShopbench(t *testing.T) {
 	for _, r := range rep.Results {
 		rows[r.Scenario] = append(rows[r.Scenario], r)
 	}
-	want := map[string]int{"catalog": 3, "webhook": 3, "checkout": 3, "flashsale": 1, "mixed": 1}
+	want := map[string]int{"catalog": 3, "webhook": 3, "checkout": 3, "flashsale": 1, "mixed": 1, "image": 2}
 	for scenario, n := range want {
 		if len(rows[scenario]) != n {
 			t.Errorf("%s: %d rows, want %d", scenario, len(rows[scenario]), n)
@@ -68,7 +68,7 @@ func TestShopbench(t *testing.T) {
 			t.Errorf("%s: a ratio (%v) that names no baseline", name, *r.Ratio)
 		}
 		for op := range r.ByOp {
-			if op != "catalog" && op != "checkout" && op != "webhook" {
+			if op != "catalog" && op != "checkout" && op != "webhook" && op != "image" {
 				t.Errorf("%s: requests of an unknown kind %q", name, op)
 			}
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -105,6 +106,27 @@ func TestServeStartsAndShutsDown(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(body.String(), "Enamel mug") {
 		t.Fatalf("no demo products: %s", body.String())
+	}
+	// Each demo product shows its picture, served by the shop.
+	var catalog struct {
+		Products []struct {
+			Images []struct {
+				Src string `json:"src"`
+			} `json:"images"`
+		} `json:"products"`
+	}
+	if err := json.Unmarshal(body.Bytes(), &catalog); err != nil || len(catalog.Products) != 4 {
+		t.Fatalf("catalog %s: %v", body.String(), err)
+	}
+	for _, p := range catalog.Products {
+		if len(p.Images) != 1 {
+			t.Fatalf("a demo product without its picture: %s", body.String())
+		}
+		resp, err := http.Get("http://" + addr + p.Images[0].Src)
+		if err != nil || resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/jpeg" {
+			t.Fatalf("GET %s: %v %v", p.Images[0].Src, resp, err)
+		}
+		resp.Body.Close()
 	}
 	cancel()
 	select {

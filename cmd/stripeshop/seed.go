@@ -5,6 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/stripeshop/stripeshop/internal/demo"
 	"github.com/stripeshop/stripeshop/internal/postgres"
 	"github.com/stripeshop/stripeshop/internal/shop"
 )
@@ -17,17 +18,29 @@ func seedDemoProducts(ctx context.Context, pool *pgxpool.Pool) (int, error) {
 		return 0, err
 	}
 	stock := func(n int64) *int64 { return &n }
-	demo := []shop.Product{
-		{Name: "Enamel mug", Description: "A speckled enamel mug for camp coffee.", UnitAmount: 1250, Currency: "usd", Stock: stock(25)},
-		{Name: "Canvas tote", Description: "Heavy cotton canvas, long handles.", UnitAmount: 1800, Currency: "usd", Stock: stock(10)},
-		{Name: "Sticker pack", Description: "Six vinyl stickers.", UnitAmount: 500, Currency: "usd", Stock: nil},
-		{Name: "Last-one poster", Description: "A signed print; only one left.", UnitAmount: 4500, Currency: "eur", Stock: stock(1)},
+	// Each with a picture drawn by internal/demo/gen, and its alt text.
+	demoProducts := []struct {
+		shop.Product
+		picture, alt string
+	}{
+		{shop.Product{Name: "Enamel mug", Description: "A speckled enamel mug for camp coffee.", UnitAmount: 1250, Currency: "usd", Stock: stock(25)},
+			"mug.jpg", "A blue speckled enamel mug"},
+		{shop.Product{Name: "Canvas tote", Description: "Heavy cotton canvas, long handles.", UnitAmount: 1800, Currency: "usd", Stock: stock(10)},
+			"tote.jpg", "A cream canvas tote bag with a red band"},
+		{shop.Product{Name: "Sticker pack", Description: "Six vinyl stickers.", UnitAmount: 500, Currency: "usd", Stock: nil},
+			"stickers.jpg", "Six round and star-shaped stickers"},
+		{shop.Product{Name: "Last-one poster", Description: "A signed print; only one left.", UnitAmount: 4500, Currency: "eur", Stock: stock(1)},
+			"poster.jpg", "A print of mountains at dusk"},
 	}
-	for _, p := range demo {
-		p.Active = true
-		if _, err := products.Create(ctx, p); err != nil {
+	for _, d := range demoProducts {
+		d.Active = true
+		p, err := products.Create(ctx, d.Product)
+		if err != nil {
+			return 0, err
+		}
+		if err := demo.AddPicture(ctx, pool, p.ID, d.picture, d.alt); err != nil {
 			return 0, err
 		}
 	}
-	return len(demo), nil
+	return len(demoProducts), nil
 }

@@ -122,7 +122,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		// CHECKOUT_MAX_UNITS_PER_CLIENT
 		MaxUnitsPerClient: cfg.CheckoutMaxUnitsPerClient,
 	})
-	a.Catalog = httpapi.NewCatalogCache(httpapi.CacheConfig{Pool: pool, Logger: log, Registry: a.Registry})
+	a.Catalog = httpapi.NewCatalogCache(httpapi.CacheConfig{Pool: pool, Logger: log, Registry: a.Registry, AppURL: cfg.AppURL})
 	if cfg.Profiling {
 		log.Warn("STRIPESHOP_PPROF=1: profiling endpoints are served under /debug/pprof")
 	}

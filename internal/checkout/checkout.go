@@ -156,6 +156,7 @@ func (s *Service) createSession(ctx context.Context, o shop.Order) (payments.Ses
 		Currency:    o.Currency,
 		UnitAmount:  o.UnitAmount,
 		Quantity:    o.Quantity,
+		ImageURL:    s.imageURL(ctx, o.ProductID),
 		SuccessURL:  s.appURL + "/checkout/success?session_id={CHECKOUT_SESSION_ID}",
 		CancelURL: s.appURL + "/checkout/cancel?product_id=" + url.QueryEscape(o.ProductID) +
 			"&order_id=" + url.QueryEscape(o.ID),

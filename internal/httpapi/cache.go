@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,9 @@ const (
 type CacheConfig struct {
 	Pool   *pgxpool.Pool
 	Logger *slog.Logger
+	// AppURL is the shop's public base URL: a product with pictures
+	// answers its main picture's largest variant there as image_url.
+	AppURL string
 	// Registry receives the catalog's metrics; nil registers none.
 	Registry prometheus.Registerer
 	// MinRebuildInterval spaces the rebuilds that notifications trigger,
@@ -224,6 +228,7 @@ func (c *CatalogCache) rebuild(ctx context.Context, onlyIfStale bool) (*snapshot
 		c.metrics.rebuilds.WithLabelValues("error").Inc()
 		return nil, err
 	}
+	publicImageURLs(products, c.cfg.AppURL)
 	s, err := encodeSnapshot(products)
 	if err != nil {
 		c.metrics.rebuilds.WithLabelValues("error").Inc()
@@ -233,6 +238,17 @@ func (c *CatalogCache) rebuild(ctx context.Context, onlyIfStale bool) (*snapshot
 	c.snap.Store(s)
 	c.metrics.rebuilds.WithLabelValues("ok").Inc()
 	return s, nil
+}
+
+// publicImageURLs sets the image_url of each product with pictures to its
+// main picture's largest variant, so clients that know only image_url show
+// the uploaded picture.
+func publicImageURLs(products []shop.Product, appURL string) {
+	for i, p := range products {
+		if len(p.Images) > 0 {
+			products[i].ImageURL = strings.TrimRight(appURL, "/") + p.Images[0].LargestPath()
+		}
+	}
 }
 
 // encodeSnapshot encodes the answers with writeJSON, as every handler does,

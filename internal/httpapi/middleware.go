@@ -42,9 +42,18 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// limitBody caps every request body; routes that read JSON cap it lower.
+// limitBody caps every request body; routes that read JSON cap it lower,
+// and an image upload caps its own higher (handleUploadImage).
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isUpload(r) {
+			if r.ContentLength > maxUploadBody {
+				writeError(w, r, errUploadTooLarge())
+				return
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
 		if r.ContentLength > maxWebhookBody {
 			writeError(w, r, shop.Errorf(errTooLarge, "the body is larger than %d bytes", maxWebhookBody))
 			return

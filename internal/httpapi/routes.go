@@ -43,6 +43,9 @@ func routes(d Deps) *chi.Mux {
 	// the host, or through a trusted proxy from the host) and METRICS_ALLOW only.
 	r.With(onlyFrom(d.MetricsAllow)).Method(http.MethodGet, "/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
 	r.Method(http.MethodPost, "/webhook/stripe", handleWebhook(d.Checkout))
+	media := newMediaCache(mediaCacheBytes)
+	r.Method(http.MethodGet, "/media/{key}/{name}", handleMedia(d.Pool, media))
+	r.Method(http.MethodHead, "/media/{key}/{name}", handleMedia(d.Pool, media))
 	if d.Profiling {
 		r.Mount("/debug", middleware.Profiler())
 	}
@@ -82,6 +85,11 @@ func routes(d Deps) *chi.Mux {
 				r.Method(http.MethodGet, "/products/{id}", handleAdminGetProduct(d.Pool))
 				r.Method(http.MethodPatch, "/products/{id}", handleUpdateProduct(d.Pool, d.Catalog))
 				r.Method(http.MethodDelete, "/products/{id}", handleDeleteProduct(d.Pool, d.Catalog))
+				r.Method(http.MethodGet, "/products/{id}/images", handleListImages(d.Pool))
+				r.Method(http.MethodPost, "/products/{id}/images", handleUploadImage(d.Pool, d.Catalog))
+				r.Method(http.MethodPost, "/products/{id}/images/reorder", handleReorderImages(d.Pool, d.Catalog))
+				r.Method(http.MethodPatch, "/products/{id}/images/{image_id}", handleUpdateImage(d.Pool, d.Catalog))
+				r.Method(http.MethodDelete, "/products/{id}/images/{image_id}", handleDeleteImage(d.Pool, d.Catalog, media))
 				r.Method(http.MethodGet, "/orders", handleListOrders(d.Pool))
 				r.Method(http.MethodGet, "/orders/{id}", handleGetOrder(d.Checkout))
 				r.Method(http.MethodPost, "/orders/{id}/refund", handleRefund(d.Checkout))

@@ -86,6 +86,9 @@ type SessionParams struct {
 	SuccessURL  string
 	CancelURL   string
 	ExpiresAt   time.Time
+	// ImageURL, when set, is the product's picture on the checkout page
+	// (product_data.images): a public https URL.
+	ImageURL string
 }
 
 // Session is what we read of a Checkout Session.
@@ -153,6 +156,9 @@ func (c *Client) CreateSession(ctx context.Context, p SessionParams) (Session, e
 		SuccessURL:        stripe.String(p.SuccessURL),
 		CancelURL:         stripe.String(p.CancelURL),
 		ExpiresAt:         stripe.Int64(p.ExpiresAt.Unix()),
+	}
+	if p.ImageURL != "" {
+		params.LineItems[0].PriceData.ProductData.Images = []*string{stripe.String(p.ImageURL)}
 	}
 	params.AddMetadata("order_id", p.OrderID)
 	params.AddMetadata("order_number", strconv.FormatInt(p.OrderNumber, 10))

@@ -17,7 +17,7 @@ func NewProducts(db DBTX) *Products { return &Products{db: db} }
 const productColumns = `id::text, name, description, unit_amount, currency, image_url, stock, max_per_order, active, created_at, updated_at`
 
 func scanProduct(row pgx.Row) (shop.Product, error) {
-	var p shop.Product
+	p := shop.Product{Images: []shop.Image{}}
 	err := row.Scan(&p.ID, &p.Name, &p.Description, &p.UnitAmount, &p.Currency, &p.ImageURL, &p.Stock, &p.MaxPerOrder, &p.Active, &p.CreatedAt, &p.UpdatedAt)
 	return p, translate(err)
 }
@@ -38,17 +38,31 @@ func collectProducts(rows pgx.Rows, err error) ([]shop.Product, error) {
 	return products, translate(rows.Err())
 }
 
-// List returns the products, newest first; only active ones unless all is set.
+// List returns the products with their pictures, newest first; only active
+// ones unless all is set.
 func (s *Products) List(ctx context.Context, all bool) ([]shop.Product, error) {
-	return collectProducts(s.db.Query(ctx, `
+	products, err := collectProducts(s.db.Query(ctx, `
 		SELECT `+productColumns+` FROM products
 		WHERE active OR $1
 		ORDER BY created_at DESC, id DESC`, all))
+	if err != nil {
+		return nil, err
+	}
+	if err := attachImages(ctx, s.db, products); err != nil {
+		return nil, err
+	}
+	return products, nil
 }
 
-// Get returns one product, active or not.
+// Get returns one product with its pictures, active or not.
 func (s *Products) Get(ctx context.Context, id string) (shop.Product, error) {
-	return scanProduct(s.db.QueryRow(ctx, `SELECT `+productColumns+` FROM products WHERE id = $1`, id))
+	p, err := scanProduct(s.db.QueryRow(ctx, `SELECT `+productColumns+` FROM products WHERE id = $1`, id))
+	if err != nil {
+		return p, err
+	}
+	ps := []shop.Product{p}
+	err = attachImages(ctx, s.db, ps)
+	return ps[0], err
 }
 
 // Create inserts p and returns it as stored.
@@ -60,14 +74,20 @@ func (s *Products) Create(ctx context.Context, p shop.Product) (shop.Product, er
 		p.Name, p.Description, p.UnitAmount, p.Currency, p.ImageURL, p.Stock, p.Active, p.MaxPerOrder))
 }
 
-// Update writes every editable field of p.
+// Update writes every editable field of p and returns it with its pictures.
 func (s *Products) Update(ctx context.Context, p shop.Product) (shop.Product, error) {
-	return scanProduct(s.db.QueryRow(ctx, `
+	p, err := scanProduct(s.db.QueryRow(ctx, `
 		UPDATE products SET name = $2, description = $3, unit_amount = $4, currency = $5,
 			image_url = $6, stock = $7, active = $8, max_per_order = $9, updated_at = now()
 		WHERE id = $1
 		RETURNING `+productColumns,
 		p.ID, p.Name, p.Description, p.UnitAmount, p.Currency, p.ImageURL, p.Stock, p.Active, p.MaxPerOrder))
+	if err != nil {
+		return p, err
+	}
+	ps := []shop.Product{p}
+	err = attachImages(ctx, s.db, ps)
+	return ps[0], err
 }
 
 // GetForUpdate locks the product row for the rest of the transaction.

@@ -23,6 +23,9 @@ type Product struct {
 	Active      bool      `json:"active"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	// Images are the uploaded pictures in order, the main one first;
+	// never nil, so the JSON says [] when there are none.
+	Images []Image `json:"images"`
 }
 
 // ProductPatch is a partial update: nil fields stay as they are. SetStock

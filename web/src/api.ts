@@ -17,17 +17,8 @@ export const ORDER_STATUSES: readonly OrderStatus[] = [
 export const TERMINAL_STATUSES: readonly OrderStatus[] = ['paid', 'failed', 'expired', 'refunded'];
 
 /** An uploaded product image (docs/api.md); paths are same-origin and relative. */
-export interface Image {
-  id: string;
-  /** The original's size, oriented: the aspect ratio to reserve. */
-  width: number;
-  height: number;
-  alt: string;
-  /** A mid-size variant. */
-  src: string;
-  /** Every variant, "url 320w, …". */
-  srcset: string;
-}
+/** A product picture (the Gallery's name for ProductImage). */
+export type Image = ProductImage;
 
 export interface Product {
   id: string;
@@ -46,8 +37,21 @@ export interface Product {
   active: boolean;
   created_at: string;
   updated_at: string;
-  /** Ordered, the first the main one; absent or empty when it has none. */
-  images?: Image[];
+  /** Uploaded pictures in order, the main one first; [] when none. */
+  images?: ProductImage[];
+}
+
+/** One uploaded picture of a product (docs/api.md, Product images). */
+export interface ProductImage {
+  id: string;
+  /** The original's size, upright: the aspect ratio to reserve. */
+  width: number;
+  height: number;
+  alt: string;
+  /** A mid-size variant, same-origin. */
+  src: string;
+  /** Every variant, as an srcset value ("… 320w, … 640w, …"). */
+  srcset: string;
 }
 
 export interface ProductInput {
@@ -660,4 +664,89 @@ export async function adminReprocessEvent(id: string): Promise<void> {
 export async function adminStats(days = 30): Promise<Stats> {
   const body = await request<Stats>('GET', '/api/admin/stats', { admin: true, query: { days } });
   return { ...body, days: body.days ?? [] };
+}
+
+// ---- Product images (admin) ----
+
+/** The largest file the server takes, in bytes (images.MaxBytes). */
+export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+
+export async function adminReorderImages(productId: string, ids: string[]): Promise<ProductImage[]> {
+  const body = await request<{ images: ProductImage[] }>(
+    'POST',
+    `/api/admin/products/${seg(productId)}/images/reorder`,
+    { body: { ids }, admin: true },
+  );
+  return body.images;
+}
+
+export async function adminUpdateImage(
+  productId: string,
+  imageId: string,
+  patch: { alt?: string; main?: true },
+): Promise<ProductImage[]> {
+  const body = await request<{ images: ProductImage[] }>(
+    'PATCH',
+    `/api/admin/products/${seg(productId)}/images/${seg(imageId)}`,
+    { body: patch, admin: true },
+  );
+  return body.images;
+}
+
+export function adminDeleteImage(productId: string, imageId: string): Promise<void> {
+  return request<void>('DELETE', `/api/admin/products/${seg(productId)}/images/${seg(imageId)}`, {
+    admin: true,
+  });
+}
+
+/**
+ * Uploads one picture with XMLHttpRequest, whose upload events (unlike
+ * fetch's) report progress: onProgress gets the fraction sent, 0 to 1.
+ * Errors are ApiErrors as from every other call.
+ */
+export function adminUploadImage(
+  productId: string,
+  file: File,
+  onProgress: (fraction: number) => void,
+  alt = '',
+): { done: Promise<ProductImage>; abort: () => void } {
+  const xhr = new XMLHttpRequest();
+  const done = new Promise<ProductImage>((resolve, reject) => {
+    xhr.open('POST', `/api/admin/products/${seg(productId)}/images`);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('Accept', 'application/json');
+    if (csrfToken) xhr.setRequestHeader('X-CSRF-Token', csrfToken);
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+    };
+    xhr.onerror = () =>
+      reject(new ApiError(0, 'network', 'Could not reach the shop. Check your connection and try again.'));
+    xhr.onabort = () => reject(new ApiError(0, 'network', 'The upload was cancelled.'));
+    xhr.onload = async () => {
+      const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+      const retryAfter = xhr.getResponseHeader('Retry-After');
+      if (retryAfter) headers['Retry-After'] = retryAfter;
+      const res = new Response(xhr.responseText || null, { status: xhr.status, headers });
+      if (!res.ok) {
+        const err = await errorFromResponse(res);
+        if (err.status === 401) {
+          rememberAdminSession(false);
+          onUnauthorized?.();
+        }
+        reject(err);
+        return;
+      }
+      onProgress(1);
+      try {
+        resolve((await res.json()) as ProductImage);
+      } catch {
+        reject(new ApiError(res.status, 'internal', 'The server sent a response the app could not read.'));
+      }
+    };
+    const form = new FormData();
+    if (alt) form.append('alt', alt);
+    form.append('file', file);
+    xhr.send(form);
+  });
+  return { done, abort: () => xhr.abort() };
 }

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import type { ProductImage as Picture } from '../api';
 
 /**
  * The image URL if the page's Content-Security-Policy lets it load (https, or
@@ -29,17 +30,48 @@ export function initial(name: string): string {
 }
 
 interface Props {
+  /** The product's image_url: shown when there is no uploaded picture. */
   src: string;
+  /**
+   * "" where the picture only decorates (a card whose link names the
+   * product); otherwise the fallback for an uploaded picture with no alt text
+   * of its own.
+   */
   alt: string;
   name: string;
   className?: string;
+  /** An uploaded picture (a product's images[0]); it wins over src. */
+  image?: Picture | null;
+  /** How wide the picture is drawn, for the browser to pick from srcset. */
+  sizes?: string;
 }
 
-/** The product's picture, or a placeholder with its initial when there is none or it fails. */
-export function ProductImage({ src, alt, name, className = '' }: Props) {
-  const [failed, setFailed] = useState(false);
+/**
+ * The product's picture: an uploaded one with its srcset, width and height
+ * (the space is kept before it loads), else the image_url, else a
+ * placeholder with the name's initial; each falls back to the next when it
+ * fails to load.
+ */
+export function ProductImage({ src, alt, name, className = '', image, sizes = '100vw' }: Props) {
+  const [failed, setFailed] = useState<'none' | 'image' | 'url'>('none');
   const url = displayableImage(src);
-  if (!url || failed) {
+  if (image && failed === 'none') {
+    return (
+      <img
+        className={`product-image ${className}`}
+        src={image.src}
+        srcSet={image.srcset}
+        sizes={sizes}
+        width={image.width}
+        height={image.height}
+        alt={alt === '' ? '' : image.alt || alt}
+        loading="lazy"
+        decoding="async"
+        onError={() => setFailed('image')}
+      />
+    );
+  }
+  if (!url || failed === 'url') {
     return (
       <div className={`product-image product-image--placeholder ${className}`} aria-hidden="true">
         {initial(name)}
@@ -53,7 +85,7 @@ export function ProductImage({ src, alt, name, className = '' }: Props) {
       alt={alt}
       loading="lazy"
       decoding="async"
-      onError={() => setFailed(true)}
+      onError={() => setFailed('url')}
     />
   );
 }

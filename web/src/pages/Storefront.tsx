@@ -190,7 +190,13 @@ function ProductCard({ product }: { product: Product }) {
   return (
     <li className={`product-card${badge?.kind === 'sold-out' ? ' product-card--sold-out' : ''}`}>
       <Link to={`/products/${encodeURIComponent(product.id)}`} className="product-card__link">
-        <ProductImage src={product.image_url} alt="" name={product.name} />
+        <ProductImage
+          src={product.image_url}
+          alt=""
+          name={product.name}
+          image={product.images?.[0]}
+          sizes="(min-width: 60rem) 18rem, (min-width: 40rem) 45vw, 90vw"
+        />
         <span className="product-card__name">{product.name}</span>
         <span className="product-card__price">{formatMoney(product.unit_amount, product.currency)}</span>
         {badge && <span className={`badge badge--${badge.kind}`}>{badge.text}</span>}

@@ -10,6 +10,7 @@ import { Alert, Loading } from '../../components/Alert';
 import { describeError } from '../../errors';
 import { useLoad, useTitle } from '../../hooks';
 import { ProductForm } from './ProductForm';
+import { ProductImages } from './ProductImages';
 
 export default function ProductEdit() {
   const { id } = useParams();
@@ -37,6 +38,7 @@ export default function ProductEdit() {
           <p>{describeError(error)}</p>
         </Alert>
       )}
+      {!id && <p className="muted">You can add pictures once the product is created.</p>}
       {!id && (
         <ProductForm
           onSave={(input) => adminCreateProduct(input as ProductInput)}
@@ -52,6 +54,9 @@ export default function ProductEdit() {
           onSaved={done}
           onCancel={() => navigate('/admin/products')}
         />
+      )}
+      {id && product && (
+        <ProductImages productId={product.id} productName={product.name} initial={product.images ?? []} />
       )}
     </section>
   );

@@ -17,6 +17,7 @@ const saved: Product = {
   active: true,
   created_at: '2026-01-01T00:00:00Z',
   updated_at: '2026-01-01T00:00:00Z',
+  images: [],
 };
 
 describe('ProductForm', () => {

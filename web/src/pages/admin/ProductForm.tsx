@@ -304,7 +304,7 @@ export function ProductForm({ product, onSave, onSaved, onCancel }: Props) {
         id="image_url"
         label="Image URL"
         error={errors.image_url}
-        hint="An https:// address of the picture, or blank for none."
+        hint="An https:// address of a picture kept elsewhere, shown while the product has no uploaded picture; or blank."
       >
         {(c) => (
           <input

@@ -109,7 +109,7 @@ export default function Products() {
               {products.map((p) => (
                 <tr key={p.id} className={p.active ? '' : 'row--muted'}>
                   <td className="thumb-cell">
-                    <ProductImage src={p.image_url} alt="" name={p.name} className="thumb" />
+                    <ProductImage src={p.image_url} alt="" name={p.name} className="thumb" image={p.images?.[0]} sizes="44px" />
                   </td>
                   <th scope="row">{p.name}</th>
                   <td className="num" data-label="Price">{formatMoney(p.unit_amount, p.currency)}</td>
