@@ -66,10 +66,11 @@ func envFile(text string) (named map[string]bool, set map[string]string) {
 	return named, set
 }
 
-// simulatorVariables are the STRIPESIM_* variables cmd/stripesim reads.
+// simulatorVariables are the STRIPESIM_* variables cmd/stripesim reads
+// (itself and through stripesim.ConfigFromEnv).
 func simulatorVariables(t *testing.T) []string {
 	t.Helper()
-	vars := regexp.MustCompile(`"(STRIPESIM_[A-Z_]+)"`).FindAllStringSubmatch(repoFile(t, "cmd/stripesim/main.go"), -1)
+	vars := regexp.MustCompile(`"(STRIPESIM_[A-Z_]+)"`).FindAllStringSubmatch(repoFile(t, "cmd/stripesim/main.go")+repoFile(t, "internal/stripesim/env.go"), -1)
 	var out []string
 	for _, m := range vars {
 		if !slices.Contains(out, m[1]) {

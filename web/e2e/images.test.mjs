@@ -290,7 +290,7 @@ test('pictures: upload, order, storefront srcset, refusals, a second replica', a
   await axe(shopper, 'storefront');
   await card.click();
   await shopper.getByRole('heading', { name }).waitFor();
-  assert.match(await shopper.locator('img.product-page__image').getAttribute('srcset'), /640w/);
+  assert.match(await shopper.locator('img.gallery__main').getAttribute('srcset'), /640w/);
   await axe(shopper, 'product page');
 
   // The other replica serves the same bytes at the same address, and its catalog shows them.
