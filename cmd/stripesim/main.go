@@ -25,6 +25,8 @@
 //	                       CODE=500 (an amount off in minor units), e.g. SAVE10=10%,FIVEOFF=500
 //	                       (default: none)
 //	STRIPESIM_TAX_RATE     the percentage automatic tax charges, e.g. 8.25 (default 0)
+//	STRIPESIM_LATENCY      how long each API call waits before its answer, e.g. 300ms (default 0)
+//	STRIPESIM_LATENCY_JITTER  spreads that wait over ± this, e.g. 50ms (default 0)
 package main
 
 import (
@@ -61,7 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs := flag.NewFlagSet("stripesim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stripesim (configured by STRIPESIM_ADDR, STRIPESIM_PUBLIC_URL, STRIPESIM_WEBHOOK_URL, STRIPE_WEBHOOK_SECRET, STRIPESIM_MERCHANT_NAME, STRIPESIM_BANK_DEBIT_DELAY, STRIPESIM_API_VERSION, STRIPESIM_EVENTS, STRIPESIM_SHUFFLE, STRIPESIM_STATE_FILE, STRIPESIM_PROMOTION_CODES, STRIPESIM_TAX_RATE)")
+		fmt.Fprintln(stderr, "usage: stripesim (configured by STRIPESIM_ADDR, STRIPESIM_PUBLIC_URL, STRIPESIM_WEBHOOK_URL, STRIPE_WEBHOOK_SECRET, STRIPESIM_MERCHANT_NAME, STRIPESIM_BANK_DEBIT_DELAY, STRIPESIM_API_VERSION, STRIPESIM_EVENTS, STRIPESIM_SHUFFLE, STRIPESIM_STATE_FILE, STRIPESIM_PROMOTION_CODES, STRIPESIM_TAX_RATE, STRIPESIM_LATENCY, STRIPESIM_LATENCY_JITTER)")
 	}
 	if len(args) > 0 {
 		args = args[1:]

@@ -111,6 +111,8 @@ func TestRunRejectsBadEventSettings(t *testing.T) {
 		"STRIPESIM_SHUFFLE":         "sometimes",
 		"STRIPESIM_PROMOTION_CODES": "SAVE10=ten%",
 		"STRIPESIM_TAX_RATE":        "high",
+		"STRIPESIM_LATENCY":         "slow",
+		"STRIPESIM_LATENCY_JITTER":  "-5ms",
 	} {
 		var out bytes.Buffer
 		env := map[string]string{"STRIPESIM_ADDR": "127.0.0.1:0", key: value}

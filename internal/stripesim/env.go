@@ -11,7 +11,7 @@ import (
 // ConfigFromEnv reads the simulator's behaviour from its STRIPESIM_*
 // variables (docs/api.md): the merchant's name, the bank debit delay, the
 // API version, the events sent, shuffled delivery, the state file, the
-// promotion codes and the tax rate. Where it listens, its public URL and
+// promotion codes, the tax rate and the API latency. Where it listens, its public URL and
 // where its webhooks go are the caller's. Unset variables keep New's
 // defaults.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
@@ -46,6 +46,18 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.TaxRate, err = ParseTaxRate(getenv("STRIPESIM_TAX_RATE")); err != nil {
 		return c, fmt.Errorf("STRIPESIM_TAX_RATE: %w", err)
+	}
+	for _, d := range []struct {
+		name string
+		to   *time.Duration
+	}{{"STRIPESIM_LATENCY", &c.Latency}, {"STRIPESIM_LATENCY_JITTER", &c.LatencyJitter}} {
+		if v := getenv(d.name); v != "" {
+			n, err := time.ParseDuration(v)
+			if err != nil || n < 0 {
+				return c, fmt.Errorf("%s=%q: want a duration such as 300ms (0 for none)", d.name, v)
+			}
+			*d.to = n
+		}
 	}
 	return c, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"log/slog"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -72,6 +73,13 @@ type Config struct {
 	// TaxRate is the percentage (0 to 100, up to four decimals) automatic
 	// tax charges wherever the customer is (STRIPESIM_TAX_RATE).
 	TaxRate float64
+	// Latency delays the answer to every API request (/v1/…) by this
+	// much, as Stripe's real round trip does (STRIPESIM_LATENCY); 0 answers
+	// at once. The wait holds no lock: concurrent requests wait together.
+	Latency time.Duration
+	// LatencyJitter spreads each delay uniformly over Latency ± LatencyJitter
+	// (STRIPESIM_LATENCY_JITTER), never below zero.
+	LatencyJitter time.Duration
 }
 
 // Server is the simulator. It is an http.Handler; Close stops its
@@ -156,6 +164,9 @@ func New(cfg Config) *Server {
 	}
 	if !slices.Contains(APIVersions, cfg.APIVersion) {
 		panic("stripesim: Config.APIVersion " + cfg.APIVersion + " is not one of " + strings.Join(APIVersions, ", "))
+	}
+	if cfg.Latency < 0 || cfg.LatencyJitter < 0 {
+		panic("stripesim: Config.Latency and LatencyJitter must not be negative")
 	}
 	if cfg.TaxRate < 0 || cfg.TaxRate > 100 {
 		panic("stripesim: Config.TaxRate must be a percentage from 0 to 100")
@@ -294,12 +305,36 @@ type idemEntry struct {
 // idempotency, and Stripe's error shape.
 func (s *Server) api(schema *param, fn apiFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.wait(r.Context()) {
+			return // the client gave up during the injected latency
+		}
 		reqID := newID("req_", 14)
 		w.Header().Set("Request-Id", reqID)
 		status, body := s.serveAPI(w, r, reqID, schema, fn)
 		s.log.Info("stripesim api", "method", r.Method, "path", r.URL.Path, "status", status, "request_id", reqID)
 		writeRaw(w, status, body)
 	})
+}
+
+// wait holds an API request for the configured latency (with its jitter),
+// before any lock is taken, so that a crowd of calls waits in parallel as
+// at Stripe. It reports false when the request was canceled meanwhile.
+func (s *Server) wait(ctx context.Context) bool {
+	d := s.cfg.Latency
+	if j := s.cfg.LatencyJitter; j > 0 {
+		d += time.Duration(mrand.Int64N(int64(2*j)+1)) - j
+	}
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, reqID string, schema *param, fn apiFunc) (int, []byte) {
