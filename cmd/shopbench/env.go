@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -48,9 +49,11 @@ type environment struct {
 	// opens (pgxpool's default unless the URL says otherwise).
 	serverPoolMax int
 
-	// sim and its start-up, to start it afresh (restartSim).
+	// sim and its start-up, to start it afresh (restartSim); simEnv is
+	// added to its environment at its next start (STRIPESIM_LATENCY…).
 	sim      *process
 	startSim func() (*process, error)
+	simEnv   map[string]string
 
 	pool  *pgxpool.Pool // ours, application_name=shopbench
 	tmp   string
@@ -145,12 +148,14 @@ func setUp(ctx context.Context, cfg config, say func(string, ...any)) (env *envi
 	env.simURL = "http://" + simAddr
 
 	env.startSim = func() (*process, error) {
-		sim, err := env.start("stripesim", simBin, nil, map[string]string{
+		vars := map[string]string{
 			"STRIPESIM_ADDR":        simAddr,
 			"STRIPESIM_PUBLIC_URL":  env.simURL,
 			"STRIPESIM_WEBHOOK_URL": env.serverURL + "/webhook/stripe",
 			"STRIPE_WEBHOOK_SECRET": env.secret,
-		})
+		}
+		maps.Copy(vars, env.simEnv)
+		sim, err := env.start("stripesim", simBin, nil, vars)
 		if err != nil {
 			return nil, err
 		}

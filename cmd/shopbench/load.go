@@ -48,6 +48,9 @@ type loadSpec struct {
 	warmup      time.Duration
 	duration    time.Duration
 	pick        func(w *worker) *op
+	// pause, when set, runs before each request, outside its latency: a
+	// paced probe rather than a closed loop.
+	pause func(w *worker)
 	// measureStart and measureEnd are called as the measured window opens
 	// and closes (CPU samples, the profile).
 	measureStart func()
@@ -114,6 +117,9 @@ func runLoad(ctx context.Context, spec loadSpec) loadResult {
 			defer w.close()
 			out := workerOut{byOp: map[string]*opStats{}}
 			for ctx.Err() == nil {
+				if spec.pause != nil {
+					spec.pause(w)
+				}
 				began := time.Now()
 				if began.After(end) {
 					break

@@ -3,7 +3,8 @@
 // to its baseline, because absolute figures on a shared machine are noise.
 //
 //	go run ./cmd/shopbench [--duration 5s] [--rounds 2] [--warmup 1s] [--concurrency 8]
-//	    [--scenarios catalog,webhook,checkout,flashsale,mixed,image] [--json]
+//	    [--scenarios catalog,webhook,checkout,flashsale,mixed,checkout-latency,image] [--json]
+//	    [--crowd 400 --latency 300ms --latency-jitter 50ms]
 //	    [--cpuprofile DIR] [--target URL --database-url URL ...]
 //
 // By default it builds and starts its own environment: a fresh database on
@@ -43,7 +44,7 @@ func main() {
 // allScenarios in the order they run: flashsale archives its product
 // before mixed, so every scenario sees the same 50-product catalog; image
 // gives a product a picture, so it comes last.
-var allScenarios = []string{"catalog", "webhook", "checkout", "flashsale", "mixed", "image"}
+var allScenarios = []string{"catalog", "webhook", "checkout", "flashsale", "mixed", "checkout-latency", "image"}
 
 type config struct {
 	duration    time.Duration
@@ -69,6 +70,11 @@ type config struct {
 	flashBuyers int
 	flashStock  int
 	webhookRate int
+
+	// checkout-latency: the crowd and the simulator's latency.
+	crowd         int
+	latency       time.Duration
+	latencyJitter time.Duration
 }
 
 // settleBound is how long a check waits for the server to settle (the
@@ -106,6 +112,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.flashBuyers, "flash-buyers", 1000, "concurrent buyers in the flash sale")
 	fs.IntVar(&cfg.flashStock, "flash-stock", 100, "stock of the flash-sale product")
 	fs.IntVar(&cfg.webhookRate, "webhook-orders-per-second", 8000, "pending orders prepared per second of a webhook run; a run that uses them up ends early")
+	fs.IntVar(&cfg.crowd, "crowd", 400, "checkout-latency: buyers at once")
+	fs.DurationVar(&cfg.latency, "latency", 300*time.Millisecond, "checkout-latency: the simulator's latency per API call (STRIPESIM_LATENCY)")
+	fs.DurationVar(&cfg.latencyJitter, "latency-jitter", 50*time.Millisecond, "checkout-latency: the spread of that latency (STRIPESIM_LATENCY_JITTER)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -124,6 +133,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("no scenario to run")
 	case cfg.duration <= 0 || cfg.warmup < 0 || cfg.concurrency < 1 || cfg.rounds < 1:
 		return errors.New("--duration must be positive, --warmup not negative, --concurrency and --rounds at least 1")
+	case cfg.crowd < 1 || cfg.latency <= 0 || cfg.latencyJitter < 0 || cfg.latencyJitter > cfg.latency:
+		return errors.New("--crowd must be at least 1, --latency positive, --latency-jitter from 0 to --latency")
 	case cfg.flashStock < 0 || cfg.flashBuyers < cfg.flashStock:
 		return errors.New("--flash-buyers must be at least --flash-stock")
 	case cfg.target != "" && (cfg.databaseURL == "" || cfg.webhookSecret == ""):

@@ -23,6 +23,10 @@ type runSpec struct {
 	// during the first round, with --cpuprofile.
 	profile bool
 	pick    func(w *worker) *op
+	// concurrency is this contender's number of clients (0: --concurrency).
+	concurrency int
+	// pause, when set, runs before each request of a worker (runLoad).
+	pause func(w *worker)
 	// before runs ahead of each measured run (a fresh simulator, say).
 	before func(ctx context.Context) error
 }
@@ -111,7 +115,7 @@ func (b *bench) combine(rs runSpec, runs []runData) result {
 			notes = append(notes, d.note)
 		}
 	}
-	res := result{Scenario: rs.scenario, Target: rs.target, Baseline: rs.baseline, Concurrency: b.cfg.concurrency,
+	res := result{Scenario: rs.scenario, Target: rs.target, Baseline: rs.baseline, Concurrency: b.concurrency(rs),
 		Rounds: len(runs), DurationS: dur.Seconds(), summary: summarize(&all, dur), ErrorSamples: all.samples,
 		Exhausted: exhaust, CPU: cpu}
 	if len(byOp) > 1 {
@@ -138,9 +142,16 @@ func (b *bench) combine(rs runSpec, runs []runData) result {
 	return res
 }
 
+func (b *bench) concurrency(rs runSpec) int {
+	if rs.concurrency > 0 {
+		return rs.concurrency
+	}
+	return b.cfg.concurrency
+}
+
 // measureOnce runs one closed loop.
 func (b *bench) measureOnce(ctx context.Context, rs runSpec, profile bool) runData {
-	conc := b.cfg.concurrency
+	conc := b.concurrency(rs)
 	d := runData{rssMB: -1}
 	d.rssReset = rs.serverPID != 0 && resetPeakRSS(rs.serverPID)
 	var (
@@ -148,7 +159,7 @@ func (b *bench) measureOnce(ctx context.Context, rs runSpec, profile bool) runDa
 		prof, waits chan error
 	)
 	d.load = runLoad(ctx, loadSpec{
-		concurrency: conc, warmup: b.cfg.warmup, duration: b.cfg.duration, pick: rs.pick,
+		concurrency: conc, warmup: b.cfg.warmup, duration: b.cfg.duration, pick: rs.pick, pause: rs.pause,
 		measureStart: func() {
 			start = b.cpuPoint(ctx, rs.serverPID)
 			if profile && b.cfg.cpuprofile != "" {

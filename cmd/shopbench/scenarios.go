@@ -79,6 +79,8 @@ func (b *bench) run(ctx context.Context) (*report, error) {
 			err = b.flashsale(ctx)
 		case "mixed":
 			err = b.mixed(ctx)
+		case "checkout-latency":
+			err = b.checkoutLatency(ctx)
 		case "image":
 			err = b.image(ctx)
 		}
@@ -475,7 +477,11 @@ func (b *bench) buyerAddr() string {
 }
 
 // flashsale: buyers all at once for one product whose stock is short.
-func (b *bench) flashsale(ctx context.Context) error {
+func (b *bench) flashsale(ctx context.Context) error { return b.flashsaleAs(ctx, "flashsale") }
+
+// flashsaleAs runs the flash sale reported as scenario (its check too),
+// against a fresh simulator with the environment's simEnv.
+func (b *bench) flashsaleAs(ctx context.Context, scenario string) error {
 	if err := b.env.restartSim(ctx); err != nil {
 		return err
 	}
@@ -568,10 +574,10 @@ func (b *bench) flashsale(ctx context.Context) error {
 		return err
 	}
 	ok := sold == b.cfg.flashStock && conflicts == buyers-b.cfg.flashStock && other == 0 && stock == 0 && orders == b.cfg.flashStock
-	b.rep.check("flashsale", ok, "%d buyers: %d sold, %d clean 409s, %d other; stock left %d, %d orders",
+	b.rep.check(scenario, ok, "%d buyers: %d sold, %d clean 409s, %d other; stock left %d, %d orders",
 		buyers, sold, conflicts, other, stock, orders)
 
-	res := result{Scenario: "flashsale", Target: "stripeshop", Concurrency: buyers, DurationS: elapsed.Seconds(),
+	res := result{Scenario: scenario, Target: "stripeshop", Concurrency: buyers, DurationS: elapsed.Seconds(),
 		summary: summarize(&stats, elapsed), ErrorSamples: stats.samples,
 		Note: fmt.Sprintf("%d sold, %d × 409", sold, conflicts)}
 	if b.env.serverPID != 0 {
@@ -651,7 +657,7 @@ func (b *bench) leakSnapshot(ctx context.Context) (leakState, error) {
 
 // maxStripeConns is the idle connections the server keeps to Stripe
 // (payments.transport's MaxIdleConnsPerHost).
-const maxStripeConns = 64
+const maxStripeConns = payments.MaxIdleConns
 
 // checkLeaks waits for the server to settle after a scenario and checks
 // that its goroutines are back where they were and that it holds no more

@@ -28,7 +28,8 @@ func TestShopbench(t *testing.T) {
 	defer cancel()
 	var out, log bytes.Buffer
 	err := run(ctx, []string{"--duration=300ms", "--warmup=100ms", "--rounds=1", "--concurrency=4", "--json",
-		"--flash-buyers=400", "--flash-stock=40", "--products=20", "--webhook-orders-per-second=4000"}, &out, &log)
+		"--flash-buyers=400", "--flash-stock=40", "--products=20", "--webhook-orders-per-second=4000",
+		"--crowd=40", "--latency=50ms", "--latency-jitter=10ms"}, &out, &log)
 	if err != nil {
 		t.Fatalf("shopbench: %v\n%s", err, log.String())
 	}
@@ -44,7 +45,8 @@ func TestShopbench(t *testing.T) {
 	for _, r := range rep.Results {
 		rows[r.Scenario] = append(rows[r.Scenario], r)
 	}
-	want := map[string]int{"catalog": 3, "webhook": 3, "checkout": 3, "flashsale": 1, "mixed": 1, "image": 2}
+	want := map[string]int{"catalog": 3, "webhook": 3, "checkout": 3, "flashsale": 1, "mixed": 1, "image": 2,
+		"checkout-latency": 2, "flashsale-latency": 1}
 	for scenario, n := range want {
 		if len(rows[scenario]) != n {
 			t.Errorf("%s: %d rows, want %d", scenario, len(rows[scenario]), n)
@@ -87,13 +89,19 @@ func TestShopbench(t *testing.T) {
 			t.Errorf("check %s failed: %s", c.Name, c.Detail)
 		}
 	}
-	for _, name := range []string{"flashsale", "webhook", "catalog body", "no leak after catalog", "no leak after mixed"} {
+	for _, name := range []string{"flashsale", "flashsale-latency", "webhook", "catalog body", "no leak after catalog",
+		"no leak after mixed", "no leak after checkout-latency"} {
 		if _, ok := checks[name]; !ok {
 			t.Errorf("no %q check in the report", name)
 		}
 	}
-	if c := checks["flashsale"]; !strings.Contains(c.Detail, "40 sold, 360 clean 409s, 0 other; stock left 0, 40 orders") {
-		t.Errorf("flash sale: %s", c.Detail)
+	for _, name := range []string{"flashsale", "flashsale-latency"} {
+		if c := checks[name]; !strings.Contains(c.Detail, "40 sold, 360 clean 409s, 0 other; stock left 0, 40 orders") {
+			t.Errorf("%s: %s", name, c.Detail)
+		}
+	}
+	if rep.Latency == nil || rep.Latency.Crowd != 40 || rep.Latency.LittleRPS != 800 {
+		t.Errorf("checkout-latency figures: %+v", rep.Latency)
 	}
 	// A ratio target is stated only when its baseline completed requests
 	// in its window; whether a target was met is a figure.
@@ -102,13 +110,13 @@ func TestShopbench(t *testing.T) {
 		stated[tg.Name] = true
 		t.Logf("target %s: %s (want %s)", tg.Name, tg.Got, tg.Want)
 	}
-	for _, name := range []string{"server peak RSS, every scenario", "flashsale correct, only 409s"} {
+	for _, name := range []string{"server peak RSS, every scenario", "flashsale correct, only 409s", "flashsale at Stripe's latency correct"} {
 		if !stated[name] {
 			t.Errorf("targets: no %q in %+v", name, rep.Targets)
 		}
 	}
-	if len(rep.Targets) > 5 {
-		t.Errorf("targets: %+v, want at most the issue's five", rep.Targets)
+	if len(rep.Targets) > 9 {
+		t.Errorf("targets: %+v, want at most the issue's nine", rep.Targets)
 	}
 }
 
@@ -117,6 +125,8 @@ func TestFlagErrors(t *testing.T) {
 		{"--scenarios=nope"},
 		{"--duration=0s"},
 		{"--flash-buyers=10", "--flash-stock=20"},
+		{"--latency=0s"},
+		{"--latency=100ms", "--latency-jitter=200ms"},
 		{"--target=http://127.0.0.1:1"},
 	} {
 		var out, log bytes.Buffer
