@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -35,19 +36,20 @@ const (
 	childDBEnv     = "SHOPBENCH_CHILD_DATABASE_URL"
 	childSecretEnv = "SHOPBENCH_CHILD_WEBHOOK_SECRET"
 	childStripeEnv = "SHOPBENCH_CHILD_STRIPE_URL"
+	childSourceEnv = "SHOPBENCH_CHILD_SOURCE_URL" // the server, whose catalog answer catalog-static serves
 )
 
 func childMain(kind string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serveBaseline(ctx, kind, os.Getenv(childAddrEnv), os.Getenv(childDBEnv), os.Getenv(childSecretEnv), os.Getenv(childStripeEnv)); err != nil {
+	if err := serveBaseline(ctx, kind, os.Getenv(childAddrEnv), os.Getenv(childDBEnv), os.Getenv(childSecretEnv), os.Getenv(childStripeEnv), os.Getenv(childSourceEnv)); err != nil {
 		fmt.Fprintln(os.Stderr, "shopbench baseline:", err)
 		return 1
 	}
 	return 0
 }
 
-func serveBaseline(ctx context.Context, kind, addr, dbURL, secret, stripeURL string) error {
+func serveBaseline(ctx context.Context, kind, addr, dbURL, secret, stripeURL, sourceURL string) error {
 	// The same pool settings as the server's.
 	pool, err := postgres.Open(ctx, dbURL)
 	if err != nil {
@@ -59,6 +61,12 @@ func serveBaseline(ctx context.Context, kind, addr, dbURL, secret, stripeURL str
 	switch kind {
 	case "catalog":
 		r.Get("/api/products", minimalCatalog(pool))
+	case "catalog-static":
+		h, err := staticCatalog(ctx, sourceURL+"/api/products")
+		if err != nil {
+			return err
+		}
+		r.Get("/api/products", h)
 	case "webhook":
 		r.Post("/webhook/stripe", minimalWebhook(pool, secret))
 	case "image":
@@ -102,6 +110,59 @@ func minimalCatalog(pool *pgxpool.Pool) http.HandlerFunc {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_ = json.NewEncoder(w).Encode(map[string]any{"products": products})
 	}
+}
+
+// staticCatalog is the ceiling of the catalog on this machine: an empty chi
+// handler answering the server's own pre-encoded answer (read from it once
+// at start, gzip and identity), with the same headers and the same choice
+// between the two, and nothing else: no middleware, no log, no metrics.
+func staticCatalog(ctx context.Context, url string) (http.HandlerFunc, error) {
+	type answer struct {
+		body   []byte
+		header http.Header
+	}
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	get := func(encoding string) (answer, error) {
+		req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+		if err != nil {
+			return answer{}, err
+		}
+		req.Header.Set("Accept-Encoding", encoding)
+		resp, err := client.Do(req)
+		if err != nil {
+			return answer{}, err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("GET %s: status %d", url, resp.StatusCode)
+		}
+		h := http.Header{}
+		for _, k := range []string{"Content-Type", "Content-Encoding", "Vary", "ETag", "Cache-Control"} {
+			if v := resp.Header.Get(k); v != "" {
+				h[k] = []string{v}
+			}
+		}
+		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+		return answer{body, h}, err
+	}
+	plain, err := get("identity")
+	if err != nil {
+		return nil, err
+	}
+	zipped, err := get("gzip")
+	if err != nil {
+		return nil, err
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		a := plain
+		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			a = zipped
+		}
+		maps.Copy(w.Header(), a.header)
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(a.body)
+	}, nil
 }
 
 // minimalWebhook verifies Stripe's HMAC by hand, decodes the few fields it

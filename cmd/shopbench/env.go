@@ -49,6 +49,10 @@ type environment struct {
 	// opens (pgxpool's default unless the URL says otherwise).
 	serverPoolMax int
 
+	// serverBin and serverEnv start the server (a twin: startServerTwin).
+	serverBin string
+	serverEnv map[string]string
+
 	// sim and its start-up, to start it afresh (restartSim); simEnv is
 	// added to its environment at its next start (STRIPESIM_LATENCY…).
 	sim      *process
@@ -194,6 +198,7 @@ func setUp(ctx context.Context, cfg config, say func(string, ...any)) (env *envi
 	if cfg.cpuprofile != "" {
 		serverEnv["STRIPESHOP_PPROF"] = "1"
 	}
+	env.serverBin, env.serverEnv = serverBin, serverEnv
 	srv, err := env.start("stripeshop", serverBin, []string{"serve"}, serverEnv)
 	if err != nil {
 		return env, err
@@ -314,12 +319,39 @@ func (env *environment) startBaseline(ctx context.Context, kind string) (*proces
 		childDBEnv:     env.dbURL,
 		childSecretEnv: env.secret,
 		childStripeEnv: env.simURL,
+		childSourceEnv: env.serverURL,
 	})
 	if err != nil {
 		return nil, "", err
 	}
 	u := "http://" + addr
 	if err := waitHTTP(ctx, u+"/healthz", p); err != nil {
+		env.stopChild(p)
+		return nil, "", err
+	}
+	return p, u, nil
+}
+
+// startServerTwin starts a second server of the same build on the same
+// database, its environment changed by extra (LOG_LEVEL=warn, say), and
+// returns it with its URL; nil when we did not start the server.
+func (env *environment) startServerTwin(ctx context.Context, name string, extra map[string]string) (*process, string, error) {
+	if env.serverBin == "" {
+		return nil, "", nil
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, "", err
+	}
+	vars := maps.Clone(env.serverEnv)
+	maps.Copy(vars, extra)
+	vars["HTTP_ADDR"], vars["APP_URL"] = addr, "http://"+addr
+	p, err := env.start(name, env.serverBin, []string{"serve"}, vars)
+	if err != nil {
+		return nil, "", err
+	}
+	u := "http://" + addr
+	if err := waitHTTP(ctx, u+"/readyz", p); err != nil {
 		env.stopChild(p)
 		return nil, "", err
 	}

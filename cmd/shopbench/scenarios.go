@@ -210,10 +210,13 @@ func getOp(name, url string, header map[string]string) *op {
 	}}
 }
 
-// catalog: GET /api/products over the catalog, against a chi + pgx handler
-// that runs the same query and encodes the same JSON on every request.
-// Both are asked as a browser asks (gzip accepted); the server is measured
-// a second time without gzip, to show what compression adds.
+// catalog: GET /api/products over the catalog, against an empty chi
+// handler answering the server's own pre-encoded bytes (the ceiling: the
+// target's baseline), and a chi + pgx handler that runs the same query and
+// encodes the same JSON on every request. All are asked as a browser asks
+// (gzip accepted); the server is measured again without gzip, to show what
+// compression adds, and a twin of it without its access log (LOG_LEVEL=warn),
+// to show what the log costs.
 func (b *bench) catalog(ctx context.Context) error {
 	child, baseURL, err := b.env.startBaseline(ctx, "catalog")
 	if err != nil {
@@ -223,22 +226,54 @@ func (b *bench) catalog(ctx context.Context) error {
 	if err := b.sameCatalog(ctx, baseURL); err != nil {
 		return err
 	}
-	browser := map[string]string{"Accept-Encoding": browserEncodings}
-	baseOp := getOp("catalog", baseURL+"/api/products", browser)
-	srvOp := getOp("catalog", b.env.serverURL+"/api/products", browser)
-	plainOp := getOp("catalog", b.env.serverURL+"/api/products", map[string]string{"Accept-Encoding": "identity"})
-	res, err := b.contend(ctx,
-		runSpec{scenario: "catalog", target: "baseline: chi+pgx query+encode", baseline: true,
-			serverPID: child.cmd.Process.Pid, pick: func(*worker) *op { return baseOp }},
-		runSpec{scenario: "catalog", target: "stripeshop", serverPID: b.env.serverPID, profile: true,
-			pick: func(*worker) *op { return srvOp }},
-		runSpec{scenario: "catalog", target: "stripeshop, no gzip", serverPID: b.env.serverPID,
-			pick: func(*worker) *op { return plainOp }})
+	// Started once the server answers the catalog just prepared.
+	static, staticURL, err := b.env.startBaseline(ctx, "catalog-static")
 	if err != nil {
 		return err
 	}
-	b.ratio(res[1], res[0])
+	defer b.env.stopChild(static)
+	browser := map[string]string{"Accept-Encoding": browserEncodings}
+	staticOp := getOp("catalog", staticURL+"/api/products", browser)
+	baseOp := getOp("catalog", baseURL+"/api/products", browser)
+	srvOp := getOp("catalog", b.env.serverURL+"/api/products", browser)
+	plainOp := getOp("catalog", b.env.serverURL+"/api/products", map[string]string{"Accept-Encoding": "identity"})
+	specs := []runSpec{
+		{scenario: "catalog", target: "baseline: empty chi handler, same bytes", baseline: true,
+			serverPID: static.cmd.Process.Pid, pick: func(*worker) *op { return staticOp }},
+		{scenario: "catalog", target: "baseline: chi+pgx query+encode", baseline: true,
+			serverPID: child.cmd.Process.Pid, pick: func(*worker) *op { return baseOp }},
+		{scenario: "catalog", target: "stripeshop", serverPID: b.env.serverPID, profile: true,
+			pick: func(*worker) *op { return srvOp }},
+		{scenario: "catalog", target: "stripeshop, no gzip", serverPID: b.env.serverPID,
+			pick: func(*worker) *op { return plainOp }},
+	}
+	quiet, quietURL, err := b.env.startServerTwin(ctx, "stripeshop-nolog", map[string]string{"LOG_LEVEL": "warn"})
+	if err != nil {
+		return err
+	}
+	if quiet != nil {
+		defer b.env.stopChild(quiet)
+		quietOp := getOp("catalog", quietURL+"/api/products", browser)
+		specs = append(specs, runSpec{scenario: "catalog", target: "stripeshop, no access log", serverPID: quiet.cmd.Process.Pid,
+			pick: func(*worker) *op { return quietOp }})
+	}
+	res, err := b.contend(ctx, specs...)
+	if err != nil {
+		return err
+	}
 	b.ratio(res[2], res[0])
+	b.ratio(res[3], res[0])
+	b.ratio(res[1], res[0])
+	if quiet != nil {
+		b.ratio(res[4], res[0])
+		if res[4].RPS > 0 && res[4].CPUPerRequestMs > 0 {
+			b.rep.Notes = append(b.rep.Notes, fmt.Sprintf("catalog: the access log costs %.0f %% of the rate (%.0f vs %.0f req/s without it) and %.0f %% of the server's CPU per request",
+				100*(1-res[2].RPS/res[4].RPS), res[2].RPS, res[4].RPS, 100*(1-res[4].CPU.ServerS/float64(max(1, res[4].Requests))/(res[2].CPU.ServerS/float64(max(1, res[2].Requests))))))
+		}
+	}
+	if res[1].RPS > 0 {
+		b.rep.Notes = append(b.rep.Notes, fmt.Sprintf("catalog vs the chi+pgx handler running the query and encoding on every request: %.2f×", res[2].RPS/res[1].RPS))
+	}
 	return nil
 }
 
