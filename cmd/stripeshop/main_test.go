@@ -82,7 +82,8 @@ func TestServeStartsAndShutsDown(t *testing.T) {
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve", "--seed-demo"}, env, nil, &bytes.Buffer{}, &bytes.Buffer{}) }()
+	var logged bytes.Buffer // read only once serve has returned
+	go func() { done <- run(ctx, []string{"serve", "--seed-demo"}, env, nil, &bytes.Buffer{}, &logged) }()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		resp, err := http.Get("http://" + addr + "/readyz")
@@ -128,6 +129,16 @@ func TestServeStartsAndShutsDown(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
+	// The access log is written in batches: a graceful shutdown loses no
+	// line of it, however recent.
+	const more = 50
+	for range more {
+		resp, err := http.Get("http://" + addr + "/api/products")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
 	cancel()
 	select {
 	case err := <-done:
@@ -136,5 +147,18 @@ func TestServeStartsAndShutsDown(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("the server did not stop")
+	}
+	lines := strings.Split(logged.String(), "\n")
+	n := 0
+	for _, l := range lines {
+		if strings.Contains(l, "http request") && strings.Contains(l, "path=/api/products") {
+			n++
+		}
+	}
+	if n != more+1 {
+		t.Errorf("%d access-log lines for GET /api/products, want %d", n, more+1)
+	}
+	if last := lines[max(0, len(lines)-2)]; !strings.Contains(last, "stopped") {
+		t.Errorf("the log's last line is %q, want the shutdown's", last)
 	}
 }

@@ -29,7 +29,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := cfg.RequireStripe(); err != nil {
 		return err
 	}
-	shop, err := app.New(ctx, cfg, app.Options{LogOutput: stderr})
+	// The log is written in batches (one write per 100 ms rather than per
+	// line); shop.Close, deferred, writes what is left after Shutdown.
+	shop, err := app.New(ctx, cfg, app.Options{LogOutput: stderr, BufferLog: true})
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,10 @@ import (
 type Options struct {
 	// LogOutput receives the log (default os.Stderr), in cfg's level and format.
 	LogOutput io.Writer
+	// BufferLog writes the log's info lines in batches (bufferedLog)
+	// rather than one write per line; Close writes what is left. serve
+	// sets it; tests that read the log as it is written leave it off.
+	BufferLog bool
 	// Web is the built React app (default web.Dist()).
 	Web fs.FS
 	// Now is the workflow's clock (session expiry, the reconciler); webhook
@@ -61,6 +65,7 @@ type App struct {
 	Registry *prometheus.Registry
 
 	reconcileEvery time.Duration
+	logBuf         *bufferedLog // nil unless Options.BufferLog
 }
 
 // New connects to cfg.DatabaseURL, applies the migrations, creates the
@@ -82,19 +87,31 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	case o.StripeRetries < 0:
 		o.StripeRetries = 0
 	}
+	var logBuf *bufferedLog
+	if o.BufferLog {
+		logBuf = newBufferedLog(o.LogOutput)
+		o.LogOutput = logBuf
+	}
 	log := newLogger(cfg, o.LogOutput)
+	if logBuf != nil {
+		log = slog.New(flushingHandler{log.Handler(), logBuf})
+	}
 
 	pool, err := postgres.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		if err = postgres.MigrateUp(pool); err != nil {
+			pool.Close()
+		}
 	}
-	if err := postgres.MigrateUp(pool); err != nil {
-		pool.Close()
+	if err != nil {
+		if logBuf != nil {
+			_ = logBuf.Close()
+		}
 		return nil, err
 	}
 	authSvc := auth.New(auth.Config{Pool: pool, SecureCookie: cfg.SecureCookies(), BcryptCost: o.BcryptCost,
 		Lifetime: o.SessionLifetime, IdleTimeout: o.SessionLifetime, Logger: log})
-	a := &App{Logger: log, Pool: pool, Auth: authSvc, Registry: prometheus.NewRegistry(), reconcileEvery: cfg.ReconcileInterval}
+	a := &App{Logger: log, Pool: pool, Auth: authSvc, Registry: prometheus.NewRegistry(), reconcileEvery: cfg.ReconcileInterval, logBuf: logBuf}
 	if cfg.AdminEmail != "" {
 		created, err := authSvc.EnsureFirstAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword)
 		if err != nil {
@@ -147,11 +164,21 @@ func (a *App) Run(ctx context.Context) {
 	wg.Wait()
 }
 
-// Close stops the session sweeper and closes the pool; call it after Run
-// has returned and the HTTP server has shut down.
+// Close stops the session sweeper, closes the pool and writes the log
+// lines still buffered; call it after Run has returned and the HTTP server
+// has shut down.
 func (a *App) Close() {
 	a.Auth.Close()
 	a.Pool.Close()
+	a.FlushLog()
+}
+
+// FlushLog writes the log lines still buffered (Options.BufferLog); lines
+// logged later are written at once.
+func (a *App) FlushLog() {
+	if a.logBuf != nil {
+		_ = a.logBuf.Close()
+	}
 }
 
 // newLogger is the shop's logger: cfg's level and format (JSON or text) on w.
