@@ -199,13 +199,11 @@ func (o *optionalInt) UnmarshalJSON(b []byte) error {
 }
 
 func logger(r *http.Request) *slog.Logger {
-	if l, ok := r.Context().Value(loggerKey{}).(*slog.Logger); ok {
-		return l
+	if info := infoOf(r); info != nil && info.base != nil {
+		return info.logger()
 	}
 	return slog.Default()
 }
-
-type loggerKey struct{}
 
 // queryInt reads an integer query parameter within bounds.
 func queryInt(r *http.Request, name string, def, lo, hi int) (int, error) {

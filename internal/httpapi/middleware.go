@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,14 +31,26 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"img-src 'self' https: data:; connect-src 'self'; font-src 'self'; object-src 'none'; " +
 	"base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
+// securityValues are the security headers' values, made once: each
+// request's header map shares them (net/http only reads them, and an Add
+// would copy a slice whose capacity is its length).
+var securityValues = []struct {
+	key   string
+	value []string
+}{
+	{"Content-Security-Policy", []string{contentSecurityPolicy}},
+	{"X-Content-Type-Options", []string{"nosniff"}},
+	{"Referrer-Policy", []string{"strict-origin-when-cross-origin"}},
+	{"X-Frame-Options", []string{"DENY"}},
+	{"Cross-Origin-Opener-Policy", []string{"same-origin"}},
+}
+
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		for _, v := range securityValues {
+			h[v.key] = v.value[:1:1]
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -58,7 +71,9 @@ func limitBody(next http.Handler) http.Handler {
 			writeError(w, r, shop.Errorf(errTooLarge, "the body is larger than %d bytes", maxWebhookBody))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxWebhookBody)
+		if r.Body != http.NoBody { // a GET has none: nothing to cap
+			r.Body = http.MaxBytesReader(w, r.Body, maxWebhookBody)
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -113,16 +128,44 @@ func (c clientIPs) of(r *http.Request) string {
 func requestID(ips clientIPs) func(http.Handler) http.Handler {
 	var prefix [6]byte
 	_, _ = rand.Read(prefix[:])
+	hexPrefix := hex.EncodeToString(prefix[:]) + "-"
 	var seq atomic.Uint64
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			id := r.Header.Get(middleware.RequestIDHeader)
 			if _, trusted := ips.peer(r); !trusted || !plausibleRequestID(id) {
-				id = hex.EncodeToString(prefix[:]) + "-" + strconv.FormatUint(seq.Add(1), 10)
+				id = hexPrefix + strconv.FormatUint(seq.Add(1), 10)
 			}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), middleware.RequestIDKey, id)))
+			// One context value for what observe adds too: each
+			// WithContext copies the request.
+			info := &requestInfo{id: id}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
 		})
 	}
+}
+
+// requestInfo is what the middleware learns of a request for the
+// handlers: its id, its client's address, and its logger, made the first
+// time a handler asks (most never log).
+type requestInfo struct {
+	id   string
+	ip   string
+	base *slog.Logger
+	once sync.Once
+	log  *slog.Logger
+}
+
+type requestInfoKey struct{}
+
+func infoOf(r *http.Request) *requestInfo {
+	info, _ := r.Context().Value(requestInfoKey{}).(*requestInfo)
+	return info
+}
+
+// logger is the request's logger, carrying its request id.
+func (i *requestInfo) logger() *slog.Logger {
+	i.once.Do(func() { i.log = i.base.With("request_id", i.id) })
+	return i.log
 }
 
 // plausibleRequestID accepts what proxies send (hex, UUIDs, base64) and
@@ -168,8 +211,6 @@ func noStore(next http.Handler) http.Handler {
 	})
 }
 
-type clientIPKey struct{}
-
 // onlyFrom answers 404, as for a route that does not exist, to a client
 // that is neither on loopback nor in allowed. The client is the one
 // observe resolved: behind a trusted proxy, the address it forwards.
@@ -187,8 +228,10 @@ func onlyFrom(allowed []*net.IPNet) func(http.Handler) http.Handler {
 }
 
 func clientIP(r *http.Request) string {
-	ip, _ := r.Context().Value(clientIPKey{}).(string)
-	return ip
+	if info := infoOf(r); info != nil {
+		return info.ip
+	}
+	return ""
 }
 
 // observe gives each request a logger carrying its request id and client
@@ -198,11 +241,15 @@ func observe(base *slog.Logger, ips clientIPs, latency *prometheus.HistogramVec)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
+			info := infoOf(r)
+			if info == nil { // not behind requestID
+				info = &requestInfo{}
+				r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
+			}
 			ip := ips.of(r)
-			l := base.With("request_id", middleware.GetReqID(r.Context()))
-			ctx := context.WithValue(context.WithValue(r.Context(), loggerKey{}, l), clientIPKey{}, ip)
+			info.ip, info.base = ip, base
 			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
-			next.ServeHTTP(ww, r.WithContext(ctx))
+			next.ServeHTTP(ww, r)
 			route := "unmatched"
 			if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
 				route = rc.RoutePattern()
@@ -219,8 +266,16 @@ func observe(base *slog.Logger, ips clientIPs, latency *prometheus.HistogramVec)
 			} else if route == "/healthz" || route == "/readyz" || route == "/metrics" {
 				level = slog.LevelDebug
 			}
-			l.Log(r.Context(), level, "http request", "method", r.Method, "path", r.URL.Path, "route", route,
-				"status", status, "bytes", ww.BytesWritten(), "duration_ms", elapsed.Milliseconds(), "client", ip)
+			// The line the request's logger would write (its id first),
+			// made as a record of typed attributes: no caller lookup, no
+			// boxing of each value.
+			if h := base.Handler(); h.Enabled(r.Context(), level) {
+				rec := slog.NewRecord(time.Now(), level, "http request", 0)
+				rec.AddAttrs(slog.String("request_id", info.id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+					slog.String("route", route), slog.Int("status", status), slog.Int("bytes", ww.BytesWritten()),
+					slog.Int64("duration_ms", elapsed.Milliseconds()), slog.String("client", ip))
+				_ = h.Handle(r.Context(), rec)
+			}
 		})
 	}
 }
