@@ -60,7 +60,7 @@ func serveBaseline(ctx context.Context, kind, addr, dbURL, secret, stripeURL, so
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
 	switch kind {
 	case "catalog":
-		r.Get("/api/products", minimalCatalog(pool))
+		r.Get("/api/products", minimalCatalog(pool, sourceURL))
 	case "catalog-static":
 		h, err := staticCatalog(ctx, sourceURL+"/api/products")
 		if err != nil {
@@ -99,13 +99,19 @@ func serveBaseline(ctx context.Context, kind, addr, dbURL, secret, stripeURL, so
 }
 
 // minimalCatalog runs the server's catalog query (the same store method)
-// and encodes the same JSON on every request.
-func minimalCatalog(pool *pgxpool.Pool) http.HandlerFunc {
+// and encodes the same JSON on every request; a product with pictures has
+// its main one's largest variant, on the server's URL, as its image_url.
+func minimalCatalog(pool *pgxpool.Pool, appURL string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		products, err := postgres.NewProducts(pool).List(r.Context(), false)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
+		}
+		for i, p := range products {
+			if len(p.Images) > 0 {
+				products[i].ImageURL = appURL + p.Images[0].LargestPath()
+			}
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_ = json.NewEncoder(w).Encode(map[string]any{"products": products})

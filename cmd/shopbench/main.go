@@ -67,6 +67,7 @@ type config struct {
 	adminURL    string
 	serverBin   string
 	products    int
+	images      bool
 	flashBuyers int
 	flashStock  int
 	webhookRate int
@@ -108,7 +109,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.serverPID, "server-pid", 0, "with --target: the server's pid, for its CPU time and peak RSS")
 	fs.StringVar(&cfg.adminURL, "admin-url", envOr("SHOPBENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "Postgres connection used to create and drop our database")
 	fs.StringVar(&cfg.serverBin, "server-bin", "", "a prebuilt stripeshop binary (default: go build ./cmd/stripeshop)")
-	fs.IntVar(&cfg.products, "products", 50, "active products in the catalog")
+	fs.IntVar(&cfg.products, "products", 1000, "active products in the catalog")
+	fs.BoolVar(&cfg.images, "images", true, "give every product a picture (the demo's four, shared, stored as an admin upload stores them)")
 	fs.IntVar(&cfg.flashBuyers, "flash-buyers", 1000, "concurrent buyers in the flash sale")
 	fs.IntVar(&cfg.flashStock, "flash-stock", 100, "stock of the flash-sale product")
 	fs.IntVar(&cfg.webhookRate, "webhook-orders-per-second", 8000, "pending orders prepared per second of a webhook run; a run that uses them up ends early")

@@ -46,6 +46,7 @@ type settings struct {
 	FlashBuyers int    `json:"flash_buyers"`
 	FlashStock  int    `json:"flash_stock"`
 	Products    int    `json:"products"`
+	Images      bool   `json:"images"`
 }
 
 // result is one measured run: the server or a baseline under one scenario.
@@ -190,6 +191,11 @@ func (r *report) writeTable(w io.Writer) error {
 	fmt.Fprintf(w, "shopbench: %d CPUs, %s RAM, %s; %d × %s per contender (ABBA), warm-up %s, concurrency %d; server %s\n",
 		r.Machine.CPUs, r.Machine.MemTotal, r.Machine.Postgres, r.Settings.Rounds, r.Settings.Duration, r.Settings.Warmup,
 		r.Settings.Concurrency, r.Settings.Server)
+	pictures := "without pictures"
+	if r.Settings.Images {
+		pictures = "each with a picture"
+	}
+	fmt.Fprintf(w, "catalog: %d products %s\n", r.Settings.Products, pictures)
 	if r.Settings.ServerBuild != "" {
 		fmt.Fprintf(w, "server build: %s\n", r.Settings.ServerBuild)
 	}

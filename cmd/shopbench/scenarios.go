@@ -21,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stripeshop/stripeshop/internal/demo"
 	"github.com/stripeshop/stripeshop/internal/payments"
 )
 
@@ -39,7 +40,7 @@ func (b *bench) run(ctx context.Context) (*report, error) {
 		Machine: machine{CPUs: runtime.NumCPU(), MemTotal: memTotal(), GoOS: runtime.GOOS, Go: runtime.Version()},
 		Settings: settings{Duration: b.cfg.duration.String(), Warmup: b.cfg.warmup.String(),
 			Concurrency: b.cfg.concurrency, Rounds: b.cfg.rounds, Scenarios: b.cfg.scenarios, Server: b.env.serverURL,
-			FlashBuyers: b.cfg.flashBuyers, FlashStock: b.cfg.flashStock, Products: b.cfg.products},
+			FlashBuyers: b.cfg.flashBuyers, FlashStock: b.cfg.flashStock, Products: b.cfg.products, Images: b.cfg.images},
 	}
 	_ = b.env.pool.QueryRow(ctx, `SELECT 'PostgreSQL ' || current_setting('server_version')`).Scan(&b.rep.Machine.Postgres)
 	b.rep.Machine.PostgresSettings = map[string]string{}
@@ -61,6 +62,16 @@ func (b *bench) run(ctx context.Context) (*report, error) {
 	}
 	if len(b.products) == 0 {
 		return nil, errors.New("--products must be at least 1")
+	}
+	if b.cfg.images {
+		ids := make([]string, len(b.products))
+		for i, p := range b.products {
+			ids[i] = p.ID
+		}
+		b.say("giving %d products a picture", len(ids))
+		if err := demo.AddPictures(ctx, b.env.pool, ids, "mug.jpg", "poster.jpg", "stickers.jpg", "tote.jpg"); err != nil {
+			return nil, fmt.Errorf("pictures for the catalog: %w", err)
+		}
 	}
 	for _, s := range b.cfg.scenarios {
 		b.say("scenario %s", s)
