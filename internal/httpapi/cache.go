@@ -85,6 +85,9 @@ type CatalogCache struct {
 	mustSync atomic.Uint64
 	wake     chan struct{}
 	build    sync.Mutex // one rebuild at a time
+	// zw compresses the pages of each rebuild (under build): a gzip
+	// writer at BestCompression is ~1 MB, made once rather than per rebuild.
+	zw *gzip.Writer
 
 	metrics cacheMetrics
 }
@@ -229,7 +232,14 @@ func (c *CatalogCache) rebuild(ctx context.Context, onlyIfStale bool) (*snapshot
 		return nil, err
 	}
 	publicImageURLs(products, c.cfg.AppURL)
-	s, err := encodeSnapshot(products)
+	if c.zw == nil {
+		c.zw, _ = gzip.NewWriterLevel(io.Discard, gzip.BestCompression)
+	}
+	listSize := 0
+	if prev := c.snap.Load(); prev != nil {
+		listSize = len(prev.list.Body)
+	}
+	s, err := encodeSnapshotWith(products, c.zw, listSize)
 	if err != nil {
 		c.metrics.rebuilds.WithLabelValues("error").Inc()
 		return nil, err
@@ -254,9 +264,18 @@ func publicImageURLs(products []shop.Product, appURL string) {
 // encodeSnapshot encodes the answers with writeJSON, as every handler does,
 // so a cached answer is byte for byte the one a handler would write.
 func encodeSnapshot(products []shop.Product) (*snapshot, error) {
-	s := &snapshot{byID: make(map[string]page, len(products))}
 	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestCompression)
-	list, err := encodePage(productList(products), zw)
+	return encodeSnapshotWith(products, zw, 0)
+}
+
+// encodeSnapshotWith is encodeSnapshot with a gzip writer to reuse and the
+// list's likely size (the last one's), so that a large catalog's list is
+// encoded into one buffer of its size rather than a series of doublings:
+// a flash sale rebuilds the catalog several times a second, and that
+// garbage set the server's peak memory.
+func encodeSnapshotWith(products []shop.Product, zw *gzip.Writer, listSize int) (*snapshot, error) {
+	s := &snapshot{byID: make(map[string]page, len(products))}
+	list, err := encodePageSized(productList(products), zw, listSize)
 	if err != nil {
 		return nil, err
 	}
@@ -271,8 +290,12 @@ func encodeSnapshot(products []shop.Product) (*snapshot, error) {
 	return s, nil
 }
 
-func encodePage(v any, zw *gzip.Writer) (page, error) {
+func encodePage(v any, zw *gzip.Writer) (page, error) { return encodePageSized(v, zw, 0) }
+
+// encodePageSized is encodePage with room made for size bytes up front.
+func encodePageSized(v any, zw *gzip.Writer, size int) (page, error) {
 	var b bytes.Buffer
+	b.Grow(size + size/8)
 	if err := writeJSON(&b, v); err != nil {
 		return page{}, fmt.Errorf("encode catalog: %w", err)
 	}
