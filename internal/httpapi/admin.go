@@ -196,24 +196,18 @@ func handleGetOrder(svc *checkout.Service) http.Handler {
 	})
 }
 
-// refundOptions is the optional body of an admin refund.
-type refundOptions struct {
-	// Restock gives the order's reserved units back to the product.
-	Restock bool `json:"restock"`
-}
-
 func handleRefund(svc *checkout.Service) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
 		// The body is optional: none (or an empty one) refunds without restocking.
-		opts, err := decodeOptional[refundOptions](w, r, 1<<10)
+		opts, err := decodeOptional[shop.RefundRequest](w, r, 16<<10)
 		if err != nil {
 			return err
 		}
-		o, err := svc.Refund(r.Context(), chi.URLParam(r, "id"), opts.Restock)
+		o, err := svc.Refund(r.Context(), chi.URLParam(r, "id"), opts)
 		if err != nil {
 			return err
 		}
-		logger(r).Info("order refunded by admin", "order_id", o.ID, "restock", opts.Restock)
+		logger(r).Info("order refunded by admin", "order_id", o.ID, "restock", opts.Restock, "amount_refunded", o.AmountRefunded)
 		return encode(w, http.StatusOK, o)
 	})
 }

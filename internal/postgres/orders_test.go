@@ -45,10 +45,10 @@ func TestPlaceForCapsTheUnitsOneClientHolds(t *testing.T) {
 				defer wg.Done()
 				var err error
 				if i%2 == 0 {
-					_, err = postgres.NewOrders(pool).PlaceFor(ctx, greedy, p.ID, 3, time.Now().Add(time.Hour))
+					_, err = postgres.NewOrders(pool).PlaceFor(ctx, greedy, []shop.Item{{ProductID: p.ID, Quantity: 3}}, time.Now().Add(time.Hour))
 				} else {
 					err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
-						_, err := postgres.NewOrders(tx).PlaceFor(ctx, greedy, p.ID, 3, time.Now().Add(time.Hour))
+						_, err := postgres.NewOrders(tx).PlaceFor(ctx, greedy, []shop.Item{{ProductID: p.ID, Quantity: 3}}, time.Now().Add(time.Hour))
 						return err
 					})
 				}
@@ -77,13 +77,13 @@ func TestPlaceForCapsTheUnitsOneClientHolds(t *testing.T) {
 			t.Fatalf("stock %d after the race, want %d", stockOf(t, pool, p.ID), stock-18)
 		}
 		// Another client buys; the greedy one may take 2 more, not 3.
-		if _, err := postgres.NewOrders(pool).PlaceFor(ctx, postgres.Buyer{ClientKey: "203.0.113.9", MaxUnits: 20}, p.ID, 20, time.Now().Add(time.Hour)); err != nil {
+		if _, err := postgres.NewOrders(pool).PlaceFor(ctx, postgres.Buyer{ClientKey: "203.0.113.9", MaxUnits: 20}, []shop.Item{{ProductID: p.ID, Quantity: 20}}, time.Now().Add(time.Hour)); err != nil {
 			t.Fatalf("another client: %v", err)
 		}
-		if _, err := postgres.NewOrders(pool).PlaceFor(ctx, greedy, p.ID, 3, time.Now().Add(time.Hour)); shop.ErrorCode(err) != shop.ErrConflict {
+		if _, err := postgres.NewOrders(pool).PlaceFor(ctx, greedy, []shop.Item{{ProductID: p.ID, Quantity: 3}}, time.Now().Add(time.Hour)); shop.ErrorCode(err) != shop.ErrConflict {
 			t.Fatalf("21st unit: %v, want conflict", err)
 		}
-		if _, err := postgres.NewOrders(pool).PlaceFor(ctx, greedy, p.ID, 2, time.Now().Add(time.Hour)); err != nil {
+		if _, err := postgres.NewOrders(pool).PlaceFor(ctx, greedy, []shop.Item{{ProductID: p.ID, Quantity: 2}}, time.Now().Add(time.Hour)); err != nil {
 			t.Fatalf("20th unit: %v", err)
 		}
 		// An order that ends gives its units back to the client's allowance.
@@ -91,7 +91,7 @@ func TestPlaceForCapsTheUnitsOneClientHolds(t *testing.T) {
 			(SELECT id FROM orders WHERE client_key = $1 AND quantity = 3 LIMIT 1)`, greedy.ClientKey); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := postgres.NewOrders(pool).PlaceFor(ctx, greedy, p.ID, 3, time.Now().Add(time.Hour)); err != nil {
+		if _, err := postgres.NewOrders(pool).PlaceFor(ctx, greedy, []shop.Item{{ProductID: p.ID, Quantity: 3}}, time.Now().Add(time.Hour)); err != nil {
 			t.Fatalf("after an order of 3 ended: %v", err)
 		}
 		var key string
@@ -153,10 +153,10 @@ func TestOrderNumbersIncreaseAndNeverRepeat(t *testing.T) {
 			)
 			buyer := postgres.Buyer{ClientKey: "198.51.100." + string(rune('a'+i)), MaxUnits: 20}
 			if i%2 == 0 {
-				o, err = postgres.NewOrders(pool).PlaceFor(ctx, buyer, p.ID, 1, time.Now().Add(time.Hour))
+				o, err = postgres.NewOrders(pool).PlaceFor(ctx, buyer, []shop.Item{{ProductID: p.ID, Quantity: 1}}, time.Now().Add(time.Hour))
 			} else {
 				err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
-					o, err = postgres.NewOrders(tx).PlaceFor(ctx, buyer, p.ID, 1, time.Now().Add(time.Hour))
+					o, err = postgres.NewOrders(tx).PlaceFor(ctx, buyer, []shop.Item{{ProductID: p.ID, Quantity: 1}}, time.Now().Add(time.Hour))
 					return err
 				})
 			}
@@ -207,8 +207,17 @@ func TestOrderNumbersMigrationNumbersExistingOrders(t *testing.T) {
 	if err := m.Up(); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Down(); err != nil { // to the schema before order numbers
-		t.Fatal(err)
+	for { // to the schema before order numbers (0007)
+		v, _, err := m.Version()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v < 7 {
+			break
+		}
+		if err := m.Down(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var productID string
 	if err := pool.QueryRow(ctx, `INSERT INTO products (name, unit_amount, currency) VALUES ('Mug', 1000, 'usd') RETURNING id::text`).Scan(&productID); err != nil {
