@@ -2,12 +2,16 @@ package checkout_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -190,5 +194,145 @@ func checkStockInvariant(t *testing.T, pool *pgxpool.Pool, initial map[string]in
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A completed session's totals, address and rate land on the order, from
+// events at 2023-10-16 (shipping_details) and at a newer version
+// (collected_information.shipping_details).
+func TestCompletedEventRecordsShippingAtBothVersions(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ file, promo string }{
+		{"session_completed_shipping_2023-10-16.json", ""},
+		{"session_completed_shipping_2025-03-31.basil.json", "promo_1QHk0aJ4x9y8w7v6SAVE10ab"},
+	} {
+		t.Run(c.file, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			pool, _ := testdb.New(t)
+			stock := int64(5)
+			p, err := postgres.NewProducts(pool).Create(ctx, shop.Product{Name: "Mug", UnitAmount: 1750, Currency: "usd", Stock: &stock, Active: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rate, err := postgres.NewShippingRates(pool).Create(ctx, shop.ShippingRate{Name: "Standard", Amount: 500, Currency: "usd", Active: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			o, err := postgres.NewOrders(pool).Place(ctx, p.ID, 2, time.Now().Add(time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := os.ReadFile(filepath.Join("..", "payments", "testdata", c.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ev map[string]any
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				t.Fatal(err)
+			}
+			sess := ev["data"].(map[string]any)["object"].(map[string]any)
+			sess["client_reference_id"] = o.ID
+			md := sess["metadata"].(map[string]any)
+			md["order_id"], md["shipping_rates"] = o.ID, "0=free,500="+rate.ID
+			if err := postgres.NewOrders(pool).SetSession(ctx, o.ID, sess["id"].(string)); err != nil {
+				t.Fatal(err)
+			}
+			raw, _ = json.Marshal(ev)
+			parsed, err := payments.ParseEvent(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			svc := checkout.New(checkout.Config{Pool: pool})
+			if outcome, err := svc.HandleEvent(ctx, parsed); err != nil || outcome != checkout.OutcomeApplied {
+				t.Fatalf("%s, %v", outcome, err)
+			}
+			got, err := postgres.NewOrders(pool).Get(ctx, o.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := shop.Shipping{Name: "Ada Lovelace", Address: shop.Address{Line1: "742 Evergreen Terrace", Line2: "Apt 2",
+				City: "Springfield", State: "OR", PostalCode: "97403", Country: "US"}, RateName: "Standard", RateID: rate.ID}
+			if got.Status != shop.StatusPaid || got.Flagged || got.AmountSubtotal != 3500 || got.AmountDiscount != 350 ||
+				got.AmountShipping != 500 || got.AmountTax != 239 || got.AmountTotal != 3889 || got.PromotionCode != c.promo ||
+				got.Shipping == nil || *got.Shipping != want || got.CustomerEmail != "ada@example.com" {
+				t.Fatalf("order %+v (shipping %+v)", got, got.Shipping)
+			}
+		})
+	}
+}
+
+// A cart's session carries a line item per line, the shop's address and
+// tax settings, and its active shipping rates in the order's currency,
+// after free shipping when the subtotal reaches FREE_SHIPPING_OVER.
+func TestSessionOffersTheShopsRates(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, _ := testdb.New(t)
+	var (
+		form url.Values
+		n    int
+	)
+	stripe := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		form, _ = url.ParseQuery(string(body))
+		n++
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id":"cs_test_rates_%d","object":"checkout.session","status":"open","payment_status":"unpaid"}`, n)
+	}))
+	defer stripe.Close()
+	rates := postgres.NewShippingRates(pool)
+	two, five := int64(2), int64(5)
+	for _, r := range []shop.ShippingRate{
+		{Name: "Express", Amount: 1500, Currency: "usd", MinDays: &two, MaxDays: &two, Active: true},
+		{Name: "Standard", Amount: 500, Currency: "usd", MaxDays: &five, Active: true},
+		{Name: "Old", Amount: 300, Currency: "usd", Active: false},
+		{Name: "Europe", Amount: 700, Currency: "eur", Active: true},
+	} {
+		if _, err := rates.Create(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mug, err := postgres.NewProducts(pool).Create(ctx, shop.Product{Name: "Mug", UnitAmount: 2000, Currency: "usd", Active: true, TaxCode: "txcd_99999999"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cup, err := postgres.NewProducts(pool).Create(ctx, shop.Product{Name: "Cup", UnitAmount: 1000, Currency: "usd", Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := checkout.New(checkout.Config{Pool: pool, AppURL: "http://shop.test",
+		Payments: payments.New(payments.Config{SecretKey: "sk_test_x", APIURL: stripe.URL}),
+		Sessions: checkout.SessionOptions{ShippingCountries: []string{"US", "CA"}, FreeShippingOver: 5000,
+			PromotionCodes: true, AutomaticTax: true, TaxBehavior: "inclusive"}})
+	for _, c := range []struct {
+		qty  int64
+		want []string
+	}{
+		{1, []string{"Standard", "Express"}},
+		{2, []string{"Free shipping", "Standard", "Express"}},
+	} {
+		if _, err := svc.Start(ctx, []shop.Item{{ProductID: mug.ID, Quantity: c.qty}, {ProductID: cup.ID, Quantity: 1}}, ""); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for i := 0; form.Has(fmt.Sprintf("shipping_options[%d][shipping_rate_data][display_name]", i)); i++ {
+			names = append(names, form.Get(fmt.Sprintf("shipping_options[%d][shipping_rate_data][display_name]", i)))
+		}
+		if fmt.Sprint(names) != fmt.Sprint(c.want) {
+			t.Errorf("%d mugs: options %v, want %v", c.qty, names, c.want)
+		}
+		for k, v := range map[string]string{
+			"line_items[0][price_data][product_data][tax_code]": "txcd_99999999",
+			"line_items[1][price_data][product_data][name]":     "Cup",
+			"line_items[1][price_data][tax_behavior]":           "inclusive",
+			"shipping_address_collection[allowed_countries][1]": "CA",
+			"allow_promotion_codes":                             "true",
+			"automatic_tax[enabled]":                            "true",
+		} {
+			if form.Get(k) != v {
+				t.Errorf("%d mugs: %s = %q, want %q", c.qty, k, form.Get(k), v)
+			}
+		}
 	}
 }
