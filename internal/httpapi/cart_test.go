@@ -1,8 +1,13 @@
 package httpapi_test
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 )
 
 type cartOrder struct {
@@ -146,6 +151,16 @@ func TestFlowCartPartialRefund(t *testing.T) {
 	if o := f.cartOrder(s.OrderID); o.Status != "paid" || o.AmountRefunded != 1000 {
 		t.Fatalf("after Stripe's partial refund events: %+v", o)
 	}
+	var stats struct {
+		Days []struct {
+			Orders  int64            `json:"orders"`
+			Revenue map[string]int64 `json:"revenue"`
+		} `json:"days"`
+	}
+	f.admin().MustDo("GET", "/api/admin/stats?days=1", nil, 200, &stats)
+	if len(stats.Days) != 1 || stats.Days[0].Orders != 1 || stats.Days[0].Revenue["usd"] != 2000 {
+		t.Fatalf("stats after refunding 1000 of 3000: %+v, want revenue 2000", stats)
+	}
 	f.admin().MustDo("POST", "/api/admin/orders/"+s.OrderID+"/refund", nil, 200, &o)
 	if o.Status != "refunded" || o.AmountRefunded != 3000 || o.Lines[0].RefundedQuantity != 2 {
 		t.Fatalf("after the full refund: %+v", o)
@@ -154,3 +169,133 @@ func TestFlowCartPartialRefund(t *testing.T) {
 		t.Fatalf("mug stock after a refund without restock = %d, want 3", got)
 	}
 }
+
+// Shipping rates are created, listed, edited and archived, never deleted.
+func TestAdminShippingRates(t *testing.T) {
+	e := newEnv(t)
+	type rate struct {
+		ID       string `json:"id"`
+		Name     string `json:"name"`
+		Amount   int64  `json:"amount"`
+		Currency string `json:"currency"`
+		MinDays  *int64 `json:"min_days"`
+		MaxDays  *int64 `json:"max_days"`
+		Active   bool   `json:"active"`
+	}
+	var r rate
+	e.admin().MustDo("POST", "/api/admin/shipping-rates", map[string]any{"name": " Standard ", "amount": 500, "currency": "USD", "min_days": 2, "max_days": 5}, 201, &r)
+	if r.Name != "Standard" || r.Currency != "usd" || !r.Active || *r.MinDays != 2 || *r.MaxDays != 5 {
+		t.Fatalf("created: %+v", r)
+	}
+	for _, bad := range []map[string]any{
+		{"name": "", "amount": 500, "currency": "usd"},
+		{"name": "X", "amount": -1, "currency": "usd"},
+		{"name": "X", "amount": 1, "currency": "xxx"},
+		{"name": "X", "amount": 1, "currency": "usd", "min_days": 5, "max_days": 2},
+		{"name": "X", "amount": 1},
+		{"name": "X", "amount": 1, "currency": "usd", "colour": "red"},
+	} {
+		e.admin().MustDo("POST", "/api/admin/shipping-rates", bad, 400, nil)
+	}
+	e.admin().MustDo("PATCH", "/api/admin/shipping-rates/"+r.ID, map[string]any{"active": false, "max_days": nil}, 200, &r)
+	if r.Active || r.MaxDays != nil || r.Amount != 500 {
+		t.Fatalf("archived: %+v", r)
+	}
+	e.admin().MustDo("PATCH", "/api/admin/shipping-rates/00000000-0000-4000-8000-000000000000", map[string]any{"active": true}, 404, nil)
+	e.admin().MustDo("DELETE", "/api/admin/shipping-rates/"+r.ID, nil, 405, nil)
+	var list struct {
+		Rates []rate `json:"shipping_rates"`
+	}
+	e.admin().MustDo("GET", "/api/admin/shipping-rates", nil, 200, &list)
+	if len(list.Rates) != 1 || list.Rates[0].ID != r.ID {
+		t.Fatalf("list: %+v", list)
+	}
+	e.client().MustDo("GET", "/api/admin/shipping-rates", nil, 401, nil)
+}
+
+// Orders are found by a product of theirs, by part of the customer's
+// e-mail or by number, and exported for a date range as CSV that a
+// spreadsheet reads as text.
+func TestAdminOrderSearchAndExport(t *testing.T) {
+	e := newEnv(t)
+	var odd product
+	e.admin().MustDo("POST", "/api/admin/products", map[string]any{"name": `=HYPERLINK("x"), "big" Mug`, "unit_amount": 1250, "currency": "usd", "stock": 5}, 201, &odd)
+	plain := e.createProduct(1000, 5)
+	a := e.buy(odd.ID, 1)
+	var b started
+	e.client().MustDo("POST", "/api/checkout", map[string]any{"items": []map[string]any{item(plain.ID, 2), item(odd.ID, 1)}}, 201, &b)
+	c := e.buy(plain.ID, 1)
+	pa := paidEvent(a, e.order(a.OrderID))
+	pa.Email = "Ada@Example.com"
+	e.mustDeliver(pa.payload())
+	pc := paidEvent(c, e.order(c.OrderID))
+	pc.Email = "=1+2@example.org"
+	e.mustDeliver(pc.payload())
+
+	list := func(query string) []string {
+		t.Helper()
+		var out struct {
+			Orders []order `json:"orders"`
+		}
+		e.admin().MustDo("GET", "/api/admin/orders?"+query, nil, 200, &out)
+		var ids []string
+		for _, o := range out.Orders {
+			ids = append(ids, o.ID)
+		}
+		return ids
+	}
+	for query, want := range map[string][]string{
+		"product_id=" + odd.ID:         {b.OrderID, a.OrderID},
+		"product_id=" + plain.ID:       {c.OrderID, b.OrderID},
+		"q=ada%40EXAMPLE":              {a.OrderID},
+		"q=example":                    {c.OrderID, a.OrderID},
+		"q=%23" + fmt.Sprint(b.Number): {b.OrderID},
+		"q=" + fmt.Sprint(c.Number):    {c.OrderID},
+		"q=nobody":                     nil,
+		"q=ada&product_id=" + plain.ID: nil,
+	} {
+		if got := list(query); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: %v, want %v", query, got, want)
+		}
+	}
+	e.admin().MustDo("GET", "/api/admin/orders?product_id=nope", nil, 400, nil)
+
+	today := time.Now().UTC().Format(time.DateOnly)
+	r := e.admin().MustDo("GET", "/api/admin/orders/export.csv?from="+today+"&to="+today, nil, 200, nil)
+	if ct := r.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" || !strings.Contains(r.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("headers: %v", r.Header)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(r.Body)).ReadAll()
+	if err != nil || len(rows) != 4 || rows[0][0] != "number" {
+		t.Fatalf("csv: %v\n%s", err, r.Body)
+	}
+	byID := map[string][]string{}
+	col := map[string]int{}
+	for i, name := range rows[0] {
+		col[name] = i
+	}
+	for _, row := range rows[1:] {
+		byID[row[col["id"]]] = row
+	}
+	if got := byID[a.OrderID]; got[col["lines"]] != `1 x =HYPERLINK("x"), "big" Mug @ 12.50` ||
+		got[col["total"]] != "12.50" || got[col["status"]] != "paid" || got[col["customer_email"]] != "Ada@Example.com" {
+		t.Errorf("order a: %q", got)
+	}
+	if got := byID[c.OrderID][col["customer_email"]]; got != "'=1+2@example.org" {
+		t.Errorf("a formula in a cell: %q, want it quoted", got)
+	}
+	if got := byID[b.OrderID][col["lines"]]; !strings.HasPrefix(got, "2 x Mug @ 10.00; 1 x ") {
+		t.Errorf("cart lines: %q", got)
+	}
+	e.admin().MustDo("GET", "/api/admin/orders/export.csv?from="+today, nil, 400, nil)
+	e.admin().MustDo("GET", "/api/admin/orders/export.csv?from=2026-12-01&to=2026-11-01", nil, 400, nil)
+	r = e.admin().MustDo("GET", "/api/admin/orders/export.csv?from=2020-01-01&to=2020-01-31", nil, 200, nil)
+	if strings.TrimSpace(string(r.Body)) != strings.Join(exportHeader, ",") {
+		t.Errorf("an empty range: %q", r.Body)
+	}
+}
+
+var exportHeader = []string{"number", "id", "created_at", "paid_at", "status", "customer_email", "currency",
+	"subtotal", "discount", "shipping", "tax", "total", "refunded", "promotion_code",
+	"shipping_name", "shipping_line1", "shipping_line2", "shipping_city", "shipping_state", "shipping_postal_code",
+	"shipping_country", "shipping_rate", "lines"}

@@ -356,6 +356,11 @@ func (s *Orders) MarkReconciled(ctx context.Context, id string) error {
 type ListFilter struct {
 	Status shop.Status // empty for all
 	Number int64       // 0 for all
+	// ProductID keeps the orders with a line of that product; "" for all.
+	ProductID string
+	// Query keeps the orders whose customer e-mail contains it (any case)
+	// or, when it is one, whose number it is; "" for all.
+	Query  string
 	Limit  int
 	Cursor string
 }
@@ -373,10 +378,17 @@ func (s *Orders) List(ctx context.Context, f ListFilter) ([]shop.Order, string, 
 			return nil, "", err
 		}
 	}
+	queryNumber := int64(-1)
+	if n, ok := shop.ParseOrderNumber(f.Query); ok {
+		queryNumber = n
+	}
 	orders, err := collectOrders(s.db.Query(ctx, `
 		SELECT `+orderColumns+` FROM orders
 		WHERE ($1 = '' OR status = $1) AND ($5::bigint = 0 OR number = $5::bigint) AND (created_at, id) < ($2, $3::uuid)
-		ORDER BY created_at DESC, id DESC LIMIT $4`, string(f.Status), at, id, f.Limit+1, f.Number))
+			AND ($6::uuid IS NULL OR EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = orders.id AND l.product_id = $6::uuid))
+			AND ($7 = '' OR strpos(lower(customer_email), lower($7)) > 0 OR number = $8::bigint)
+		ORDER BY created_at DESC, id DESC LIMIT $4`, string(f.Status), at, id, f.Limit+1, f.Number,
+		nullIfEmpty(f.ProductID), f.Query, queryNumber))
 	if err != nil {
 		return nil, "", err
 	}
@@ -387,6 +399,27 @@ func (s *Orders) List(ctx context.Context, f ListFilter) ([]shop.Order, string, 
 		next = encodeCursor(last.CreatedAt, last.ID)
 	}
 	return orders, next, nil
+}
+
+// Export calls fn with every order created in [from, to), oldest first,
+// for the bookkeeper's CSV; the rows are read as fn goes.
+func (s *Orders) Export(ctx context.Context, from, to time.Time, fn func(shop.Order) error) error {
+	rows, err := s.db.Query(ctx, `SELECT `+orderColumns+` FROM orders
+		WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at, id`, from, to)
+	if err != nil {
+		return translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(o); err != nil {
+			return err
+		}
+	}
+	return translate(rows.Err())
 }
 
 // A cursor is the (time, id) of the last row of a page; opaque to clients.
@@ -428,13 +461,14 @@ type DayStats struct {
 }
 
 // Stats returns, for each of the last `days` days (UTC), the orders paid that
-// day and their revenue by currency (refunded orders count as orders but not
-// as revenue), and the number of orders in each status.
+// day and their revenue by currency net of refunds (refunded orders count as
+// orders but not as revenue; a partly refunded one counts what was kept),
+// and the number of orders in each status.
 func (s *Orders) Stats(ctx context.Context, days int, now time.Time) ([]DayStats, map[string]int64, error) {
 	start := now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -(days - 1))
 	rows, err := s.db.Query(ctx, `
 		SELECT to_char(date_trunc('day', paid_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD'), currency,
-			count(*), coalesce(sum(amount_total) FILTER (WHERE status = 'paid'), 0)
+			count(*), coalesce(sum(amount_total - amount_refunded) FILTER (WHERE status = 'paid'), 0)
 		FROM orders
 		WHERE paid_at >= $1 AND status IN ('paid', 'refunded')
 		GROUP BY 1, 2`, start)

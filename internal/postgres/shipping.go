@@ -82,3 +82,8 @@ func (s *ShippingRates) Update(ctx context.Context, r shop.ShippingRate) (shop.S
 		WHERE id = $1 RETURNING `+shippingRateColumns,
 		r.ID, r.Name, r.Amount, r.Currency, r.MinDays, r.MaxDays, r.Active))
 }
+
+// GetForUpdate returns one rate and locks it for the rest of the transaction.
+func (s *ShippingRates) GetForUpdate(ctx context.Context, id string) (shop.ShippingRate, error) {
+	return scanShippingRate(s.db.QueryRow(ctx, `SELECT `+shippingRateColumns+` FROM shipping_rates WHERE id = $1 FOR UPDATE`, id))
+}

@@ -2,6 +2,7 @@ package shop
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -282,4 +283,21 @@ type Event struct {
 	Payload []byte `json:"-"`
 	// PaymentIntentID is the payment the event is about, when it names one.
 	PaymentIntentID string `json:"-"`
+}
+
+// ParseOrderNumber reads an order's number as people write it, with or
+// without its "#": "1001", "#1001".
+func ParseOrderNumber(s string) (int64, bool) {
+	digits := strings.TrimPrefix(s, "#")
+	if digits == "" || len(digits) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, n > 0
 }
