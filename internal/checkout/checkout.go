@@ -441,7 +441,7 @@ func (s *Service) Refund(ctx context.Context, orderID string, r shop.RefundReque
 	ctx = context.WithoutCancel(ctx)
 	sctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	if _, err := s.pay.Refund(sctx, o.PaymentIntentID, amount, key); err != nil {
+	if _, err := s.pay.RefundAmount(sctx, o.PaymentIntentID, amount, key); err != nil {
 		s.log.Error("refund failed", "order_id", o.ID, "err", err)
 		return shop.Order{}, shop.Errorf(shop.ErrPaymentProvider, "the payment provider refused or failed the refund; nothing was refunded")
 	}

@@ -325,9 +325,14 @@ func (c *Client) ExpireSession(ctx context.Context, id string) (Session, error) 
 	return sessionFrom(s), nil
 }
 
-// Refund refunds a payment: amount minor units of it, or, for 0, all that
-// is left of it.
-func (c *Client) Refund(ctx context.Context, paymentIntentID string, amount int64, idempotencyKey string) (Refund, error) {
+// Refund refunds all that is left of a payment.
+func (c *Client) Refund(ctx context.Context, paymentIntentID, idempotencyKey string) (Refund, error) {
+	return c.RefundAmount(ctx, paymentIntentID, 0, idempotencyKey)
+}
+
+// RefundAmount refunds amount minor units of a payment, or, for 0, all
+// that is left of it.
+func (c *Client) RefundAmount(ctx context.Context, paymentIntentID string, amount int64, idempotencyKey string) (Refund, error) {
 	params := &stripe.RefundParams{PaymentIntent: stripe.String(paymentIntentID)}
 	if amount > 0 {
 		params.Amount = stripe.Int64(amount)

@@ -35,7 +35,7 @@ func cartSession() payments.SessionParams {
 }
 
 // stripe-mock (Stripe's OpenAPI spec in a server) accepts every parameter
-// a cart's session sends.
+// a cart's session sends, and a refund of an amount.
 func TestCartSessionAgainstStripeMock(t *testing.T) {
 	url, stop, err := stripemock.Start(context.Background())
 	if err != nil {
@@ -52,6 +52,10 @@ func TestCartSessionAgainstStripeMock(t *testing.T) {
 	}
 	if s.ID == "" {
 		t.Fatalf("no session decoded: %+v", s)
+	}
+	// A partial refund (an amount) is accepted too.
+	if _, err := c.RefundAmount(context.Background(), "pi_contract", 500, "stripeshop-refund-partial-test"); err != nil {
+		t.Fatalf("stripe-mock refused a partial refund: %v", err)
 	}
 }
 

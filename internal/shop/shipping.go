@@ -37,11 +37,12 @@ const MaxShippingOptions = 5
 // never), at most MaxShippingOptions.
 func ShippingOptions(rates []ShippingRate, subtotal, freeOver int64) []ShippingRate {
 	var out []ShippingRate
-	if freeOver > 0 && subtotal >= freeOver {
+	free := freeOver > 0 && subtotal >= freeOver
+	if free {
 		out = append(out, FreeShipping)
 	}
 	for _, r := range rates {
-		if r.Active && (len(out) == 0 || r.Amount > 0 || out[0].ID != FreeShipping.ID) {
+		if r.Active && !(free && r.Amount == 0) { // one free option is enough
 			out = append(out, r)
 		}
 	}
