@@ -247,3 +247,64 @@ func TestOrderNumbersMigrationNumbersExistingOrders(t *testing.T) {
 		t.Fatalf("a new order: number %d, %v; want 1004", o.Number, err)
 	}
 }
+
+// Migration 0009 gives every existing order one line, with its reserved
+// units, and a refunded order its refunded quantity and amount.
+func TestOrderLinesMigrationMovesExistingOrders(t *testing.T) {
+	ctx := context.Background()
+	pool, err := postgres.Open(ctx, testdb.Empty(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	m, err := postgres.NewMigrator(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	for { // to the schema before order lines (0009)
+		v, _, err := m.Version()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v < 9 {
+			break
+		}
+		if err := m.Down(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var productID, held, refunded string
+	if err := pool.QueryRow(ctx, `INSERT INTO products (name, unit_amount, currency, stock) VALUES ('Mug', 1000, 'usd', 5) RETURNING id::text`).Scan(&productID); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRow(ctx, `INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_total, currency, expires_at, reserved)
+		VALUES ($1, 'Mug', 1000, 3, 3000, 'usd', now(), 3) RETURNING id::text`, productID).Scan(&held); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRow(ctx, `INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_total, currency, expires_at,
+			reserved, status, paid_at, refunded_at)
+		VALUES ($1, 'Old mug', 900, 2, 1800, 'usd', now(), 2, 'refunded', now(), now()) RETURNING id::text`, productID).Scan(&refunded); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	orders := postgres.NewOrders(pool)
+	o, err := orders.Get(ctx, held)
+	if err != nil || len(o.Lines) != 1 || o.Lines[0] != (shop.Line{ProductID: productID, ProductName: "Mug", UnitAmount: 1000, Quantity: 3,
+		AmountSubtotal: 3000, Reserved: 3}) || o.AmountSubtotal != 3000 || o.AmountTotal != 3000 || o.AmountRefunded != 0 {
+		t.Fatalf("a held order: %+v, %v", o, err)
+	}
+	o, err = orders.Get(ctx, refunded)
+	if err != nil || len(o.Lines) != 1 || o.Lines[0].RefundedQuantity != 2 || o.Lines[0].ProductName != "Old mug" ||
+		o.AmountRefunded != 1800 || o.Reserved() != 2 {
+		t.Fatalf("a refunded order: %+v, %v", o, err)
+	}
+	if err := m.DownAll(); err != nil {
+		t.Fatalf("down from 0009 with orders: %v", err)
+	}
+}
