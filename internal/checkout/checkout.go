@@ -5,6 +5,8 @@ package checkout
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -436,7 +438,9 @@ func (s *Service) Refund(ctx context.Context, orderID string, r shop.RefundReque
 	key := payments.IdempotencyKey("refund", o.ID) // a full refund's key, as before partial refunds
 	if !r.Full() || o.AmountRefunded > 0 {
 		total = o.AmountRefunded + amount
-		key = payments.IdempotencyKey("refund", fmt.Sprintf("%s-%d-%d-%v", o.ID, o.AmountRefunded, amount, r.Lines))
+		// Hashed: fifty lines would not fit Stripe's 255 characters.
+		h := sha256.Sum256(fmt.Appendf(nil, "%d-%d-%v", o.AmountRefunded, amount, r.Lines))
+		key = payments.IdempotencyKey("refund", o.ID+"-"+hex.EncodeToString(h[:16]))
 	}
 	ctx = context.WithoutCancel(ctx)
 	sctx, cancel := context.WithTimeout(ctx, s.timeout)
