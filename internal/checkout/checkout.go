@@ -321,9 +321,13 @@ func paidMismatch(o shop.Order, sess payments.Session) string {
 func (s *Service) totals(ctx context.Context, t *tx, sess payments.Session) (*shop.Totals, error) {
 	tot := &shop.Totals{AmountTotal: sess.AmountTotal, AmountDiscount: sess.AmountDiscount,
 		AmountShipping: sess.AmountShipping, AmountTax: sess.AmountTax, PromotionCode: sess.PromotionCode}
-	if d := sess.Shipping; d != nil {
-		tot.Shipping = &shop.Shipping{Name: d.Name, Address: shop.Address{Line1: d.Line1, Line2: d.Line2, City: d.City,
-			State: d.State, PostalCode: d.PostalCode, Country: d.Country}, RateID: sess.ShippingRateID}
+	if d := sess.Shipping; d != nil || sess.ShippingRateID != "" || sess.ShippingRate != "" {
+		// A rate may be chosen with no address asked (no SHIPPING_COUNTRIES).
+		tot.Shipping = &shop.Shipping{RateID: sess.ShippingRateID}
+		if d != nil {
+			tot.Shipping.Name, tot.Shipping.Address = d.Name, shop.Address{Line1: d.Line1, Line2: d.Line2, City: d.City,
+				State: d.State, PostalCode: d.PostalCode, Country: d.Country}
+		}
 		switch id, ok := shop.ParseID(sess.ShippingRateID); {
 		case sess.ShippingRateID == shop.FreeShipping.ID:
 			tot.Shipping.RateName = shop.FreeShipping.Name
