@@ -189,6 +189,9 @@ func (s *Service) createSession(ctx context.Context, o shop.Order) (payments.Ses
 	for _, l := range o.Lines {
 		p.Lines = append(p.Lines, payments.LineItem{Name: l.ProductName, UnitAmount: l.UnitAmount, Quantity: l.Quantity, TaxCode: l.TaxCode})
 	}
+	if len(p.Lines) == 0 { // an order written without lines (by hand, or a bench's)
+		p.ProductName, p.UnitAmount, p.Quantity = o.ProductName, o.UnitAmount, o.Quantity
+	}
 	for _, r := range shop.ShippingOptions(rates, o.AmountSubtotal, s.sessions.FreeShippingOver) {
 		opt := payments.ShippingOption{ID: r.ID, Name: r.Name, Amount: r.Amount, Currency: o.Currency}
 		if r.MinDays != nil {
