@@ -112,10 +112,14 @@ func (s *Orders) Place(ctx context.Context, productID string, qty int64, expires
 // runs a transaction of its own; in a Tx, in that one.
 //
 // Two round trips. The first (with BEGIN, and the buyer's advisory lock
-// when capped) locks the cart's products in id order, so that two carts
-// holding the same products in opposite order queue for the first of them
-// instead of deadlocking, and reads them with the units the buyer holds in
-// open orders, the new order's id, number and time. The domain decides the
+// when capped) locks the cart's products of limited stock in id order, so
+// that two carts holding the same products in opposite order queue for the
+// first of them instead of deadlocking, and reads them (and those of
+// unlimited stock, unlocked) with the units the buyer holds in open
+// orders, the new order's id, number and time. A product made unlimited
+// while the statement waited for its lock is missed by both reads: on the
+// pool the cart is tried once more before it is answered as one of an
+// unavailable product. The domain decides the
 // cart on those locked rows (shop.Cart.Lines: what is short and why); the
 // second round trip takes the stock, inserts the order and its lines and
 // commits. A product's row stays locked for one round trip.
@@ -129,26 +133,40 @@ func (s *Orders) PlaceFor(ctx context.Context, b Buyer, items []shop.Item, expir
 	case *Tx:
 		return placeIn(ctx, db, b, items, expiresAt)
 	case *pgxpool.Pool:
-		var o shop.Order
-		err := InTx(ctx, db, func(tx *Tx) error {
-			var err error
-			o, err = placeIn(ctx, tx, b, items, expiresAt)
-			return err
-		})
+		var (
+			o   shop.Order
+			err error
+		)
+		for try := 0; try < 2; try++ { // again once: see lockCartSQL on a product made unlimited meanwhile
+			err = InTx(ctx, db, func(tx *Tx) error {
+				var err error
+				o, err = placeIn(ctx, tx, b, items, expiresAt)
+				return err
+			})
+			if shop.ErrorCode(err) != shop.ErrNotFound {
+				break
+			}
+		}
 		return o, err
 	}
 	return shop.Order{}, fmt.Errorf("place: %T cannot open a transaction", s.db)
 }
 
-// lockCartSQL locks the products of a cart ($1) in id order and reads
-// them, with the units client $2 holds and the new order's id and number.
+// lockCartSQL locks the products of limited stock of a cart ($1) in id
+// order and reads them, and those of unlimited stock without a lock (their
+// orders take nothing, so concurrent buyers of one need not queue), with
+// the units client $2 holds and the new order's id and number.
 var lockCartSQL = `
 	WITH locked AS (
-		SELECT ` + productColumns + ` FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE
+		SELECT ` + productColumns + ` FROM products WHERE id = ANY($1::uuid[]) AND stock IS NOT NULL
+		ORDER BY id FOR NO KEY UPDATE
+	), free AS (
+		SELECT ` + productColumns + ` FROM products WHERE id = ANY($1::uuid[]) AND stock IS NULL
 	)
 	SELECT gen_random_uuid()::text, nextval('order_number_seq'), now(), (` + heldUnitsSQL("$2::text") + `),
 		coalesce((SELECT json_agg(json_build_object('id', id, 'name', name, 'unit_amount', unit_amount, 'currency', currency,
-			'stock', stock, 'max_per_order', max_per_order, 'tax_code', tax_code, 'active', active)) FROM locked), '[]')`
+			'stock', stock, 'max_per_order', max_per_order, 'tax_code', tax_code, 'active', active))
+			FROM (SELECT * FROM locked UNION ALL SELECT * FROM free) p), '[]')`
 
 func placeIn(ctx context.Context, tx *Tx, b Buyer, items []shop.Item, expiresAt time.Time) (shop.Order, error) {
 	ids := make([]string, len(items))
