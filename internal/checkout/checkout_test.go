@@ -267,3 +267,23 @@ func permutations(n int) [][]int {
 	}
 	return out
 }
+
+// charge.refunded for less than the charge records what was refunded and
+// leaves the order paid; an older, smaller report changes nothing; the
+// full refund makes it refunded.
+func TestPartialRefundEventsRecordTheAmount(t *testing.T) {
+	t.Parallel()
+	s := newShop(t)
+	o := s.place(t, 0)
+	s.deliver(t, o, []event{completed, chargeRefunded(total / 2), chargeRefunded(total / 4)})
+	got, err := postgres.NewOrders(s.pool).Get(context.Background(), o.id)
+	if err != nil || got.Status != shop.StatusPaid || got.AmountRefunded != total/2 {
+		t.Fatalf("after partial refunds: %s refunded %d, %v; want paid with %d", got.Status, got.AmountRefunded, err, total/2)
+	}
+	later := func(o order, n int) string { return refunded(o, n+10) } // an event id of its own
+	s.deliver(t, o, []event{later})
+	got, err = postgres.NewOrders(s.pool).Get(context.Background(), o.id)
+	if err != nil || got.Status != shop.StatusRefunded || got.AmountRefunded != total || got.Lines[0].RefundedQuantity != quantity {
+		t.Fatalf("after the full refund: %+v, %v", got, err)
+	}
+}
