@@ -249,9 +249,13 @@ func (s *Orders) BySession(ctx context.Context, sessionID string) (shop.Order, e
 	return scanOrder(s.db.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE session_id = $1`, sessionID))
 }
 
-// ByPaymentIntentForUpdate returns and locks the order paid by a payment intent.
+// ByPaymentIntentForUpdate returns and locks the order paid by a payment
+// intent; in a Tx the lock and the read go in one round trip (see Lock).
 func (s *Orders) ByPaymentIntentForUpdate(ctx context.Context, pi string) (shop.Order, error) {
-	return scanOrder(s.db.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE payment_intent_id = $1 FOR UPDATE`, pi))
+	if err := execLater(ctx, s.db, `SELECT 1 FROM orders WHERE payment_intent_id = $1 FOR UPDATE`, pi); err != nil {
+		return shop.Order{}, err
+	}
+	return scanOrder(s.db.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE payment_intent_id = $1`, pi))
 }
 
 // SetSession records the Checkout Session created for an order. It commits
@@ -282,13 +286,26 @@ func refundsWaiting(pi string) string {
 // refunds of payment intent pi wait for it ("" for none). Take the
 // payment's lock first (LockPaymentIntent): it keeps the answer true until
 // the transaction ends.
+//
+// The lock and the read are two statements, sent together in a Tx (one
+// round trip): a locking read returns the order's newest row, but its
+// lines, read by a subquery, as of the statement's start, which may be
+// before the transaction it waited for committed; the read after the lock
+// sees that commit (READ COMMITTED takes a snapshot per statement).
 func (s *Orders) Lock(ctx context.Context, id, pi string) (o shop.Order, waiting bool, err error) {
-	o, err = scanOrder(s.db.QueryRow(ctx, lockOrderSQL, id, nullIfEmpty(pi)), &waiting)
+	if err := execLater(ctx, s.db, lockOrderSQL, id); err != nil {
+		return shop.Order{}, false, err
+	}
+	o, err = scanOrder(s.db.QueryRow(ctx, lockedOrderSQL, id, nullIfEmpty(pi)), &waiting)
 	return o, waiting, err
 }
 
-var lockOrderSQL = `SELECT ` + orderColumns + `, EXISTS (SELECT 1 FROM stripe_events e WHERE ` + refundsWaiting("$2") + `)
-	FROM orders WHERE id = $1 FOR UPDATE`
+const lockOrderSQL = `SELECT 1 FROM orders WHERE id = $1 FOR UPDATE`
+
+// lockedOrderSQL reads an order locked by lockOrderSQL, and whether refunds
+// of payment intent $2 wait for it.
+var lockedOrderSQL = `SELECT ` + orderColumns + `, EXISTS (SELECT 1 FROM stripe_events e WHERE ` + refundsWaiting("$2") + `)
+	FROM orders WHERE id = $1`
 
 func nullIfEmpty(s string) *string {
 	if s == "" {

@@ -369,3 +369,87 @@ func TestApplyOfAStaleMoveWritesNothing(t *testing.T) {
 		t.Fatalf("order %s reserving %d, want paid reserving 2", got.Status, got.Reserved())
 	}
 }
+
+// A transaction that waited for an order's lock reads the order's lines as
+// the transaction it waited for left them: a move decided on stale lines
+// would give their units back twice.
+func TestLockReadsTheLinesCommittedWhileItWaited(t *testing.T) {
+	ctx := context.Background()
+	pool, p := withProduct(t, 5)
+	o, err := postgres.NewOrders(pool).Place(ctx, p.ID, 2, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
+			locked, _, err := postgres.NewOrders(tx).Lock(ctx, o.ID, "")
+			if err != nil {
+				return err
+			}
+			m, _ := locked.Move(shop.StatusExpired, time.Now(), shop.Change{})
+			if err := postgres.NewOrders(tx).Apply(ctx, m); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `SELECT 1`); err != nil { // sends the move
+				return err
+			}
+			<-release
+			return nil
+		})
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	poll := func(what string) {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting until %s", what)
+		}
+		time.Sleep(5 * time.Millisecond) // the pace of polling a condition
+	}
+	// Wait until the first holds the lock and has written the lines.
+	for {
+		var reserved int64
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+			WHERE c.relname = 'order_lines' AND l.mode = 'RowExclusiveLock'`).Scan(&reserved); err != nil {
+			t.Fatal(err)
+		}
+		if reserved > 0 {
+			break
+		}
+		select {
+		case err := <-first:
+			t.Fatalf("the first transaction ended early: %v", err)
+		default:
+		}
+		poll("the first transaction wrote the lines")
+	}
+	second := make(chan shop.Order, 1)
+	go func() {
+		var got shop.Order
+		_ = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
+			var err error
+			got, _, err = postgres.NewOrders(tx).Lock(ctx, o.ID, "")
+			return err
+		})
+		second <- got
+	}()
+	// Wait until the second waits for the order's lock, then let the first commit.
+	for {
+		var waiting int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		poll("the second transaction waits for the lock")
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	got := <-second
+	if got.Status != shop.StatusExpired || got.Reserved() != 0 {
+		t.Fatalf("after waiting: %s holding %d (lines %+v), want expired holding 0", got.Status, got.Reserved(), got.Lines)
+	}
+}
