@@ -256,8 +256,8 @@ func minimalCheckout(pool *pgxpool.Pool, pay *payments.Client, appURL string) ht
 			expires                 time.Time
 		)
 		err := pool.QueryRow(r.Context(), `
-			INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_total, currency, expires_at)
-			SELECT id, name, unit_amount, $2, unit_amount * $2, currency, date_trunc('second', now() + interval '31 minutes')
+			INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_subtotal, amount_total, currency, expires_at)
+			SELECT id, name, unit_amount, $2, unit_amount * $2, unit_amount * $2, currency, date_trunc('second', now() + interval '31 minutes')
 			FROM products WHERE id = $1 AND active AND stock IS NULL
 			RETURNING id::text, product_name, unit_amount, currency, expires_at`, in.ProductID, in.Quantity).
 			Scan(&orderID, &name, &unitAmount, &currency, &expires)

@@ -94,6 +94,37 @@ func (d *doctor) run(ctx context.Context, getenv func(string) string) {
 	if !bad["TRUSTED_PROXIES"] && !bad["APP_URL"] {
 		d.checkTrustedProxies(cfg)
 	}
+	d.checkCheckoutOptions(cfg)
+}
+
+// checkCheckoutOptions says what a Checkout Session asks of customers
+// beyond the cart, and warns of settings that do nothing or need Stripe's
+// Dashboard too.
+func (d *doctor) checkCheckoutOptions(cfg config.Config) {
+	var asks []string
+	if len(cfg.ShippingCountries) > 0 {
+		asks = append(asks, "a shipping address in "+strings.Join(cfg.ShippingCountries, ", ")+" (rates from the admin's shipping rates)")
+	}
+	if cfg.FreeShippingOver > 0 {
+		asks = append(asks, fmt.Sprintf("free shipping from a subtotal of %d (minor units)", cfg.FreeShippingOver))
+	}
+	if cfg.PromotionCodes {
+		asks = append(asks, "promotion codes (made in the Dashboard, Products → Coupons)")
+	}
+	if cfg.AutomaticTax {
+		asks = append(asks, "automatic tax, prices "+cfg.TaxBehavior)
+	}
+	if len(asks) == 0 {
+		d.ok("checkout", "sessions ask for no address, offer no promotion codes and no tax (SHIPPING_COUNTRIES, PROMOTION_CODES, AUTOMATIC_TAX)")
+	} else {
+		d.ok("checkout", "sessions ask for %s", strings.Join(asks, "; "))
+	}
+	if cfg.FreeShippingOver > 0 && len(cfg.ShippingCountries) == 0 {
+		d.warn("checkout", "FREE_SHIPPING_OVER is set but SHIPPING_COUNTRIES is empty: free shipping is offered with no address to ship to")
+	}
+	if cfg.AutomaticTax {
+		d.warn("checkout", "AUTOMATIC_TAX is on: Stripe Tax must be active with a registration (Dashboard → Tax), or Stripe refuses every checkout")
+	}
 }
 
 // loadAllErrors collects every configuration error, not only the first that

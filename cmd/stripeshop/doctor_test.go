@@ -151,6 +151,25 @@ func TestDoctorFindsMisconfigurations(t *testing.T) {
 			level: "FAIL", check: "database", want: "cannot connect to postgres://shop:xxxxx@", wantErr: true,
 		},
 		{
+			name: "automatic tax needs Stripe Tax",
+			env: func(*testing.T) map[string]string {
+				return map[string]string{"AUTOMATIC_TAX": "true", "TAX_BEHAVIOR": "inclusive"}
+			},
+			level: "warn", check: "checkout", want: "Stripe Tax must be active",
+		},
+		{
+			name:  "free shipping with no address",
+			env:   func(*testing.T) map[string]string { return map[string]string{"FREE_SHIPPING_OVER": "5000"} },
+			level: "warn", check: "checkout", want: "SHIPPING_COUNTRIES is empty",
+		},
+		{
+			name: "what sessions ask",
+			env: func(*testing.T) map[string]string {
+				return map[string]string{"SHIPPING_COUNTRIES": "us,ca", "PROMOTION_CODES": "1"}
+			},
+			level: "ok", check: "checkout", want: "a shipping address in US, CA",
+		},
+		{
 			name:  "database not migrated",
 			env:   func(t *testing.T) map[string]string { return map[string]string{"DATABASE_URL": testdb.Empty(t)} },
 			level: "FAIL", check: "database", want: fmt.Sprintf("not migrated (this binary needs version %d): run `stripeshop migrate up`", latest), wantErr: true,

@@ -121,6 +121,8 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		ReconcileAge:   cfg.ReconcileMinAge,
 		// CHECKOUT_MAX_UNITS_PER_CLIENT
 		MaxUnitsPerClient: cfg.CheckoutMaxUnitsPerClient,
+		Sessions: checkout.SessionOptions{ShippingCountries: cfg.ShippingCountries, FreeShippingOver: cfg.FreeShippingOver,
+			PromotionCodes: cfg.PromotionCodes, AutomaticTax: cfg.AutomaticTax, TaxBehavior: cfg.TaxBehavior},
 	})
 	a.Catalog = httpapi.NewCatalogCache(httpapi.CacheConfig{Pool: pool, Logger: log, Registry: a.Registry, AppURL: cfg.AppURL})
 	if cfg.Profiling {

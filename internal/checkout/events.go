@@ -133,6 +133,13 @@ func (s *Service) applyRefund(ctx context.Context, t *tx, c payments.Charge) (st
 		return "", "", err
 	}
 	if !c.Refunded && c.AmountRefunded < c.Amount {
+		// Recorded on the order (an admin's partial refund records it too:
+		// the larger amount wins, so neither counts it twice).
+		if m, ok := o.RefundReported(c.AmountRefunded); ok {
+			if err := postgres.NewOrders(t.Tx).Apply(ctx, m); err != nil {
+				return o.ID, "", err
+			}
+		}
 		return o.ID, "partial refund: the order stays paid", nil
 	}
 	_, moved, err := s.move(ctx, t, o, shop.StatusRefunded, shop.Change{})

@@ -49,6 +49,18 @@ type Config struct {
 	// checkout page under make run.
 	ShopName    string
 	ShopTagline string
+	// ShippingCountries are the countries (ISO 3166-1 alpha-2, upper
+	// case) Stripe's page asks a shipping address in; none asks none.
+	ShippingCountries []string
+	// FreeShippingOver offers free shipping to an order whose subtotal
+	// reaches it, in minor units of the order's currency; 0 is never.
+	FreeShippingOver int64
+	// PromotionCodes lets customers enter a promotion code on Stripe's page.
+	PromotionCodes bool
+	// AutomaticTax has Stripe compute tax; TaxBehavior says whether the
+	// shop's prices include it ("inclusive") or not ("exclusive").
+	AutomaticTax bool
+	TaxBehavior  string
 }
 
 // Defaults of API.md.
@@ -68,7 +80,8 @@ var Variables = []string{
 	"DATABASE_URL", "HTTP_ADDR", "APP_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
 	"STRIPE_API_URL", "ADMIN_EMAIL", "ADMIN_PASSWORD", "RECONCILE_INTERVAL", "RECONCILE_MIN_AGE", "LOG_LEVEL",
 	"LOG_FORMAT", "TRUSTED_PROXIES", "METRICS_ALLOW", "CORS_ORIGINS", "CHECKOUT_RATE_LIMIT",
-	"CHECKOUT_MAX_UNITS_PER_CLIENT", "STRIPESHOP_PPROF", "SHOP_NAME", "SHOP_TAGLINE",
+	"CHECKOUT_MAX_UNITS_PER_CLIENT", "STRIPESHOP_PPROF", "SHOP_NAME", "SHOP_TAGLINE", "SHIPPING_COUNTRIES",
+	"FREE_SHIPPING_OVER", "PROMOTION_CODES", "AUTOMATIC_TAX", "TAX_BEHAVIOR",
 }
 
 // Error names the one setting that stops start-up.
@@ -166,6 +179,30 @@ func Load(getenv func(string) string) (Config, error) {
 	if !shopText(c.ShopTagline, MaxShopTagline) {
 		return c, &Error{"SHOP_TAGLINE", fmt.Sprintf("must be at most %d characters on one line", MaxShopTagline)}
 	}
+	for _, cc := range splitList(getenv("SHIPPING_COUNTRIES")) {
+		cc = strings.ToUpper(cc)
+		if len(cc) != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z' {
+			return c, &Error{"SHIPPING_COUNTRIES", "must be two-letter country codes separated by commas, e.g. US,CA,GB"}
+		}
+		if !slices.Contains(c.ShippingCountries, cc) {
+			c.ShippingCountries = append(c.ShippingCountries, cc)
+		}
+	}
+	free, err := strconv.ParseInt(get("FREE_SHIPPING_OVER", "0"), 10, 64)
+	if err != nil || free < 0 || free > 99_999_999 {
+		return c, &Error{"FREE_SHIPPING_OVER", "must be an amount in minor units (e.g. 5000 for $50.00), or 0 for no free shipping"}
+	}
+	c.FreeShippingOver = free
+	if c.PromotionCodes, err = boolVar(getenv("PROMOTION_CODES")); err != nil {
+		return c, &Error{"PROMOTION_CODES", "must be true or false"}
+	}
+	if c.AutomaticTax, err = boolVar(getenv("AUTOMATIC_TAX")); err != nil {
+		return c, &Error{"AUTOMATIC_TAX", "must be true or false"}
+	}
+	c.TaxBehavior = strings.ToLower(get("TAX_BEHAVIOR", "exclusive"))
+	if c.TaxBehavior != "exclusive" && c.TaxBehavior != "inclusive" {
+		return c, &Error{"TAX_BEHAVIOR", "must be exclusive (tax is added to the prices) or inclusive (the prices include it)"}
+	}
 	switch getenv("STRIPESHOP_PPROF") {
 	case "", "0":
 	case "1":
@@ -260,6 +297,17 @@ func networks(list string) ([]*net.IPNet, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// boolVar reads a yes-or-no setting; empty is no.
+func boolVar(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "0", "false", "no", "off":
+		return false, nil
+	case "1", "true", "yes", "on":
+		return true, nil
+	}
+	return false, fmt.Errorf("not a yes or no: %q", s)
 }
 
 func splitList(s string) []string {

@@ -161,7 +161,7 @@ func (s sessionEvent) payload() []byte {
 	}
 	obj := map[string]any{
 		"id": s.SessionID, "object": "checkout.session", "status": s.Status, "payment_status": s.PaymentStatus,
-		"amount_total": s.AmountTotal, "currency": s.Currency, "client_reference_id": s.OrderID,
+		"amount_total": s.AmountTotal, "amount_subtotal": s.AmountTotal, "currency": s.Currency, "client_reference_id": s.OrderID,
 		"metadata": map[string]string{"order_id": s.OrderID}, "payment_intent": pi, "mode": "payment",
 		"customer_details": map[string]any{"email": s.Email},
 	}

@@ -129,6 +129,43 @@ type eventSession struct {
 	Metadata        map[string]string `json:"metadata"`
 	CustomerDetails *customerDetails  `json:"customer_details"`
 	PaymentIntent   *expandable       `json:"payment_intent"`
+	AmountSubtotal  int64             `json:"amount_subtotal"`
+	TotalDetails    *totalDetails     `json:"total_details"`
+	// shipping_details at 2023-10-16; collected_information.shipping_details
+	// from 2024-… on (stripe-go v76 knows only the first).
+	ShippingDetails      *shippingDetails `json:"shipping_details"`
+	CollectedInformation *struct {
+		ShippingDetails *shippingDetails `json:"shipping_details"`
+	} `json:"collected_information"`
+	ShippingCost *shippingCost `json:"shipping_cost"`
+	Discounts    []struct {
+		PromotionCode *expandable `json:"promotion_code"`
+	} `json:"discounts"`
+}
+
+type totalDetails struct {
+	AmountDiscount int64 `json:"amount_discount"`
+	AmountShipping int64 `json:"amount_shipping"`
+	AmountTax      int64 `json:"amount_tax"`
+}
+
+type shippingDetails struct {
+	Name    string  `json:"name"`
+	Address address `json:"address"`
+}
+
+type address struct {
+	Line1      string `json:"line1"`
+	Line2      string `json:"line2"`
+	City       string `json:"city"`
+	State      string `json:"state"`
+	PostalCode string `json:"postal_code"`
+	Country    string `json:"country"`
+}
+
+type shippingCost struct {
+	AmountSubtotal int64       `json:"amount_subtotal"`
+	ShippingRate   *expandable `json:"shipping_rate"`
 }
 
 type customerDetails struct {
@@ -213,6 +250,31 @@ func (s *eventSession) session() Session {
 	if s.PaymentIntent != nil {
 		out.PaymentIntentID = s.PaymentIntent.ID
 		out.PaymentIntentStatus = s.PaymentIntent.Status
+	}
+	out.AmountSubtotal = s.AmountSubtotal
+	if t := s.TotalDetails; t != nil {
+		out.AmountDiscount, out.AmountShipping, out.AmountTax = t.AmountDiscount, t.AmountShipping, t.AmountTax
+	}
+	d := s.ShippingDetails
+	if ci := s.CollectedInformation; ci != nil && ci.ShippingDetails != nil {
+		d = ci.ShippingDetails
+	}
+	if d != nil {
+		a := d.Address
+		out.Shipping = &ShippingDetails{Name: d.Name, Line1: a.Line1, Line2: a.Line2, City: a.City, State: a.State,
+			PostalCode: a.PostalCode, Country: a.Country}
+	}
+	if c := s.ShippingCost; c != nil {
+		out.ShippingRateID = rateFor(s.Metadata, c.AmountSubtotal)
+		if c.ShippingRate != nil {
+			out.ShippingRate = c.ShippingRate.ID
+		}
+	}
+	for _, d := range s.Discounts {
+		if d.PromotionCode != nil && d.PromotionCode.ID != "" {
+			out.PromotionCode = d.PromotionCode.ID
+			break
+		}
 	}
 	return out
 }

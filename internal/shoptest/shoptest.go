@@ -209,6 +209,7 @@ type Started struct {
 	OrderID     string `json:"order_id"`
 	SessionID   string `json:"session_id"`
 	CheckoutURL string `json:"checkout_url"`
+	Number      int64  `json:"number"`
 }
 
 // Response is an answer, read in full.
