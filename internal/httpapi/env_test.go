@@ -81,6 +81,7 @@ type order struct {
 	CustomerEmail string  `json:"customer_email"`
 	SessionID     string  `json:"session_id"`
 	PaidAt        *string `json:"paid_at"`
+	CancelledAt   *string `json:"cancelled_at"`
 	Flagged       bool    `json:"flagged"`
 	FlagReason    string  `json:"flag_reason"`
 	Events        []struct {

@@ -242,6 +242,10 @@ func TestFlowCancelThenExpiry(t *testing.T) {
 	if got := *f.product(p.ID).Stock; got != 1 {
 		t.Fatalf("stock after expiry = %d, want 1", got)
 	}
+	// It ran out: nobody cancelled it through the shop.
+	if o := f.order(s.OrderID); o.CancelledAt != nil {
+		t.Fatalf("an order that ran out has cancelled_at %s", *o.CancelledAt)
+	}
 	f.startCheckout(p.ID, 1) // a second customer can buy it
 }
 
@@ -427,6 +431,10 @@ func TestFlowCancelReleasesAtOnce(t *testing.T) {
 	if got := *f.product(p.ID).Stock; got != 1 {
 		t.Fatalf("stock after cancel = %d, want 1", got)
 	}
+	// The admin tells it from one that ran out: the customer cancelled it.
+	if o := f.order(s.OrderID); o.CancelledAt == nil {
+		t.Fatalf("a cancelled order has no cancelled_at: %+v", o)
+	}
 	// The session can no longer be paid.
 	resp, err := f.browser.PostForm(f.simSrv.URL+"/pay/"+s.SessionID, url.Values{"action": {"paid"}, "email": {"late@example.com"}})
 	if err != nil {
@@ -443,8 +451,8 @@ func TestFlowCancelReleasesAtOnce(t *testing.T) {
 	f.pay(paid, "paid")
 	var o order
 	f.client().MustDo("POST", "/api/checkout/cancel", map[string]any{"order_id": paid.OrderID}, 200, &o)
-	if o.Status != "paid" {
-		t.Fatalf("cancel of a paid order: %s", o.Status)
+	if o.Status != "paid" || o.CancelledAt != nil {
+		t.Fatalf("cancel of a paid order: %s, cancelled_at %v", o.Status, o.CancelledAt)
 	}
 	for _, bad := range []string{`{}`, `{"order_id": "nope"}`, `{"order_id": 5}`} {
 		if r := f.client().Do("POST", "/api/checkout/cancel", bad); r.Status != 400 && r.Status != 404 {

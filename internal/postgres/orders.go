@@ -25,7 +25,7 @@ func NewOrders(db DBTX) *Orders { return &Orders{db: db} }
 const orderColumns = `id::text, number, status, product_id::text, product_name, unit_amount, quantity, amount_total,
 	currency, customer_email, coalesce(session_id, ''), coalesce(payment_intent_id, ''), flagged, flag_reason,
 	expires_at, created_at, updated_at, paid_at, refunded_at, amount_subtotal, amount_discount, amount_shipping,
-	amount_tax, amount_refunded, shipping, promotion_code,
+	amount_tax, amount_refunded, shipping, promotion_code, cancelled_at,
 	(SELECT coalesce(json_agg(json_build_object('product_id', l.product_id, 'product_name', l.product_name,
 		'unit_amount', l.unit_amount, 'quantity', l.quantity, 'reserved', l.reserved,
 		'refunded_quantity', l.refunded_quantity, 'tax_code', l.tax_code) ORDER BY l.position), '[]')
@@ -50,7 +50,7 @@ func scanOrder(row pgx.Row, extra ...any) (shop.Order, error) {
 	err := row.Scan(append([]any{&o.ID, &o.Number, &o.Status, &o.ProductID, &o.ProductName, &o.UnitAmount, &o.Quantity, &o.AmountTotal,
 		&o.Currency, &o.CustomerEmail, &o.SessionID, &o.PaymentIntentID, &o.Flagged, &o.FlagReason,
 		&o.ExpiresAt, &o.CreatedAt, &o.UpdatedAt, &o.PaidAt, &o.RefundedAt, &o.AmountSubtotal, &o.AmountDiscount, &o.AmountShipping,
-		&o.AmountTax, &o.AmountRefunded, &shipping, &o.PromotionCode, &ls}, extra...)...)
+		&o.AmountTax, &o.AmountRefunded, &shipping, &o.PromotionCode, &o.CancelledAt, &ls}, extra...)...)
 	if err != nil {
 		return o, translate(err)
 	}
@@ -242,6 +242,15 @@ func heldUnitsSQL(clientKey string) string {
 // Get returns an order by id.
 func (s *Orders) Get(ctx context.Context, id string) (shop.Order, error) {
 	return scanOrder(s.db.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id))
+}
+
+// MarkCancelled notes that the customer gave the order up: it is only
+// noted on an order that ended expired (a cancel that found the order
+// paid notes nothing) and only once.
+func (s *Orders) MarkCancelled(ctx context.Context, id string) error {
+	_, err := s.db.Exec(ctx, `UPDATE orders SET cancelled_at = now(), updated_at = now()
+		WHERE id = $1 AND status = 'expired' AND cancelled_at IS NULL`, id)
+	return translate(err)
 }
 
 // BySession returns the order of a Checkout Session.

@@ -209,6 +209,9 @@ type Order struct {
 	SessionID      string     `json:"session_id"`
 	CreatedAt      time.Time  `json:"created_at"`
 	PaidAt         *time.Time `json:"paid_at"`
+	// CancelledAt is when the customer gave the order up (its status is
+	// then expired); nil when it ran out or was never cancelled.
+	CancelledAt *time.Time `json:"cancelled_at"`
 	// Admin-only fields.
 	PaymentIntentID string     `json:"payment_intent_id,omitempty"`
 	Flagged         bool       `json:"flagged,omitempty"`

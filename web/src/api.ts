@@ -106,6 +106,8 @@ export interface Order {
   session_id?: string | null;
   created_at: string;
   paid_at?: string | null;
+  /** Set when the customer cancelled it (its status is then expired). */
+  cancelled_at?: string | null;
   refunded_at?: string | null;
   /** Set when Stripe reported an amount other than the order's. */
   flagged?: boolean;

@@ -73,7 +73,7 @@ export default function OrderDetail() {
       </p>
       <div className="page-head">
         <h1 id="order-heading">Order {formatOrderNumber(order.number)}</h1>
-        <StatusBadge status={order.status} />
+        <StatusBadge status={order.status} cancelled={Boolean(order.cancelled_at)} />
         {order.status === 'paid' && (order.amount_refunded ?? 0) > 0 && (
           <span className="badge badge--refunded">Partly refunded</span>
         )}
