@@ -111,6 +111,7 @@ test('a three-line cart with a shipping rate and a promotion code, paid, refunde
       await admin.getByLabel('Name').fill(name);
       await admin.getByLabel('Price').fill(['12.50', '8.00', '3.00'][i]);
       await admin.getByLabel('Stock').fill('5');
+      if (i === 0) await admin.getByLabel('Tax code').fill('txcd_99999999');
       await admin.getByRole('button', { name: 'Create product' }).click();
       await admin.getByText(`Saved “${name}”.`).waitFor();
     }
@@ -194,6 +195,14 @@ test('a three-line cart with a shipping rate and a promotion code, paid, refunde
     assert.ok(charged.tax > 0, 'tax is charged');
     assert.equal(charged.total, charged.subtotal - charged.discount + charged.shipping + charged.tax);
     assert.equal(address.city, 'Springfield');
+    // The mug's tax code, set in the admin's product form, reached the session.
+    const items = await fetch(`${sim}/v1/checkout/sessions/${sessionId}/line_items?expand[]=data.price.product`, {
+      headers: { Authorization: `Bearer ${SIM_KEY}` },
+    }).then((r) => r.json());
+    assert.deepEqual(
+      items.data.map((li) => [li.description, li.price.product.tax_code]),
+      [[names[0], 'txcd_99999999'], [names[1], null], [names[2], null]],
+    );
   });
 
   await step(t, 'the order is what the simulator charged', async () => {
