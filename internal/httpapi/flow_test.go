@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stripeshop/stripeshop/internal/app"
 	"github.com/stripeshop/stripeshop/internal/checkout"
 	"github.com/stripeshop/stripeshop/internal/shoptest"
 	"github.com/stripeshop/stripeshop/internal/stripesim"
@@ -50,18 +49,26 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 func newFlow(t *testing.T) *flow {
 	t.Helper()
+	return newFlowWith(t, stripesim.Config{}, shoptest.Options{})
+}
+
+// newFlowWith is newFlow with more of the simulator's and the shop's
+// settings (the URLs and clocks are the flow's own; the webhook secret
+// defaults to the shop's).
+func newFlowWith(t *testing.T, simCfg stripesim.Config, o shoptest.Options) *flow {
+	t.Helper()
 	clock := &fakeClock{}
 	simSrv := httptest.NewServer(nil)
-	sim := stripesim.New(stripesim.Config{
-		PublicURL:     simSrv.URL,
-		WebhookSecret: webhookSecret,
-		Now:           clock.Now,
-		RetryBackoff:  20 * time.Millisecond,
-		SweepInterval: 10 * time.Millisecond,
-	})
+	simCfg.PublicURL, simCfg.Now = simSrv.URL, clock.Now
+	if simCfg.WebhookSecret == "" {
+		simCfg.WebhookSecret = webhookSecret
+	}
+	simCfg.RetryBackoff, simCfg.SweepInterval = 20*time.Millisecond, 10*time.Millisecond
+	sim := stripesim.New(simCfg)
 	simSrv.Config.Handler = sim
 	t.Cleanup(func() { simSrv.Close(); sim.Close() })
-	e := newEnv(t, shoptest.Options{StripeURL: simSrv.URL, App: app.Options{Now: clock.Now}})
+	o.StripeURL, o.App.Now = simSrv.URL, clock.Now
+	e := newEnv(t, o)
 	sim.SetWebhookURL(e.URL + "/webhook/stripe")
 	return &flow{env: e, sim: sim, simSrv: simSrv, clock: clock,
 		browser: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
@@ -159,6 +166,24 @@ type simEvent struct {
 	Attempts []struct {
 		StatusCode int `json:"status_code"`
 	} `json:"attempts"`
+}
+
+// simSession decodes a session as the simulator's API answers it.
+func (f *flow) simSession(id string, into any) {
+	f.t.Helper()
+	req, _ := http.NewRequest("GET", f.simSrv.URL+"/v1/checkout/sessions/"+id, nil)
+	req.Header.Set("Authorization", "Bearer sk_test_flow")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		f.t.Fatalf("GET session %s: %d", id, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
+		f.t.Fatal(err)
+	}
 }
 
 func (f *flow) simControl(method, path string, body string) {

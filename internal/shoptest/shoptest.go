@@ -55,6 +55,9 @@ type Options struct {
 	CORSOrigins       string // CORS_ORIGINS
 	ShopName          string // SHOP_NAME
 	ShopTagline       string // SHOP_TAGLINE
+	ShippingCountries string // SHIPPING_COUNTRIES
+	PromotionCodes    bool   // PROMOTION_CODES
+	AutomaticTax      bool   // AUTOMATIC_TAX
 	// App options; BcryptCost defaults to bcrypt.MinCost, Web to an app
 	// with no files (the tests need the API), LogOutput to Shop.Logs.
 	App app.Options
@@ -126,6 +129,8 @@ func New(t testing.TB, o Options) (*app.App, string) {
 		// Every client of a test is 127.0.0.1: no cap unless one is asked for.
 		"CHECKOUT_MAX_UNITS_PER_CLIENT": strconv.FormatInt(o.MaxUnitsPerClient, 10),
 		"SHOP_NAME":                     o.ShopName, "SHOP_TAGLINE": o.ShopTagline,
+		"SHIPPING_COUNTRIES": o.ShippingCountries,
+		"PROMOTION_CODES":    strconv.FormatBool(o.PromotionCodes), "AUTOMATIC_TAX": strconv.FormatBool(o.AutomaticTax),
 	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {

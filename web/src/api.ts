@@ -62,6 +62,8 @@ export interface ProductInput {
   image_url: string;
   stock: number | null;
   max_per_order?: number | null;
+  /** Stripe's tax code (txcd_ and 8 digits), or '' for the account's default. */
+  tax_code?: string;
   active?: boolean;
 }
 

@@ -144,7 +144,7 @@ export default function OrderDetail() {
           </>
         )}
         <OrderTotals order={order} />
-        {order.promotion_code && !(order.amount_discount ?? 0) && (
+        {order.promotion_code && (
           <div>
             <dt>Promotion code</dt>
             <dd>{order.promotion_code}</dd>
