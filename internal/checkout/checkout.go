@@ -43,6 +43,8 @@ type Config struct {
 	// MaxUnitsPerClient is the most units one client may hold in open
 	// (pending or processing) orders at once; 0 is no cap.
 	MaxUnitsPerClient int64
+	// Mail queues the e-mails order changes send; nil sends none.
+	Mail MailQueue
 }
 
 // Service runs the workflow.
@@ -59,6 +61,7 @@ type Service struct {
 
 	reconcileAge      time.Duration
 	maxUnitsPerClient int64
+	mail              MailQueue
 }
 
 // DefaultReconcileAge leaves the webhook a minute to arrive, and settles an
@@ -88,7 +91,8 @@ func New(cfg Config) *Service {
 	}
 	return &Service{pool: cfg.Pool, pay: cfg.Payments, log: cfg.Logger, metrics: cfg.Metrics,
 		appURL: cfg.AppURL, timeout: cfg.StripeTimeout, now: cfg.Now, reconcileAge: cfg.ReconcileAge,
-		secrets: cfg.WebhookSecrets, sigNow: cfg.SignatureNow, maxUnitsPerClient: cfg.MaxUnitsPerClient}
+		secrets: cfg.WebhookSecrets, sigNow: cfg.SignatureNow, maxUnitsPerClient: cfg.MaxUnitsPerClient,
+		mail: cfg.Mail}
 }
 
 // Started is what the browser needs to go and pay.
@@ -193,6 +197,9 @@ func (s *Service) move(ctx context.Context, t *tx, o shop.Order, to shop.Status,
 	if err := postgres.NewOrders(t.Tx).Apply(ctx, m); err != nil {
 		return o, false, err
 	}
+	if err := s.enqueueMail(ctx, t, m.Order, m.Emails()...); err != nil {
+		return o, false, err
+	}
 	t.afterCommit(func() {
 		s.metrics.Transitions.WithLabelValues(string(m.From), string(to)).Inc()
 		s.log.Info("order transition", "order_id", o.ID, "from", m.From, "to", to)
@@ -220,7 +227,11 @@ func (s *Service) applySession(ctx context.Context, t *tx, sess payments.Session
 	}
 	if to == shop.StatusPaid {
 		if reason := paidMismatch(o, sess); reason != "" {
-			return o.ID, reason, s.flag(ctx, t, o, reason)
+			if err := s.flag(ctx, t, o, reason); err != nil {
+				return o.ID, "", err
+			}
+			o.Flagged, o.FlagReason = true, reason
+			return o.ID, reason, s.enqueueMail(ctx, t, o, shop.EmailStaffMismatch)
 		}
 	}
 	change := shop.Change{SessionID: sess.ID, PaymentIntentID: sess.PaymentIntentID, CustomerEmail: sess.CustomerEmail}

@@ -53,6 +53,12 @@ type Options struct {
 	TrustedProxies    string // TRUSTED_PROXIES
 	MetricsAllow      string // METRICS_ALLOW
 	CORSOrigins       string // CORS_ORIGINS
+	// SMTPURL, MailStaff (comma list), MailRetryBase and MailMaxAttempts
+	// are SMTP_URL, MAIL_STAFF, MAIL_RETRY_BASE and MAIL_MAX_ATTEMPTS.
+	SMTPURL         string
+	MailStaff       string
+	MailRetryBase   string
+	MailMaxAttempts int
 	// App options; BcryptCost defaults to bcrypt.MinCost, Web to an app
 	// with no files (the tests need the API), LogOutput to Shop.Logs.
 	App app.Options
@@ -123,6 +129,10 @@ func New(t testing.TB, o Options) (*app.App, string) {
 		"TRUSTED_PROXIES":     o.TrustedProxies, "CORS_ORIGINS": o.CORSOrigins, "METRICS_ALLOW": o.MetricsAllow,
 		// Every client of a test is 127.0.0.1: no cap unless one is asked for.
 		"CHECKOUT_MAX_UNITS_PER_CLIENT": strconv.FormatInt(o.MaxUnitsPerClient, 10),
+		"SMTP_URL":                      o.SMTPURL, "MAIL_STAFF": o.MailStaff, "MAIL_RETRY_BASE": o.MailRetryBase,
+	}
+	if o.MailMaxAttempts > 0 {
+		env["MAIL_MAX_ATTEMPTS"] = strconv.Itoa(o.MailMaxAttempts)
 	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
