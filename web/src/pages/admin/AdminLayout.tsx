@@ -36,6 +36,7 @@ export function AdminLayout() {
             <NavLink to="/admin/products">Products</NavLink>
             <NavLink to="/admin/orders">Orders</NavLink>
             <NavLink to="/admin/events">Webhook events</NavLink>
+            <NavLink to="/admin/jobs">Queue</NavLink>
           </nav>
           <div className="admin-user">
             <span className="admin-user__email">{session?.email}</span>

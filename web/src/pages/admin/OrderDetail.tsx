@@ -9,6 +9,7 @@ import { useLoad, useTitle } from '../../hooks';
 import { formatMoney } from '../../money';
 import { formatOrderNumber } from '../../orderNumber';
 import { formatDateTime } from './dates';
+import { OrderEmails } from './OrderEmails';
 
 export default function OrderDetail() {
   const { id = '' } = useParams();
@@ -68,7 +69,7 @@ export default function OrderDetail() {
         <StatusBadge status={order.status} />
       </div>
       {order.flagged && (
-        <Alert kind="warning" title="Amount mismatch: check this order">
+        <Alert kind="warning" title={order.dispute ? 'Disputed: respond in Stripe' : 'Amount mismatch: check this order'}>
           <p>
             {order.flag_reason ||
               'Stripe reported an amount that differs from this order. It was not marked paid automatically.'}
@@ -150,6 +151,8 @@ export default function OrderDetail() {
           </table>
         </div>
       )}
+
+      <OrderEmails order={order} onChange={reload} />
 
       <ConfirmDialog
         open={confirming}
