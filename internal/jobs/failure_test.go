@@ -180,3 +180,46 @@ func TestDisputeFlagsTheOrderAndTellsTheStaff(t *testing.T) {
 		}
 	}
 }
+
+// A recipient the server refuses (5xx) fails the e-mail at once, without
+// retries; the admin sees "e-mail failed" and may resend. Resending a sent
+// e-mail sends it again with the same Message-ID.
+func TestRefusedRecipientFailsAtOnceAndResend(t *testing.T) {
+	picky, err := mailpit.Start(context.Background(), "", "--smtp-allowed-recipients", "^staff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(picky.Close)
+	w := newWorld(t)
+	s := w.shop(picky.SMTPURL())
+	w.sim.SetWebhookURL(s.URL + "/webhook/stripe")
+	mug := w.product(s, "Mug", 600)
+	st := w.checkout(s, mug, 1)
+	w.pay(st.SessionID, "paid")
+	admin := s.Login(t)
+	var o adminOrder
+	shoptest.Eventually(t, wait, "the confirmation fails and the staff e-mail is sent", func() bool {
+		o = order(t, admin, st.OrderID)
+		return len(o.Emails) == 2 && o.Emails[0].Status == "failed" && o.Emails[1].Status == "sent"
+	})
+	if c := o.Emails[0]; c.Kind != "order_confirmation" || c.Attempts != 1 || !strings.Contains(c.LastError, "55") || !o.EmailFailed {
+		t.Fatalf("the refused confirmation: %+v (email_failed %v), want failed after 1 attempt with the 5xx", c, o.EmailFailed)
+	}
+
+	// Resend the staff e-mail that was sent: it goes out again, same Message-ID.
+	staffEmail := o.Emails[1]
+	admin.MustDo("POST", fmt.Sprintf("/api/admin/orders/%s/emails/%d/resend", st.OrderID, staffEmail.ID), nil, 202, nil)
+	shoptest.Eventually(t, wait, "the resent staff e-mail arrives", func() bool {
+		msgs, err := picky.Messages(context.Background())
+		return err == nil && len(msgs) == 2
+	})
+	msgs, _ := picky.Messages(context.Background())
+	if msgs[0].MessageID != msgs[1].MessageID {
+		t.Errorf("the resent copy has Message-ID %q, the first %q", msgs[0].MessageID, msgs[1].MessageID)
+	}
+	// Another order's e-mail, or none: 404.
+	r := admin.Do("POST", fmt.Sprintf("/api/admin/orders/%s/emails/%d/resend", "00000000-0000-0000-0000-000000000001", staffEmail.ID), nil)
+	if r.Status != 404 {
+		t.Errorf("resend through another order: %d, want 404", r.Status)
+	}
+}

@@ -25,6 +25,7 @@ import (
 // Server is one running Mailpit.
 type Server struct {
 	bin, dir, label string
+	args            []string
 	// SMTPAddr is where it takes mail; URL is its web UI and API.
 	SMTPAddr string
 	URL      string
@@ -48,14 +49,15 @@ func Binary(ctx context.Context) (string, error) {
 }
 
 // Start starts Mailpit on free loopback ports, keeping its messages in
-// dir (a temporary directory when empty) so a restart keeps them.
+// dir (a temporary directory when empty) so a restart keeps them; args are
+// more of Mailpit's flags.
 //
 // Mailpit cannot say which port it bound when given port 0, so Start picks
 // free ports and proves they are Mailpit's: the HTTP API answers with this
 // instance's own random label, and the process is still alive after
 // binding its SMTP port (a port another process took meanwhile makes
 // Mailpit exit). On such a race it tries other ports.
-func Start(ctx context.Context, dir string) (*Server, error) {
+func Start(ctx context.Context, dir string, args ...string) (*Server, error) {
 	bin, err := Binary(ctx)
 	if err != nil {
 		return nil, err
@@ -67,7 +69,7 @@ func Start(ctx context.Context, dir string) (*Server, error) {
 	}
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
-	s := &Server{bin: bin, dir: dir, label: "stripeshop-" + hex.EncodeToString(b)}
+	s := &Server{bin: bin, dir: dir, label: "stripeshop-" + hex.EncodeToString(b), args: args}
 	var last error
 	for range 5 {
 		smtpPort, err1 := freePort()
@@ -107,6 +109,7 @@ func (s *Server) Restart(ctx context.Context) error {
 	cmd := exec.Command(s.bin, "--smtp", s.SMTPAddr, "--listen", strings.TrimPrefix(s.URL, "http://"),
 		"--label", s.label, "--database", filepath.Join(s.dir, "mailpit.db"), "--max", "10000",
 		"--smtp-disable-rdns", "--quiet")
+	cmd.Args = append(cmd.Args, s.args...)
 	dieWithParent(cmd)
 	out := &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
