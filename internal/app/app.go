@@ -154,14 +154,16 @@ func newJobs(cfg config.Config, o Options, log *slog.Logger, pool *pgxpool.Pool,
 	jc := jobs.Config{Pool: pool, Logger: log, Staff: cfg.MailStaff,
 		Shop:        mail.Shop{Name: cfg.ShopName, URL: cfg.AppURL},
 		MaxAttempts: cfg.MailMaxAttempts, RetryBase: cfg.MailRetryBase, RescueAfter: o.MailRescueAfter,
-		Domain:         appHost(cfg.AppURL),
-		ReconcileEvery: cfg.ReconcileInterval,
-		Reconcile: func(ctx context.Context) error {
-			_, err := a.Checkout.Reconcile(ctx, a.Checkout.ReconcileAge())
-			if errors.Is(err, checkout.ErrLocked) {
-				return nil
-			}
-			return err
+		Domain: appHost(cfg.AppURL),
+		Periodic: []jobs.Periodic{
+			{Name: "reconcile", Every: cfg.ReconcileInterval, Run: func(ctx context.Context) error {
+				_, err := a.Checkout.Reconcile(ctx, a.Checkout.ReconcileAge())
+				if errors.Is(err, checkout.ErrLocked) {
+					return nil
+				}
+				return err
+			}},
+			{Name: "sweep_admin_sessions", Every: 30 * time.Minute, Run: a.Auth.SweepExpired},
 		},
 	}
 	if cfg.SMTPURL != "" {
@@ -210,10 +212,9 @@ func (a *App) runJobs(ctx context.Context) {
 	}
 }
 
-// Close stops the session sweeper and closes the pool; call it after Run
-// has returned and the HTTP server has shut down.
+// Close closes the pool; call it after Run has returned and the HTTP
+// server has shut down.
 func (a *App) Close() {
-	a.Auth.Close()
 	a.Pool.Close()
 }
 

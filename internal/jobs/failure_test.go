@@ -148,11 +148,7 @@ func TestRolledBackTransitionSendsNothing(t *testing.T) {
 // A dispute flags the order with its reason and amount and tells the staff.
 func TestDisputeFlagsTheOrderAndTellsTheStaff(t *testing.T) {
 	w := newWorld(t)
-	s := w.shop(mp.SMTPURL())
-	w.sim.SetWebhookURL(s.URL + "/webhook/stripe")
-	mug := w.product(s, "Mug", 1500)
-	st := w.checkout(s, mug, 2)
-	w.pay(st.SessionID, "paid")
+	s, st := w.paidOrder(mp.SMTPURL(), "Mug", 1500, 2)
 	admin := s.Login(t)
 	var pi string
 	shoptest.Eventually(t, wait, "the order is paid", func() bool {
@@ -191,11 +187,7 @@ func TestRefusedRecipientFailsAtOnceAndResend(t *testing.T) {
 	}
 	t.Cleanup(picky.Close)
 	w := newWorld(t)
-	s := w.shop(picky.SMTPURL())
-	w.sim.SetWebhookURL(s.URL + "/webhook/stripe")
-	mug := w.product(s, "Mug", 600)
-	st := w.checkout(s, mug, 1)
-	w.pay(st.SessionID, "paid")
+	s, st := w.paidOrder(picky.SMTPURL(), "Mug", 600, 1)
 	admin := s.Login(t)
 	var o adminOrder
 	shoptest.Eventually(t, wait, "the confirmation fails and the staff e-mail is sent", func() bool {

@@ -43,11 +43,9 @@ type Config struct {
 	// RescueAfter is how long a job may run before River takes it for
 	// stuck (its replica was killed mid-send) and runs it again.
 	RescueAfter time.Duration
-	// Reconcile, every ReconcileEvery, is the reconciler's sweep: a
-	// periodic job that River's elected leader alone schedules, so one
-	// replica sweeps at a time; nil runs none.
-	Reconcile      func(ctx context.Context) error
-	ReconcileEvery time.Duration
+	// Periodic is the shop's recurring work (the reconciler's sweep, the
+	// sweep of expired admin sessions).
+	Periodic []Periodic
 	// Domain is the right-hand side of the Message-IDs (APP_URL's host).
 	Domain string
 }
@@ -76,14 +74,14 @@ func New(cfg Config) (*Queue, error) {
 	q := &Queue{cfg: cfg, log: cfg.Logger}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &sendEmailWorker{q: q})
+	pw := &periodicWorker{run: map[string]func(context.Context) error{}}
+	river.AddWorker(workers, pw)
 	var periodic []*river.PeriodicJob
-	if cfg.Reconcile != nil && cfg.ReconcileEvery > 0 {
-		river.AddWorker(workers, &reconcileWorker{sweep: cfg.Reconcile})
-		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(cfg.ReconcileEvery),
-			func() (river.JobArgs, *river.InsertOpts) { return ReconcileArgs{}, nil },
-			&river.PeriodicJobOpts{ID: "reconcile"}))
-	} else {
-		river.AddWorker(workers, &reconcileWorker{sweep: func(context.Context) error { return nil }})
+	for _, p := range cfg.Periodic {
+		pw.run[p.Name] = p.Run
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(p.Every),
+			func() (river.JobArgs, *river.InsertOpts) { return PeriodicArgs{Name: p.Name}, nil },
+			&river.PeriodicJobOpts{ID: p.Name}))
 	}
 	jobTimeout := time.Minute
 	if cfg.RescueAfter <= jobTimeout {
@@ -150,25 +148,40 @@ func (b backoff) NextRetry(job *rivertype.JobRow) time.Time {
 	return time.Now().Add(wait)
 }
 
-// ReconcileArgs is the periodic sweep of open orders.
-type ReconcileArgs struct{}
+// Periodic is work that runs every Every. River's elected leader alone
+// inserts it, and a job of one name is unique until it has finished, so
+// one replica runs it at a time: the shop's one scheduler.
+type Periodic struct {
+	Name  string
+	Every time.Duration
+	Run   func(ctx context.Context) error
+}
+
+// PeriodicArgs names the periodic work a job runs.
+type PeriodicArgs struct {
+	Name string `json:"name"`
+}
 
 // Kind is River's name for the job.
-func (ReconcileArgs) Kind() string { return "reconcile" }
+func (PeriodicArgs) Kind() string { return "periodic" }
 
-// InsertOpts: one sweep queued at a time, and a sweep is not retried (the
-// next one comes soon).
-func (ReconcileArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
+// InsertOpts: one run of a name queued or running at a time, and a failed
+// run is not retried (the next one comes soon).
+func (PeriodicArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
 		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
 		rivertype.JobStateRetryable, rivertype.JobStateScheduled}}}
 }
 
-type reconcileWorker struct {
-	river.WorkerDefaults[ReconcileArgs]
-	sweep func(ctx context.Context) error
+type periodicWorker struct {
+	river.WorkerDefaults[PeriodicArgs]
+	run map[string]func(context.Context) error
 }
 
-func (w *reconcileWorker) Work(ctx context.Context, _ *river.Job[ReconcileArgs]) error {
-	return w.sweep(ctx)
+func (w *periodicWorker) Work(ctx context.Context, job *river.Job[PeriodicArgs]) error {
+	run, ok := w.run[job.Args.Name]
+	if !ok {
+		return river.JobCancel(fmt.Errorf("no periodic work named %q in this release", job.Args.Name))
+	}
+	return run(ctx)
 }

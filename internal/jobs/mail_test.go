@@ -74,6 +74,17 @@ func (w *world) shop(smtpURL string, opts ...func(*shoptest.Options)) *shoptest.
 	return s
 }
 
+// paidOrder starts a shop sending to smtpURL, the simulator's webhooks
+// going to it, and has a customer buy qty units of a new product and pay.
+func (w *world) paidOrder(smtpURL, name string, price, qty int64) (*shoptest.Shop, started) {
+	w.t.Helper()
+	s := w.shop(smtpURL)
+	w.sim.SetWebhookURL(s.URL + "/webhook/stripe")
+	st := w.checkout(s, w.product(s, name, price), qty)
+	w.pay(st.SessionID, "paid")
+	return s, st
+}
+
 func (w *world) product(s *shoptest.Shop, name string, price int64) string {
 	w.t.Helper()
 	var p struct {
@@ -178,11 +189,7 @@ func sessionEvent(eventID string, st started, amount int64, email string) []byte
 
 func TestPaidOrderSendsOneConfirmation(t *testing.T) {
 	w := newWorld(t)
-	s := w.shop(mp.SMTPURL())
-	w.sim.SetWebhookURL(s.URL + "/webhook/stripe")
-	mug := w.product(s, "Blue mug", 1250)
-	st := w.checkout(s, mug, 2)
-	w.pay(st.SessionID, "paid")
+	s, st := w.paidOrder(mp.SMTPURL(), "Blue mug", 1250, 2)
 
 	admin := s.Login(t)
 	shoptest.Eventually(t, wait, "the confirmation and the staff e-mail are sent", func() bool {

@@ -59,6 +59,8 @@ type Options struct {
 	MailStaff       string
 	MailRetryBase   string
 	MailMaxAttempts int
+	// ReconcileInterval is RECONCILE_INTERVAL (default the shop's).
+	ReconcileInterval string
 	// App options; BcryptCost defaults to bcrypt.MinCost, Web to an app
 	// with no files (the tests need the API), LogOutput to Shop.Logs.
 	App app.Options
@@ -130,6 +132,9 @@ func New(t testing.TB, o Options) (*app.App, string) {
 		// Every client of a test is 127.0.0.1: no cap unless one is asked for.
 		"CHECKOUT_MAX_UNITS_PER_CLIENT": strconv.FormatInt(o.MaxUnitsPerClient, 10),
 		"SMTP_URL":                      o.SMTPURL, "MAIL_STAFF": o.MailStaff, "MAIL_RETRY_BASE": o.MailRetryBase,
+	}
+	if o.ReconcileInterval != "" {
+		env["RECONCILE_INTERVAL"] = o.ReconcileInterval
 	}
 	if o.MailMaxAttempts > 0 {
 		env["MAIL_MAX_ATTEMPTS"] = strconv.Itoa(o.MailMaxAttempts)
