@@ -215,3 +215,49 @@ func TestRefusedRecipientFailsAtOnceAndResend(t *testing.T) {
 		t.Errorf("resend through another order: %d, want 404", r.Status)
 	}
 }
+
+// Each move tells the customer (and the staff) what it means: a delayed
+// payment processing then paid, a delayed payment that failed, a refund.
+func TestEveryMoveSendsItsEmails(t *testing.T) {
+	w := newWorld(t)
+	s := w.shop(mp.SMTPURL())
+	w.sim.SetWebhookURL(s.URL + "/webhook/stripe")
+	mug := w.product(s, "Mug", 1000)
+	admin := s.Login(t)
+	kinds := func(id string) map[string]string {
+		out := map[string]string{}
+		for _, e := range order(t, admin, id).Emails {
+			out[e.Kind] = e.Status
+		}
+		return out
+	}
+	sentAll := func(id string, want ...string) func() bool {
+		return func() bool {
+			got := kinds(id)
+			for _, k := range want {
+				if got[k] != "sent" {
+					return false
+				}
+			}
+			return len(got) == len(want)
+		}
+	}
+
+	delayed := w.checkout(s, mug, 1)
+	w.pay(delayed.SessionID, "async_succeeded")
+	shoptest.Eventually(t, wait, "processing, then paid", sentAll(delayed.OrderID,
+		"payment_pending", "order_confirmation", "staff_new_order"))
+
+	failed := w.checkout(s, mug, 1)
+	w.pay(failed.SessionID, "async_failed")
+	shoptest.Eventually(t, wait, "processing, then failed", sentAll(failed.OrderID,
+		"payment_pending", "payment_failed", "staff_payment_failed"))
+
+	admin.MustDo("POST", "/api/admin/orders/"+delayed.OrderID+"/refund", nil, 200, nil)
+	shoptest.Eventually(t, wait, "the refund", sentAll(delayed.OrderID,
+		"payment_pending", "order_confirmation", "staff_new_order", "refund_issued"))
+	refund := withSubject(mailTo(t, w.buyer()), "refunded")
+	if len(refund) != 1 || !strings.Contains(refund[0].Text, "We have refunded $10.00") {
+		t.Fatalf("refund e-mails: %+v", refund)
+	}
+}
