@@ -73,8 +73,8 @@ func (q *Queue) EnqueueMail(ctx context.Context, tx pgx.Tx, o shop.Order, kind s
 }
 
 // Resend sends an order's e-mail again, for the admin: its job runs again
-// (or a new one, once River has cleaned the old away). A failed e-mail's
-// attempts start over.
+// (or a new one, once River has cleaned the old away). Its attempts go on
+// counting; one that used them all gets one more (River's JobRetry).
 func (q *Queue) Resend(ctx context.Context, orderID string, emailID int64) (shop.Email, error) {
 	if !q.Enabled() {
 		return shop.Email{}, shop.Errorf(shop.ErrConflict, "the shop sends no e-mail: SMTP_URL is not set")

@@ -501,7 +501,7 @@ export async function adminGetOrder(id: string): Promise<OrderDetail> {
   };
 }
 
-/** Sends an order's e-mail again (same Message-ID; attempts start over). */
+/** Sends an order's e-mail again (same Message-ID; its attempts go on counting). */
 export function adminResendEmail(orderId: string, emailId: number): Promise<OrderEmail> {
   return request<OrderEmail>('POST', `/api/admin/orders/${seg(orderId)}/emails/${emailId}/resend`, { admin: true });
 }
