@@ -15,21 +15,16 @@ import (
 // MailQueue queues an order's e-mail in the transaction of the change it
 // tells of (internal/jobs is the one).
 type MailQueue interface {
-	EnqueueMail(ctx context.Context, tx pgx.Tx, o shop.Order, kind shop.EmailKind) error
+	EnqueueMail(ctx context.Context, tx pgx.Tx, o shop.Order, kinds ...shop.EmailKind) error
 }
 
 // enqueueMail queues, in the transition's own transaction, the e-mails an
 // order's change sends: the job commits with the change or not at all.
 func (s *Service) enqueueMail(ctx context.Context, t *tx, o shop.Order, kinds ...shop.EmailKind) error {
-	if s.mail == nil {
+	if s.mail == nil || len(kinds) == 0 {
 		return nil
 	}
-	for _, k := range kinds {
-		if err := s.mail.EnqueueMail(ctx, t.Pgx(), o, k); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.mail.EnqueueMail(ctx, t.Pgx(), o, kinds...)
 }
 
 // applyDispute flags the order whose payment a customer disputed, with the

@@ -44,32 +44,53 @@ func MessageID(orderID string, kind shop.EmailKind, domain string) string {
 // Enabled reports whether the shop sends e-mail.
 func (q *Queue) Enabled() bool { return q != nil && q.cfg.Sender != nil }
 
-// EnqueueMail queues an order's e-mail of a kind in the caller's
-// transaction (the one that makes the change the e-mail tells of): a
-// rolled-back change sends nothing. An order that has that e-mail already,
-// one with no customer address (customer kinds), or a shop with no staff
-// list (staff kinds) queues nothing.
-func (q *Queue) EnqueueMail(ctx context.Context, tx pgx.Tx, o shop.Order, kind shop.EmailKind) error {
+// EnqueueMail queues an order's e-mails of the given kinds in the caller's
+// transaction (the one that makes the change they tell of): a rolled-back
+// change sends nothing. An e-mail the order has already, a customer e-mail
+// with no customer address, or a staff e-mail with no staff list, is not
+// queued. Two round trips whatever the kinds: the records (with whatever
+// the transaction has pending), then the jobs.
+func (q *Queue) EnqueueMail(ctx context.Context, tx pgx.Tx, o shop.Order, kinds ...shop.EmailKind) error {
 	if !q.Enabled() {
 		return nil
 	}
-	recipient := o.CustomerEmail
-	if kind.Staff() {
-		recipient = strings.Join(q.cfg.Staff, ", ")
+	var want []postgres.NewEmail
+	for _, k := range kinds {
+		recipient := o.CustomerEmail
+		if k.Staff() {
+			recipient = strings.Join(q.cfg.Staff, ", ")
+		}
+		if recipient != "" {
+			want = append(want, postgres.NewEmail{Kind: k, Recipient: recipient, MessageID: MessageID(o.ID, k, q.cfg.Domain)})
+		}
 	}
-	if recipient == "" {
+	if len(want) == 0 {
 		return nil
 	}
 	emails := postgres.NewEmails(tx)
-	id, fresh, err := emails.Queue(ctx, o.ID, kind, recipient, MessageID(o.ID, kind, q.cfg.Domain))
-	if err != nil || !fresh {
+	fresh, err := emails.Queue(ctx, o.ID, want)
+	if err != nil || len(fresh) == 0 {
 		return err
 	}
-	res, err := q.client.InsertTx(ctx, tx, SendEmailArgs{OrderID: o.ID, Email: kind, EmailID: id}, nil)
-	if err != nil {
-		return fmt.Errorf("queue the %s e-mail: %w", kind, err)
+	var (
+		params []river.InsertManyParams
+		ids    []int64
+	)
+	for _, e := range want {
+		if id, ok := fresh[e.Kind]; ok {
+			params = append(params, river.InsertManyParams{Args: SendEmailArgs{OrderID: o.ID, Email: e.Kind, EmailID: id}})
+			ids = append(ids, id)
+		}
 	}
-	return emails.SetJob(ctx, id, res.Job.ID)
+	res, err := q.client.InsertManyTx(ctx, tx, params)
+	if err != nil {
+		return fmt.Errorf("queue the order's e-mails: %w", err)
+	}
+	jobIDs := make([]int64, len(res))
+	for i, r := range res {
+		jobIDs[i] = r.Job.ID
+	}
+	return emails.SetJobs(ctx, ids, jobIDs)
 }
 
 // Resend sends an order's e-mail again, for the admin: its job runs again
@@ -108,7 +129,7 @@ func (q *Queue) Resend(ctx context.Context, orderID string, emailID int64) (shop
 		if err != nil {
 			return err
 		}
-		return postgres.NewEmails(tx).SetJob(ctx, e.ID, res.Job.ID)
+		return postgres.NewEmails(tx).SetJobs(ctx, []int64{e.ID}, []int64{res.Job.ID})
 	})
 	if err != nil {
 		return shop.Email{}, err

@@ -24,21 +24,49 @@ func scanEmail(row pgx.Row) (shop.Email, error) {
 	return e, translate(err)
 }
 
-// Queue records an e-mail of an order; fresh is false when the order has
-// one of that kind already (a redelivered event), and then nothing changes.
-func (s *Emails) Queue(ctx context.Context, orderID string, kind shop.EmailKind, recipient, messageID string) (id int64, fresh bool, err error) {
-	err = s.db.QueryRow(ctx, `
-		INSERT INTO order_emails (order_id, kind, recipient, message_id) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (order_id, kind) DO NOTHING RETURNING id`, orderID, kind, recipient, messageID).Scan(&id)
-	if shop.ErrorCode(translate(err)) == shop.ErrNotFound {
-		return 0, false, nil
-	}
-	return id, err == nil, translate(err)
+// NewEmail is an e-mail to record.
+type NewEmail struct {
+	Kind      shop.EmailKind
+	Recipient string
+	MessageID string
 }
 
-// SetJob notes the job that sends an e-mail.
-func (s *Emails) SetJob(ctx context.Context, id, jobID int64) error {
-	return execLater(ctx, s.db, `UPDATE order_emails SET job_id = $2 WHERE id = $1`, id, jobID)
+// Queue records e-mails of an order in one statement (in a Tx, it goes
+// with whatever is pending) and returns the ids of those it recorded by
+// kind: an order that has an e-mail of a kind already (a redelivered
+// event) records nothing for it.
+func (s *Emails) Queue(ctx context.Context, orderID string, emails []NewEmail) (map[shop.EmailKind]int64, error) {
+	kinds, rcpts, ids := make([]string, len(emails)), make([]string, len(emails)), make([]string, len(emails))
+	for i, e := range emails {
+		kinds[i], rcpts[i], ids[i] = string(e.Kind), e.Recipient, e.MessageID
+	}
+	var (
+		gotIDs   []int64
+		gotKinds []string
+	)
+	err := s.db.QueryRow(ctx, `
+		WITH ins AS (
+			INSERT INTO order_emails (order_id, kind, recipient, message_id)
+			SELECT $1, k, r, m FROM unnest($2::text[], $3::text[], $4::text[]) AS e(k, r, m)
+			ON CONFLICT (order_id, kind) DO NOTHING RETURNING id, kind
+		)
+		SELECT coalesce(array_agg(id), '{}'), coalesce(array_agg(kind), '{}') FROM ins`,
+		orderID, kinds, rcpts, ids).Scan(&gotIDs, &gotKinds)
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := make(map[shop.EmailKind]int64, len(gotIDs))
+	for i, id := range gotIDs {
+		out[shop.EmailKind(gotKinds[i])] = id
+	}
+	return out, nil
+}
+
+// SetJobs notes the job that sends each e-mail (ids and jobIDs pair up);
+// in a Tx it goes with the next statement or the commit.
+func (s *Emails) SetJobs(ctx context.Context, ids, jobIDs []int64) error {
+	return execLater(ctx, s.db, `UPDATE order_emails e SET job_id = j.job
+		FROM unnest($1::bigint[], $2::bigint[]) AS j(id, job) WHERE e.id = j.id`, ids, jobIDs)
 }
 
 // Get returns an e-mail by id.
