@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/stripeshop/stripeshop/internal/config"
+	"github.com/stripeshop/stripeshop/internal/mailpit"
 	"github.com/stripeshop/stripeshop/internal/postgres"
 	"github.com/stripeshop/stripeshop/internal/stripesim"
 	"github.com/stripeshop/stripeshop/internal/testdb"
@@ -410,5 +411,32 @@ func TestHealth(t *testing.T) {
 	}
 	if _, err := health(nil, "--url", "http://"+closedAddr(t)+"/healthz", "--timeout", "2s"); err == nil {
 		t.Errorf("nothing listening: no error")
+	}
+}
+
+func TestDoctorChecksSMTP(t *testing.T) {
+	t.Parallel()
+	mp, err := mailpit.Start(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(mp.Close)
+	for _, c := range []struct {
+		name, url, level, want string
+	}{
+		{"unset", "", "ok", "sends no e-mail"},
+		{"mailpit", mp.SMTPURL(), "ok", "connected, EHLO"},
+		{"nobody listens", "smtp://" + closedAddr(t) + "?starttls=none", "FAIL", "check the host"},
+		{"no STARTTLS offered", "smtp://" + mp.SMTPAddr, "FAIL", "check the host"},
+		{"clear text off loopback", "smtp://mail.example.com:25?starttls=none", "FAIL", "loopback"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			env := healthyEnv(t)
+			env["SMTP_URL"] = c.url
+			out, _ := doctorRun(t, env)
+			if !hasLine(out, c.level, "smtp", c.want) && !hasLine(out, c.level, "config", c.want) {
+				t.Errorf("no %s line for smtp saying %q", c.level, c.want)
+			}
+		})
 	}
 }

@@ -48,6 +48,8 @@ type Config struct {
 	// Sessions says what a Checkout Session asks of the customer beyond
 	// the lines: address, shipping, promotion codes, tax.
 	Sessions SessionOptions
+	// Mail queues the e-mails order changes send; nil sends none.
+	Mail MailQueue
 }
 
 // SessionOptions are the shop's settings for its Checkout Sessions
@@ -78,6 +80,7 @@ type Service struct {
 	reconcileAge      time.Duration
 	maxUnitsPerClient int64
 	sessions          SessionOptions
+	mail              MailQueue
 }
 
 // DefaultReconcileAge leaves the webhook a minute to arrive, and settles an
@@ -108,7 +111,7 @@ func New(cfg Config) *Service {
 	return &Service{pool: cfg.Pool, pay: cfg.Payments, log: cfg.Logger, metrics: cfg.Metrics,
 		appURL: cfg.AppURL, timeout: cfg.StripeTimeout, now: cfg.Now, reconcileAge: cfg.ReconcileAge,
 		secrets: cfg.WebhookSecrets, sigNow: cfg.SignatureNow, maxUnitsPerClient: cfg.MaxUnitsPerClient,
-		sessions: cfg.Sessions}
+		sessions: cfg.Sessions, mail: cfg.Mail}
 }
 
 // Started is what the browser needs to go and pay.
@@ -236,6 +239,9 @@ func (s *Service) move(ctx context.Context, t *tx, o shop.Order, to shop.Status,
 	if err := postgres.NewOrders(t.Tx).Apply(ctx, m); err != nil {
 		return o, false, err
 	}
+	if err := s.enqueueMail(ctx, t, m.Order, m.Emails()...); err != nil {
+		return o, false, err
+	}
 	t.afterCommit(func() {
 		s.metrics.Transitions.WithLabelValues(string(m.From), string(to)).Inc()
 		s.log.Info("order transition", "order_id", o.ID, "from", m.From, "to", to)
@@ -263,7 +269,11 @@ func (s *Service) applySession(ctx context.Context, t *tx, sess payments.Session
 	}
 	if to == shop.StatusPaid {
 		if reason := paidMismatch(o, sess); reason != "" {
-			return o.ID, reason, s.flag(ctx, t, o, reason)
+			if err := s.flag(ctx, t, o, reason); err != nil {
+				return o.ID, "", err
+			}
+			o.Flagged, o.FlagReason = true, reason
+			return o.ID, reason, s.enqueueMail(ctx, t, o, shop.EmailStaffMismatch)
 		}
 	}
 	change := shop.Change{SessionID: sess.ID, PaymentIntentID: sess.PaymentIntentID, CustomerEmail: sess.CustomerEmail}
@@ -469,6 +479,11 @@ func (s *Service) Refund(ctx context.Context, orderID string, r shop.RefundReque
 			return nil
 		}
 		if err := postgres.NewOrders(t.Tx).Apply(ctx, m); err != nil {
+			return err
+		}
+		// The refund e-mail goes when the order becomes refunded; a
+		// partial refund (the order stays paid) sends none.
+		if err := s.enqueueMail(ctx, t, m.Order, m.Emails()...); err != nil {
 			return err
 		}
 		t.afterCommit(func() {

@@ -114,6 +114,9 @@ func (s *Service) apply(ctx context.Context, t *tx, ev payments.Event, pre *lock
 	case ev.Type == "charge.refunded":
 		orderID, note, err = s.applyRefund(ctx, t, *ev.Charge)
 		return orderID, note, true, err
+	case ev.Type == "charge.dispute.created" && ev.Dispute != nil:
+		orderID, note, err = s.applyDispute(ctx, t, *ev.Dispute)
+		return orderID, note, true, err
 	}
 	return "", "", false, nil
 }
@@ -290,6 +293,8 @@ func paymentIntentOf(ev payments.Event) string {
 		return ev.Charge.PaymentIntentID
 	case ev.Session != nil:
 		return ev.Session.PaymentIntentID
+	case ev.Dispute != nil:
+		return ev.Dispute.PaymentIntentID
 	}
 	return ""
 }
@@ -298,7 +303,8 @@ func paymentIntentOf(ev payments.Event) string {
 func metricType(t string) string {
 	switch t {
 	case "checkout.session.completed", "checkout.session.async_payment_succeeded",
-		"checkout.session.async_payment_failed", "checkout.session.expired", "charge.refunded":
+		"checkout.session.async_payment_failed", "checkout.session.expired", "charge.refunded",
+		"charge.dispute.created":
 		return t
 	}
 	return "other"

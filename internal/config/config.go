@@ -6,6 +6,7 @@ package config
 import (
 	"fmt"
 	"net"
+	netmail "net/mail"
 	"net/url"
 	"slices"
 	"strconv"
@@ -13,6 +14,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/stripeshop/stripeshop/internal/mail"
 )
 
 // Config is every setting of the server.
@@ -61,6 +64,16 @@ type Config struct {
 	// shop's prices include it ("inclusive") or not ("exclusive").
 	AutomaticTax bool
 	TaxBehavior  string
+	// SMTPURL is where e-mail leaves (SMTP_URL, see internal/mail.ParseURL);
+	// empty sends none. MailFrom is the sender, MailStaff who hears of new
+	// orders, failed payments, flags and disputes.
+	SMTPURL   string
+	MailFrom  string
+	MailStaff []string
+	// MailMaxAttempts and MailRetryBase bound the retries of an e-mail the
+	// SMTP server did not take: waits of base, 2·base, … (at most 30m).
+	MailMaxAttempts int
+	MailRetryBase   time.Duration
 }
 
 // Defaults of API.md.
@@ -82,6 +95,7 @@ var Variables = []string{
 	"LOG_FORMAT", "TRUSTED_PROXIES", "METRICS_ALLOW", "CORS_ORIGINS", "CHECKOUT_RATE_LIMIT",
 	"CHECKOUT_MAX_UNITS_PER_CLIENT", "STRIPESHOP_PPROF", "SHOP_NAME", "SHOP_TAGLINE", "SHIPPING_COUNTRIES",
 	"FREE_SHIPPING_OVER", "PROMOTION_CODES", "AUTOMATIC_TAX", "TAX_BEHAVIOR",
+	"SMTP_URL", "MAIL_FROM", "MAIL_STAFF", "MAIL_MAX_ATTEMPTS", "MAIL_RETRY_BASE",
 }
 
 // Error names the one setting that stops start-up.
@@ -203,6 +217,9 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.TaxBehavior != "exclusive" && c.TaxBehavior != "inclusive" {
 		return c, &Error{"TAX_BEHAVIOR", "must be exclusive (tax is added to the prices) or inclusive (the prices include it)"}
 	}
+	if err := c.loadMail(get); err != nil {
+		return c, err
+	}
 	switch getenv("STRIPESHOP_PPROF") {
 	case "", "0":
 	case "1":
@@ -231,6 +248,41 @@ func Load(getenv func(string) string) (Config, error) {
 		c.CORSOrigins = append(c.CORSOrigins, o)
 	}
 	return c, nil
+}
+
+// loadMail reads the e-mail settings.
+func (c *Config) loadMail(get func(k, def string) string) error {
+	c.SMTPURL = get("SMTP_URL", "")
+	if c.SMTPURL != "" {
+		if _, err := mail.ParseURL(c.SMTPURL); err != nil {
+			return &Error{"SMTP_URL", err.Error()}
+		}
+	}
+	host := "localhost"
+	if u, err := url.Parse(c.AppURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	c.MailFrom = get("MAIL_FROM", c.ShopName+" <orders@"+host+">")
+	if _, err := netmail.ParseAddress(c.MailFrom); err != nil {
+		return &Error{"MAIL_FROM", "must be an address, e.g. Shop <orders@example.com>"}
+	}
+	for _, a := range splitList(get("MAIL_STAFF", "")) {
+		if _, err := netmail.ParseAddress(a); err != nil {
+			return &Error{"MAIL_STAFF", "must be e-mail addresses separated by commas"}
+		}
+		c.MailStaff = append(c.MailStaff, a)
+	}
+	n, err := strconv.Atoi(get("MAIL_MAX_ATTEMPTS", "12"))
+	if err != nil || n < 1 || n > 50 {
+		return &Error{"MAIL_MAX_ATTEMPTS", "must be a number of attempts from 1 to 50"}
+	}
+	c.MailMaxAttempts = n
+	d, err := time.ParseDuration(get("MAIL_RETRY_BASE", "15s"))
+	if err != nil || d < 10*time.Millisecond || d > time.Hour {
+		return &Error{"MAIL_RETRY_BASE", "must be a duration between 10ms and 1h, e.g. 15s"}
+	}
+	c.MailRetryBase = d
+	return nil
 }
 
 // SimulatorWebhookSecret is the Stripe simulator's signing secret. It is
@@ -322,8 +374,12 @@ func splitList(s string) []string {
 
 // String describes the configuration without secrets.
 func (c Config) String() string {
-	return fmt.Sprintf("addr=%s app_url=%s stripe_mode=%s stripe_api=%s webhook_secrets=%d",
-		c.HTTPAddr, c.AppURL, c.Mode(), orDefault(c.StripeAPIURL, "stripe"), len(c.StripeWebhookSecret))
+	smtp := "off"
+	if st, err := mail.ParseURL(c.SMTPURL); err == nil && c.SMTPURL != "" {
+		smtp = st.String()
+	}
+	return fmt.Sprintf("addr=%s app_url=%s stripe_mode=%s stripe_api=%s webhook_secrets=%d smtp=%s",
+		c.HTTPAddr, c.AppURL, c.Mode(), orDefault(c.StripeAPIURL, "stripe"), len(c.StripeWebhookSecret), smtp)
 }
 
 func orDefault(s, def string) string {

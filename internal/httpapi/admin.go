@@ -145,6 +145,7 @@ func handleLogout(a *auth.Service) http.Handler {
 type adminOrder struct {
 	shop.Order
 	Events []shop.Event `json:"events"`
+	orderMail
 }
 
 func handleListOrders(pool *pgxpool.Pool) http.Handler {
@@ -195,13 +196,17 @@ func orderNumber(s string) (int64, error) {
 	return n, nil
 }
 
-func handleGetOrder(svc *checkout.Service) http.Handler {
+func handleGetOrder(svc *checkout.Service, pool *pgxpool.Pool) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
 		o, events, err := svc.Order(r.Context(), chi.URLParam(r, "id"))
 		if err != nil {
 			return err
 		}
-		return encode(w, http.StatusOK, adminOrder{o, events})
+		m, err := loadOrderMail(r, pool, o.ID)
+		if err != nil {
+			return err
+		}
+		return encode(w, http.StatusOK, adminOrder{o, events, m})
 	})
 }
 

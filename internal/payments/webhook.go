@@ -23,6 +23,8 @@ type Event struct {
 	// Session is set for checkout.session.* events, Charge for charge.* events.
 	Session *Session
 	Charge  *Charge
+	// Dispute is set for charge.dispute.* events.
+	Dispute *Dispute
 	// Raw is the body as Stripe sent it.
 	Raw []byte
 }
@@ -39,6 +41,17 @@ type Charge struct {
 	Amount          int64
 	AmountRefunded  int64
 	Refunded        bool
+}
+
+// Dispute is what we read of a dispute.
+type Dispute struct {
+	ID              string
+	ChargeID        string
+	PaymentIntentID string
+	Currency        string
+	Amount          int64
+	Reason          string
+	Status          string
 }
 
 // ErrSignature is returned for a missing, forged or stale signature.
@@ -95,6 +108,15 @@ func ParseEvent(payload []byte) (Event, error) {
 			return ev, fmt.Errorf("%w: the session lacks id, status or payment_status", ErrUndecodable)
 		}
 		ev.Session = &sess
+	case strings.HasPrefix(ev.Type, "charge.dispute."):
+		d, err := decodeEventDispute(raw.Data.Object)
+		if err != nil {
+			return ev, fmt.Errorf("%w: data.object: %v", ErrUndecodable, err)
+		}
+		if d.ID == "" {
+			return ev, fmt.Errorf("%w: the dispute lacks an id", ErrUndecodable)
+		}
+		ev.Dispute = &d
 	case strings.HasPrefix(ev.Type, "charge."):
 		c, err := decodeEventCharge(raw.Data.Object)
 		if err != nil {
@@ -215,6 +237,29 @@ func decodeEventCharge(object []byte) (Charge, error) {
 	out := Charge{ID: c.ID, Currency: c.Currency, Amount: c.Amount, AmountRefunded: c.AmountRefunded, Refunded: c.Refunded}
 	if c.PaymentIntent != nil {
 		out.PaymentIntentID = c.PaymentIntent.ID
+	}
+	return out, nil
+}
+
+func decodeEventDispute(object []byte) (Dispute, error) {
+	var d struct {
+		ID            string      `json:"id"`
+		Currency      string      `json:"currency"`
+		Amount        int64       `json:"amount"`
+		Reason        string      `json:"reason"`
+		Status        string      `json:"status"`
+		Charge        *expandable `json:"charge"`
+		PaymentIntent *expandable `json:"payment_intent"`
+	}
+	if err := json.Unmarshal(object, &d); err != nil {
+		return Dispute{}, err
+	}
+	out := Dispute{ID: d.ID, Currency: d.Currency, Amount: d.Amount, Reason: d.Reason, Status: d.Status}
+	if d.Charge != nil {
+		out.ChargeID = d.Charge.ID
+	}
+	if d.PaymentIntent != nil {
+		out.PaymentIntentID = d.PaymentIntent.ID
 	}
 	return out, nil
 }

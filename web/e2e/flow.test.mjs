@@ -27,6 +27,8 @@ import {
   launchChromium,
   openPage,
   psql,
+  repoDir,
+  run,
   shoot,
   shotDir,
   start,
@@ -46,6 +48,7 @@ let dbCreated = false;
 let browser;
 let app; // http://127.0.0.1:port of stripeshop
 let sim; // http://127.0.0.1:port of stripesim
+let mailpit; // http://127.0.0.1:port of Mailpit's web UI and API
 const consoleErrors = [];
 
 before(async () => {
@@ -54,6 +57,16 @@ before(async () => {
 
   await psql(`CREATE DATABASE "${dbName}"`);
   dbCreated = true;
+
+  // Mailpit, pinned as a go tool (its first build takes about 80 s), takes the shop's e-mails.
+  const { stdout: mailpitBin } = await run('go', ['tool', '-n', 'mailpit'], { cwd: repoDir, timeout: 600_000 });
+  const [smtpPort, mailpitPort] = [await freePort(), await freePort()];
+  mailpit = `http://127.0.0.1:${mailpitPort}`;
+  const mailpitProc = start(tmp, 'mailpit', mailpitBin.trim(), [
+    '--smtp', `127.0.0.1:${smtpPort}`, '--listen', `127.0.0.1:${mailpitPort}`,
+    '--database', join(tmp, 'mailpit.db'), '--smtp-disable-rdns', '--quiet',
+  ], {});
+  children.push(mailpitProc);
 
   const [appPort, simPort] = [await freePort(), await freePort()];
   app = `http://127.0.0.1:${appPort}`;
@@ -77,9 +90,13 @@ before(async () => {
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
+    SHOP_NAME: 'E2E Shop',
     SHOP_TAGLINE: 'Enamel mugs and camp coffee gear',
+    SMTP_URL: `smtp://127.0.0.1:${smtpPort}?starttls=none`,
+    MAIL_STAFF: 'staff@example.com',
   });
   children.push(appProc);
+  await waitFor200(`${mailpit}/api/v1/messages`, mailpitProc);
   await waitFor200(`${sim}/_sim/events`, simProc);
   await waitFor200(`${app}/readyz`, appProc);
 
@@ -151,9 +168,9 @@ test('admin sells a product, a customer pays, the admin refunds, another custome
     const card = shopper.getByRole('link', { name: new RegExp(productName) });
     await card.waitFor();
     assert.match(await card.textContent(), /\$12\.50/);
-    await shopper.getByRole('heading', { level: 1, name: 'stripeshop' }).waitFor();
+    await shopper.getByRole('heading', { level: 1, name: 'E2E Shop' }).waitFor();
     await shopper.getByText('Enamel mugs and camp coffee gear').waitFor();
-    assert.equal(await shopper.title(), 'stripeshop');
+    assert.equal(await shopper.title(), 'E2E Shop');
     await shoot(shopper, 'storefront');
     await assertAccessible(shopper, 'storefront');
 
@@ -195,6 +212,41 @@ test('admin sells a product, a customer pays, the admin refunds, another custome
     assert.deepEqual(shopper.scripts.filter((u) => /\/assets\/(AdminApp|RevenueChart)-/.test(u)), []);
     assert.ok(shopper.scripts.some((u) => u.startsWith(`${app}/assets/index-`)), 'the storefront loaded its entry chunk');
     await shopper.context().close();
+  });
+
+  await step(t, 'the customer gets exactly one confirmation, and the admin sees it sent', async () => {
+    // The e-mail is sent by a job after the payment's transaction: wait for it, then for the admin to show it.
+    const confirmations = async () => {
+      const res = await fetch(`${mailpit}/api/v1/messages?limit=1000`);
+      const { messages } = await res.json();
+      return messages.filter((m) => m.To.some((to) => to.Address === 'buyer@example.com') && /confirmed/.test(m.Subject));
+    };
+    await admin.goto(`${app}/admin/orders`);
+    const row = admin.getByRole('row').filter({ hasText: productName });
+    await row.getByRole('link').click();
+    await admin.getByRole('heading', { name: 'E-mails' }).waitFor();
+    const sent = admin.locator('tr', { hasText: 'Order confirmation' }).getByText('Sent', { exact: true });
+    for (let i = 0; !(await sent.isVisible()); i += 1) {
+      assert.ok(i < 600, 'the confirmation is sent within a minute');
+      await admin.reload();
+      await admin.getByRole('heading', { name: 'E-mails' }).waitFor();
+    }
+    await admin.getByRole('heading', { name: 'E-mails' }).scrollIntoViewIfNeeded();
+    await shoot(admin, 'admin-order-emails');
+
+    const found = await confirmations();
+    assert.equal(found.length, 1, 'exactly one confirmation reached Mailpit');
+    const number = (await admin.getByRole('heading', { level: 1 }).textContent()).match(/#\d+/)[0];
+    assert.ok(found[0].Subject.includes(number), `the subject ${found[0].Subject} names ${number}`);
+    const msg = await (await fetch(`${mailpit}/api/v1/message/${found[0].ID}`)).json();
+    assert.ok(msg.Text.includes(`1 × ${productName} at $12.50: $12.50`), msg.Text);
+    assert.ok(msg.Text.includes('Total: $12.50'), msg.Text);
+    assert.ok(msg.HTML.includes('E2E Shop'), 'the HTML names the shop');
+    // The HTML e-mail as a mail client shows it.
+    const mailPage = await newPage('mail');
+    await mailPage.setContent(msg.HTML);
+    await shoot(mailPage, 'email-confirmation');
+    await mailPage.context().close();
   });
 
   await step(t, 'the admin sees the order paid and stock 1, then refunds it', async () => {

@@ -10,6 +10,7 @@ import { formatMoney } from '../../money';
 import { formatOrderNumber } from '../../orderNumber';
 import { formatDateTime } from './dates';
 import { refundable, RefundDialog } from './RefundDialog';
+import { OrderEmails } from './OrderEmails';
 
 export default function OrderDetail() {
   const { id = '' } = useParams();
@@ -79,7 +80,7 @@ export default function OrderDetail() {
         )}
       </div>
       {order.flagged && (
-        <Alert kind="warning" title="Amount mismatch: check this order">
+        <Alert kind="warning" title={order.dispute ? 'Disputed: respond in Stripe' : 'Amount mismatch: check this order'}>
           <p>
             {order.flag_reason ||
               'Stripe reported an amount that differs from this order. It was not marked paid automatically.'}
@@ -207,6 +208,8 @@ export default function OrderDetail() {
           </table>
         </div>
       )}
+
+      <OrderEmails order={order} onChange={reload} />
 
       <RefundDialog
         order={order}
