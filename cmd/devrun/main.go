@@ -31,6 +31,7 @@ import (
 	"github.com/joho/godotenv"
 
 	"github.com/stripeshop/stripeshop/internal/config"
+	"github.com/stripeshop/stripeshop/internal/mailpit"
 	"github.com/stripeshop/stripeshop/internal/stripesim"
 )
 
@@ -130,6 +131,26 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		say("using Stripe with the key from the environment (%s mode)", map[bool]string{true: "live", false: "test"}[strings.Contains(getenv("STRIPE_SECRET_KEY"), "_live_")])
 	}
 
+	// E-mail: the SMTP server of the environment, or Mailpit, which keeps
+	// what the shop sends for people to read (under .data/, across restarts).
+	mailURL := ""
+	if getenv("SMTP_URL") == "" {
+		say("SMTP_URL is unset: starting Mailpit to catch the shop's e-mails (its first build takes about 80 s)")
+		if err := os.MkdirAll(filepath.Join(dataDir, "mailpit"), 0o755); err != nil {
+			return err
+		}
+		mp, err := mailpit.Start(ctx, filepath.Join(dataDir, "mailpit"))
+		if err != nil {
+			return err
+		}
+		defer mp.Stop()
+		set["SMTP_URL"] = mp.SMTPURL()
+		if getenv("MAIL_STAFF") == "" {
+			set["MAIL_STAFF"] = "staff@example.com"
+		}
+		mailURL = mp.URL
+	}
+
 	// The first admin, with a password kept under .data/ so it survives restarts.
 	if getenv("ADMIN_EMAIL") == "" {
 		pw, err := devPassword()
@@ -171,10 +192,10 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
   stripeshop is running
     shop:   %s
     admin:  %s/admin
-    login:  %s / %s
+    login:  %s / %s%s
   Ctrl-C stops %s.
 
-`, appURL, appURL, set.get("ADMIN_EMAIL", getenv), adminPasswordHint(set, getenv), stopsToo(set))
+`, appURL, appURL, set.get("ADMIN_EMAIL", getenv), adminPasswordHint(set, getenv), mailLine(mailURL), stopsToo(set))
 	if pw, ok := set["ADMIN_PASSWORD"]; ok && !canLogIn("http://127.0.0.1:"+port, set["ADMIN_EMAIL"], pw) {
 		say("this database already had an admin, so the login above was not created: use yours, or add one with\n" +
 			"    go run ./cmd/stripeshop admin create --email you@example.com")
@@ -217,10 +238,21 @@ func adminPasswordHint(set env, getenv func(string) string) string {
 	return "(ADMIN_PASSWORD from your environment)"
 }
 
+// mailLine is the banner's line for Mailpit, when devrun started it.
+func mailLine(url string) string {
+	if url == "" {
+		return ""
+	}
+	return "\n    mail:   " + url + "   (Mailpit: every e-mail the shop sends)"
+}
+
 func stopsToo(set env) string {
 	parts := []string{"the server"}
 	if _, ok := set["STRIPE_API_URL"]; ok {
 		parts = append(parts, "the simulator")
+	}
+	if strings.HasSuffix(set["SMTP_URL"], "?starttls=none") {
+		parts = append(parts, "Mailpit")
 	}
 	if strings.Contains(set["DATABASE_URL"], "127.0.0.1:") && !strings.Contains(set["DATABASE_URL"], ":5432/") {
 		parts = append(parts, "the Postgres under .data/")

@@ -22,9 +22,13 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/stripeshop/stripeshop/internal/jobs"
 	"github.com/stripeshop/stripeshop/internal/payments"
 	"github.com/stripeshop/stripeshop/internal/postgres"
+	"github.com/stripeshop/stripeshop/internal/shop"
 )
 
 // The baselines are what a competent engineer would write in an afternoon:
@@ -68,7 +72,13 @@ func serveBaseline(ctx context.Context, kind, addr, dbURL, secret, stripeURL, so
 		}
 		r.Get("/api/products", h)
 	case "webhook":
-		r.Post("/webhook/stripe", minimalWebhook(pool, secret))
+		// An insert-only River client: the baseline queues the paid order's
+		// e-mails as the server does, and sends none.
+		queue, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+		if err != nil {
+			return err
+		}
+		r.Post("/webhook/stripe", minimalWebhook(pool, queue, secret))
 	case "image":
 		h, err := minimalMedia(ctx, pool)
 		if err != nil {
@@ -173,7 +183,7 @@ func staticCatalog(ctx context.Context, url string) (http.HandlerFunc, error) {
 
 // minimalWebhook verifies Stripe's HMAC by hand, decodes the few fields it
 // needs and runs the webhook transaction.
-func minimalWebhook(pool *pgxpool.Pool, secret string) http.HandlerFunc {
+func minimalWebhook(pool *pgxpool.Pool, queue *river.Client[pgx.Tx], secret string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 		if err != nil || !validHMAC(body, r.Header.Get("Stripe-Signature"), secret, time.Now()) {
@@ -185,7 +195,7 @@ func minimalWebhook(pool *pgxpool.Pool, secret string) http.HandlerFunc {
 			http.Error(w, "not an event", http.StatusBadRequest)
 			return
 		}
-		if err := applyPaid(r.Context(), pool, ev, body); err != nil {
+		if err := applyPaid(r.Context(), pool, queue, ev, body); err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
@@ -249,9 +259,11 @@ type minimalEvent struct {
 
 // applyPaid is the webhook transaction at its leanest: record the event in
 // the inbox (a duplicate stops there), lock the order, mark it paid when it
-// is pending and the amount matches, and note the outcome on the event.
-// It is the same SQL work as the server's HandleEvent for this event.
-func applyPaid(ctx context.Context, pool *pgxpool.Pool, ev minimalEvent, payload []byte) error {
+// is pending and the amount matches, queue its two e-mails (River's
+// InsertManyTx, unique per order and kind, as the server's), and note the
+// outcome on the event. It is the same SQL work as the server's HandleEvent
+// for this event, but for the server's e-mail records (order_emails).
+func applyPaid(ctx context.Context, pool *pgxpool.Pool, queue *river.Client[pgx.Tx], ev minimalEvent, payload []byte) error {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return err
@@ -294,6 +306,12 @@ func applyPaid(ctx context.Context, pool *pgxpool.Pool, ev minimalEvent, payload
 			WHERE id = $1 AND status = 'pending'`, orderID, s.ID, s.PaymentIntent, email); err != nil {
 			return err
 		}
+		if _, err := queue.InsertManyTx(ctx, tx, []river.InsertManyParams{
+			{Args: jobs.SendEmailArgs{OrderID: orderID, Email: shop.EmailConfirmation}},
+			{Args: jobs.SendEmailArgs{OrderID: orderID, Email: shop.EmailStaffPaid}},
+		}); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.Exec(ctx, `UPDATE stripe_events SET processed_at = now(), note = $3,
 		order_id = nullif($2, '')::uuid WHERE id = $1`, ev.ID, orderID, note); err != nil {
@@ -323,8 +341,8 @@ func minimalCheckout(pool *pgxpool.Pool, pay *payments.Client, appURL string) ht
 			expires                 time.Time
 		)
 		err := pool.QueryRow(r.Context(), `
-			INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_total, currency, expires_at)
-			SELECT id, name, unit_amount, $2, unit_amount * $2, currency, date_trunc('second', now() + interval '31 minutes')
+			INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_subtotal, amount_total, currency, expires_at)
+			SELECT id, name, unit_amount, $2, unit_amount * $2, unit_amount * $2, currency, date_trunc('second', now() + interval '31 minutes')
 			FROM products WHERE id = $1 AND active AND stock IS NULL
 			RETURNING id::text, product_name, unit_amount, currency, expires_at`, in.ProductID, in.Quantity).
 			Scan(&orderID, &name, &unitAmount, &currency, &expires)

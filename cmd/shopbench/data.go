@@ -65,11 +65,16 @@ func newOrderSupply(ctx context.Context, pool *pgxpool.Pool, p product, n int64)
 	_, _ = rand.Read(b[:])
 	s := &orderSupply{tag: binary.BigEndian.Uint32(b[:]) | 1, n: n, product: p}
 	_, err := pool.Exec(ctx, `
-		INSERT INTO orders (id, product_id, product_name, unit_amount, quantity, amount_total, currency, expires_at, session_id)
-		SELECT (lpad(to_hex($1::bigint), 8, '0') || '-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid,
-			$2, $3, $4, 1, $4, $5, now() + interval '31 minutes',
-			'cs_bench_' || to_hex($1::bigint) || '_' || g
-		FROM generate_series(1, $6::bigint) g`, int64(s.tag), p.ID, p.Name, p.UnitAmount, p.Currency, n)
+		WITH placed AS (
+			INSERT INTO orders (id, product_id, product_name, unit_amount, quantity, amount_subtotal, amount_total, currency, expires_at, session_id)
+			SELECT (lpad(to_hex($1::bigint), 8, '0') || '-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid,
+				$2, $3, $4, 1, $4, $4, $5, now() + interval '31 minutes',
+				'cs_bench_' || to_hex($1::bigint) || '_' || g
+			FROM generate_series(1, $6::bigint) g
+			RETURNING id
+		)
+		INSERT INTO order_lines (order_id, position, product_id, product_name, unit_amount, quantity)
+		SELECT id, 0, $2, $3, $4, 1 FROM placed`, int64(s.tag), p.ID, p.Name, p.UnitAmount, p.Currency, n)
 	if err != nil {
 		return nil, fmt.Errorf("prepare %d pending orders: %w", n, err)
 	}

@@ -64,7 +64,9 @@ type environment struct {
 	procs []*process
 	// dropDB drops the database we created; nil when we did not.
 	dropDB func()
-	keep   bool
+	// smtp takes the server's e-mails.
+	smtp *smtpSink
+	keep bool
 }
 
 // process is a child we started and must stop.
@@ -173,7 +175,14 @@ func setUp(ctx context.Context, cfg config, say func(string, ...any)) (env *envi
 		return env, err
 	}
 
+	if env.smtp, err = startSMTPSink(); err != nil {
+		return env, err
+	}
 	serverEnv := map[string]string{
+		// A paid order queues its confirmation and the staff's e-mail in
+		// the webhook's transaction, and a worker sends them (to a sink).
+		"SMTP_URL":              env.smtp.url(),
+		"MAIL_STAFF":            "staff@example.com",
 		"DATABASE_URL":          env.dbURL,
 		"HTTP_ADDR":             serverAddr,
 		"APP_URL":               env.serverURL,
@@ -217,6 +226,9 @@ func (env *environment) tearDown(say func(string, ...any)) {
 		env.procs[i].stop()
 	}
 	env.procs = nil
+	if env.smtp != nil {
+		env.smtp.close()
+	}
 	if env.pool != nil {
 		env.pool.Close()
 	}

@@ -112,7 +112,6 @@ func adminCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	a := auth.New(auth.Config{Pool: pool})
-	defer a.Close()
 	switch sub {
 	case "create":
 		if err := a.CreateAdmin(ctx, *email, password); err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stripeshop/stripeshop/internal/config"
+	"github.com/stripeshop/stripeshop/internal/mail"
 	"github.com/stripeshop/stripeshop/internal/payments"
 	"github.com/stripeshop/stripeshop/internal/postgres"
 )
@@ -94,6 +95,73 @@ func (d *doctor) run(ctx context.Context, getenv func(string) string) {
 	if !bad["TRUSTED_PROXIES"] && !bad["APP_URL"] {
 		d.checkTrustedProxies(cfg)
 	}
+	d.checkCheckoutOptions(cfg)
+	if bad["SMTP_URL"] || bad["MAIL_FROM"] {
+		d.skip("smtp", "fix SMTP_URL and MAIL_FROM first")
+	} else {
+		d.checkSMTP(ctx, cfg)
+	}
+}
+
+// checkCheckoutOptions says what a Checkout Session asks of customers
+// beyond the cart, and warns of settings that do nothing or need Stripe's
+// Dashboard too.
+func (d *doctor) checkCheckoutOptions(cfg config.Config) {
+	var asks []string
+	if len(cfg.ShippingCountries) > 0 {
+		asks = append(asks, "a shipping address in "+strings.Join(cfg.ShippingCountries, ", ")+" (rates from the admin's shipping rates)")
+	}
+	if cfg.FreeShippingOver > 0 {
+		asks = append(asks, fmt.Sprintf("free shipping from a subtotal of %d (minor units)", cfg.FreeShippingOver))
+	}
+	if cfg.PromotionCodes {
+		asks = append(asks, "promotion codes (made in the Dashboard, Products → Coupons)")
+	}
+	if cfg.AutomaticTax {
+		asks = append(asks, "automatic tax, prices "+cfg.TaxBehavior)
+	}
+	if len(asks) == 0 {
+		d.ok("checkout", "sessions ask for no address, offer no promotion codes and no tax (SHIPPING_COUNTRIES, PROMOTION_CODES, AUTOMATIC_TAX)")
+	} else {
+		d.ok("checkout", "sessions ask for %s", strings.Join(asks, "; "))
+	}
+	if cfg.FreeShippingOver > 0 && len(cfg.ShippingCountries) == 0 {
+		d.warn("checkout", "FREE_SHIPPING_OVER is set but SHIPPING_COUNTRIES is empty: free shipping is offered with no address to ship to")
+	}
+	if cfg.AutomaticTax {
+		d.warn("checkout", "AUTOMATIC_TAX is on: Stripe Tax must be active with a registration (Dashboard → Tax), or Stripe refuses every checkout")
+	}
+}
+
+// checkSMTP connects to the SMTP server, says EHLO, starts TLS as SMTP_URL
+// asks and logs in: what sending an e-mail needs, short of sending one.
+func (d *doctor) checkSMTP(ctx context.Context, cfg config.Config) {
+	if cfg.SMTPURL == "" {
+		d.ok("smtp", "off: SMTP_URL is unset, so the shop sends no e-mail")
+		return
+	}
+	st, err := mail.ParseURL(cfg.SMTPURL)
+	if err != nil {
+		d.fail("smtp", "SMTP_URL %v", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	if err := mail.NewSender(st, cfg.MailFrom, d.timeout).Check(ctx); err != nil {
+		d.fail("smtp", "%s: %v (check the host, port, TLS form and credentials of SMTP_URL)", st, err)
+		return
+	}
+	what := "connected, EHLO"
+	switch {
+	case st.ImplicitTLS:
+		what += ", TLS"
+	case !st.NoTLS:
+		what += ", STARTTLS"
+	}
+	if st.Username != "" {
+		what += ", logged in"
+	}
+	d.ok("smtp", "%s: %s; mail from %s", st, what, cfg.MailFrom)
 }
 
 // loadAllErrors collects every configuration error, not only the first that

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/stripeshop/stripeshop/internal/config"
+	"github.com/stripeshop/stripeshop/internal/mailpit"
 	"github.com/stripeshop/stripeshop/internal/postgres"
 	"github.com/stripeshop/stripeshop/internal/stripesim"
 	"github.com/stripeshop/stripeshop/internal/testdb"
@@ -149,6 +150,25 @@ func TestDoctorFindsMisconfigurations(t *testing.T) {
 				return map[string]string{"DATABASE_URL": "postgres://shop:hunter2pw@" + closedAddr(t) + "/shop"}
 			},
 			level: "FAIL", check: "database", want: "cannot connect to postgres://shop:xxxxx@", wantErr: true,
+		},
+		{
+			name: "automatic tax needs Stripe Tax",
+			env: func(*testing.T) map[string]string {
+				return map[string]string{"AUTOMATIC_TAX": "true", "TAX_BEHAVIOR": "inclusive"}
+			},
+			level: "warn", check: "checkout", want: "Stripe Tax must be active",
+		},
+		{
+			name:  "free shipping with no address",
+			env:   func(*testing.T) map[string]string { return map[string]string{"FREE_SHIPPING_OVER": "5000"} },
+			level: "warn", check: "checkout", want: "SHIPPING_COUNTRIES is empty",
+		},
+		{
+			name: "what sessions ask",
+			env: func(*testing.T) map[string]string {
+				return map[string]string{"SHIPPING_COUNTRIES": "us,ca", "PROMOTION_CODES": "1"}
+			},
+			level: "ok", check: "checkout", want: "a shipping address in US, CA",
 		},
 		{
 			name:  "database not migrated",
@@ -391,5 +411,32 @@ func TestHealth(t *testing.T) {
 	}
 	if _, err := health(nil, "--url", "http://"+closedAddr(t)+"/healthz", "--timeout", "2s"); err == nil {
 		t.Errorf("nothing listening: no error")
+	}
+}
+
+func TestDoctorChecksSMTP(t *testing.T) {
+	t.Parallel()
+	mp, err := mailpit.Start(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(mp.Close)
+	for _, c := range []struct {
+		name, url, level, want string
+	}{
+		{"unset", "", "ok", "sends no e-mail"},
+		{"mailpit", mp.SMTPURL(), "ok", "connected, EHLO"},
+		{"nobody listens", "smtp://" + closedAddr(t) + "?starttls=none", "FAIL", "check the host"},
+		{"no STARTTLS offered", "smtp://" + mp.SMTPAddr, "FAIL", "check the host"},
+		{"clear text off loopback", "smtp://mail.example.com:25?starttls=none", "FAIL", "loopback"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			env := healthyEnv(t)
+			env["SMTP_URL"] = c.url
+			out, _ := doctorRun(t, env)
+			if !hasLine(out, c.level, "smtp", c.want) && !hasLine(out, c.level, "config", c.want) {
+				t.Errorf("no %s line for smtp saying %q", c.level, c.want)
+			}
+		})
 	}
 }

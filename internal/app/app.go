@@ -6,11 +6,13 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"sync"
 	"time"
@@ -22,6 +24,8 @@ import (
 	"github.com/stripeshop/stripeshop/internal/checkout"
 	"github.com/stripeshop/stripeshop/internal/config"
 	"github.com/stripeshop/stripeshop/internal/httpapi"
+	"github.com/stripeshop/stripeshop/internal/jobs"
+	"github.com/stripeshop/stripeshop/internal/mail"
 	"github.com/stripeshop/stripeshop/internal/payments"
 	"github.com/stripeshop/stripeshop/internal/postgres"
 	"github.com/stripeshop/stripeshop/web"
@@ -52,6 +56,9 @@ type Options struct {
 	StripeTimeout time.Duration
 	StripeRetries int64
 	CheckoutWait  time.Duration
+	// MailRescueAfter is how long an e-mail job may run before another
+	// replica takes it for stuck and sends it (default jobs').
+	MailRescueAfter time.Duration
 }
 
 // App is one running shop.
@@ -63,9 +70,10 @@ type App struct {
 	Auth     *auth.Service
 	Catalog  *httpapi.CatalogCache
 	Registry *prometheus.Registry
+	// Jobs is the job queue: e-mails and the periodic reconciler.
+	Jobs *jobs.Queue
 
-	reconcileEvery time.Duration
-	logBuf         *bufferedLog // nil unless Options.BufferLog
+	logBuf *bufferedLog // nil unless Options.BufferLog
 }
 
 // New connects to cfg.DatabaseURL, applies the migrations, creates the
@@ -111,7 +119,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	authSvc := auth.New(auth.Config{Pool: pool, SecureCookie: cfg.SecureCookies(), BcryptCost: o.BcryptCost,
 		Lifetime: o.SessionLifetime, IdleTimeout: o.SessionLifetime, Logger: log})
-	a := &App{Logger: log, Pool: pool, Auth: authSvc, Registry: prometheus.NewRegistry(), reconcileEvery: cfg.ReconcileInterval, logBuf: logBuf}
+	a := &App{Logger: log, Pool: pool, Auth: authSvc, Registry: prometheus.NewRegistry(), logBuf: logBuf}
 	if cfg.AdminEmail != "" {
 		created, err := authSvc.EnsureFirstAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword)
 		if err != nil {
@@ -123,7 +131,12 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		}
 	}
 
+	if a.Jobs, err = newJobs(cfg, o, log, pool, a); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Checkout = checkout.New(checkout.Config{
+		Mail: a.Jobs,
 		Pool: pool,
 		Payments: payments.New(payments.Config{
 			SecretKey: cfg.StripeSecretKey, APIURL: cfg.StripeAPIURL,
@@ -138,6 +151,8 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		ReconcileAge:   cfg.ReconcileMinAge,
 		// CHECKOUT_MAX_UNITS_PER_CLIENT
 		MaxUnitsPerClient: cfg.CheckoutMaxUnitsPerClient,
+		Sessions: checkout.SessionOptions{ShippingCountries: cfg.ShippingCountries, FreeShippingOver: cfg.FreeShippingOver,
+			PromotionCodes: cfg.PromotionCodes, AutomaticTax: cfg.AutomaticTax, TaxBehavior: cfg.TaxBehavior},
 	})
 	a.Catalog = httpapi.NewCatalogCache(httpapi.CacheConfig{Pool: pool, Logger: log, Registry: a.Registry, AppURL: cfg.AppURL})
 	if cfg.Profiling {
@@ -145,7 +160,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	a.Handler = httpapi.NewServer(httpapi.Deps{
 		Logger: log, Pool: pool, Checkout: a.Checkout, Auth: authSvc, Registry: a.Registry,
-		Catalog: a.Catalog, Web: o.Web,
+		Catalog: a.Catalog, Web: o.Web, Jobs: a.Jobs,
 		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins, MetricsAllow: cfg.MetricsAllow,
 		CheckoutRateLimit: cfg.CheckoutRateLimit,
 		Profiling:         cfg.Profiling,
@@ -154,21 +169,73 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	return a, nil
 }
 
-// Run keeps the shop's background loops going until ctx ends: the
-// reconciler and the catalog cache's listener.
+// newJobs builds the job queue: e-mail through SMTP_URL when it is set, and
+// the reconciler's periodic sweep (on the workflow a is about to have).
+func newJobs(cfg config.Config, o Options, log *slog.Logger, pool *pgxpool.Pool, a *App) (*jobs.Queue, error) {
+	jc := jobs.Config{Pool: pool, Logger: log, Staff: cfg.MailStaff,
+		Shop:        mail.Shop{Name: cfg.ShopName, URL: cfg.AppURL},
+		MaxAttempts: cfg.MailMaxAttempts, RetryBase: cfg.MailRetryBase, RescueAfter: o.MailRescueAfter,
+		Domain: appHost(cfg.AppURL),
+		Periodic: []jobs.Periodic{
+			{Name: "reconcile", Every: cfg.ReconcileInterval, Run: func(ctx context.Context) error {
+				_, err := a.Checkout.Reconcile(ctx, a.Checkout.ReconcileAge())
+				if errors.Is(err, checkout.ErrLocked) {
+					return nil
+				}
+				return err
+			}},
+			{Name: "sweep_admin_sessions", Every: 30 * time.Minute, Run: a.Auth.SweepExpired},
+		},
+	}
+	if cfg.SMTPURL != "" {
+		st, err := mail.ParseURL(cfg.SMTPURL)
+		if err != nil {
+			return nil, fmt.Errorf("SMTP_URL: %w", err)
+		}
+		jc.Sender = mail.NewSender(st, cfg.MailFrom, 0)
+	} else {
+		log.Warn("SMTP_URL is not set: the shop sends no e-mail")
+	}
+	return jobs.New(jc)
+}
+
+func appHost(appURL string) string {
+	if u, err := url.Parse(appURL); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return "localhost"
+}
+
+// Run keeps the shop's background work going until ctx ends: the job
+// queue (e-mails, the reconciler's sweeps) and the catalog cache's
+// listener.
 func (a *App) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); a.Checkout.RunReconciler(ctx, a.reconcileEvery) }()
+	go func() { defer wg.Done(); a.runJobs(ctx) }()
 	go func() { defer wg.Done(); a.Catalog.Run(ctx) }()
 	wg.Wait()
 }
 
-// Close stops the session sweeper, closes the pool and writes the log
-// lines still buffered; call it after Run has returned and the HTTP server
-// has shut down.
+// runJobs runs River's workers until ctx ends, then lets a running send
+// finish for a few seconds: a send cut short is sent again by whichever
+// replica takes the job next.
+func (a *App) runJobs(ctx context.Context) {
+	if err := a.Jobs.Start(ctx); err != nil {
+		a.Logger.Error("job queue did not start", "err", err)
+		return
+	}
+	<-ctx.Done()
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := a.Jobs.Stop(stopCtx); err != nil {
+		a.Logger.Warn("job queue stop", "err", err)
+	}
+}
+
+// Close closes the pool and writes the log lines still buffered; call it
+// after Run has returned and the HTTP server has shut down.
 func (a *App) Close() {
-	a.Auth.Close()
 	a.Pool.Close()
 	a.FlushLog()
 }

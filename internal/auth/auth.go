@@ -55,8 +55,6 @@ type Service struct {
 	pool      *pgxpool.Pool
 	admins    *postgres.Admins
 	sessions  *scs.SessionManager
-	stopSweep context.CancelFunc
-	swept     chan struct{}
 	limiter   *limiter
 	cost      int
 	dummyHash []byte
@@ -86,9 +84,8 @@ func New(cfg Config) *Service {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	// pgxstore's own cleanup goroutine races with its StopCleanup, so expired
-	// sessions are swept by a goroutine of ours that Close stops.
+	// sessions are swept by the job queue's periodic job (SweepExpired).
 	store := pgxstore.NewWithCleanupInterval(cfg.Pool, 0)
-	sweepCtx, stopSweep := context.WithCancel(context.Background())
 	sm := scs.New()
 	sm.Store = store
 	sm.Lifetime = cfg.Lifetime
@@ -108,37 +105,18 @@ func New(cfg Config) *Service {
 		pool:      cfg.Pool,
 		admins:    postgres.NewAdmins(cfg.Pool),
 		sessions:  sm,
-		stopSweep: stopSweep,
-		swept:     make(chan struct{}),
 		limiter:   newLimiter(cfg.Now),
 		cost:      cfg.BcryptCost,
 		dummyHash: dummy,
 	}
-	go s.sweep(sweepCtx, postgres.NewSessions(cfg.Pool), cfg.Logger, 30*time.Minute)
 	return s
 }
 
-// sweep deletes expired sessions every interval until ctx ends.
-func (s *Service) sweep(ctx context.Context, sessions *postgres.Sessions, log *slog.Logger, interval time.Duration) {
-	defer close(s.swept)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := sessions.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("sweep of expired admin sessions failed", "err", err)
-			}
-		}
-	}
-}
-
-// Close stops the background cleanup of expired sessions.
-func (s *Service) Close() {
-	s.stopSweep()
-	<-s.swept
+// SweepExpired deletes the expired admin sessions; the job queue runs it
+// periodically, on one replica at a time.
+func (s *Service) SweepExpired(ctx context.Context) error {
+	_, err := postgres.NewSessions(s.pool).DeleteExpired(ctx)
+	return err
 }
 
 // Sessions is the session manager; its LoadAndSave middleware wraps admin routes.

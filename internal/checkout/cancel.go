@@ -31,6 +31,9 @@ func (s *Service) Cancel(ctx context.Context, orderID string) (shop.Order, error
 		s.log.Warn("cancel: could not expire or read the session", "order_id", o.ID, "err", err)
 		return shop.Order{}, shop.Errorf(shop.ErrPaymentProvider, "could not reach the payment provider; try again")
 	}
+	if err := orders.MarkCancelled(context.WithoutCancel(ctx), orderID); err != nil {
+		s.log.Warn("cancel: could not note the customer's cancel", "order_id", orderID, "err", err)
+	}
 	return orders.Get(ctx, orderID)
 }
 

@@ -5,6 +5,8 @@ package checkout
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -43,6 +45,24 @@ type Config struct {
 	// MaxUnitsPerClient is the most units one client may hold in open
 	// (pending or processing) orders at once; 0 is no cap.
 	MaxUnitsPerClient int64
+	// Sessions says what a Checkout Session asks of the customer beyond
+	// the lines: address, shipping, promotion codes, tax.
+	Sessions SessionOptions
+	// Mail queues the e-mails order changes send; nil sends none.
+	Mail MailQueue
+}
+
+// SessionOptions are the shop's settings for its Checkout Sessions
+// (config: SHIPPING_COUNTRIES, FREE_SHIPPING_OVER, PROMOTION_CODES,
+// AUTOMATIC_TAX, TAX_BEHAVIOR).
+type SessionOptions struct {
+	ShippingCountries []string
+	// FreeShippingOver offers free shipping to an order whose subtotal
+	// reaches it (minor units of the order's currency); 0 is never.
+	FreeShippingOver int64
+	PromotionCodes   bool
+	AutomaticTax     bool
+	TaxBehavior      string
 }
 
 // Service runs the workflow.
@@ -59,6 +79,8 @@ type Service struct {
 
 	reconcileAge      time.Duration
 	maxUnitsPerClient int64
+	sessions          SessionOptions
+	mail              MailQueue
 }
 
 // DefaultReconcileAge leaves the webhook a minute to arrive, and settles an
@@ -88,7 +110,8 @@ func New(cfg Config) *Service {
 	}
 	return &Service{pool: cfg.Pool, pay: cfg.Payments, log: cfg.Logger, metrics: cfg.Metrics,
 		appURL: cfg.AppURL, timeout: cfg.StripeTimeout, now: cfg.Now, reconcileAge: cfg.ReconcileAge,
-		secrets: cfg.WebhookSecrets, sigNow: cfg.SignatureNow, maxUnitsPerClient: cfg.MaxUnitsPerClient}
+		secrets: cfg.WebhookSecrets, sigNow: cfg.SignatureNow, maxUnitsPerClient: cfg.MaxUnitsPerClient,
+		sessions: cfg.Sessions, mail: cfg.Mail}
 }
 
 // Started is what the browser needs to go and pay.
@@ -96,24 +119,22 @@ type Started struct {
 	OrderID     string `json:"order_id"`
 	SessionID   string `json:"session_id"`
 	CheckoutURL string `json:"checkout_url"`
+	Number      int64  `json:"number"`
 }
 
-// Start reserves qty units of a product for a client (clientip.Key; ""
-// for none) and opens its Checkout Session. The price comes from our
-// database. The client may hold at most MaxUnitsPerClient units in open
-// orders, this one included, and one order at most the product's
+// Start reserves a cart's items for a client (clientip.Key; "" for none)
+// and opens its Checkout Session: every line reserved or none. Prices come
+// from our database. The client may hold at most MaxUnitsPerClient units
+// in open orders, this one included, and one order at most each product's
 // max_per_order. When Stripe fails, the reservation is released and the
 // order expired before the error returns: nothing stays held.
-func (s *Service) Start(ctx context.Context, productID string, qty int64, clientKey string) (Started, error) {
-	if qty < shop.MinQuantity || qty > shop.MaxQuantity {
-		return Started{}, shop.Invalid(map[string]string{"quantity": "must be between 1 and 100"})
-	}
-	productID, ok := shop.ParseID(productID)
-	if !ok {
-		return Started{}, shop.Errorf(shop.ErrNotFound, "product not found")
+func (s *Service) Start(ctx context.Context, items []shop.Item, clientKey string) (Started, error) {
+	items, err := shop.CheckItems(items)
+	if err != nil {
+		return Started{}, err
 	}
 	buyer := postgres.Buyer{ClientKey: clientKey, MaxUnits: s.maxUnitsPerClient}
-	order, err := postgres.NewOrders(s.pool).PlaceFor(ctx, buyer, productID, qty, s.now().Add(SessionLifetime).Truncate(time.Second))
+	order, err := postgres.NewOrders(s.pool).PlaceFor(ctx, buyer, items, s.now().Add(SessionLifetime).Truncate(time.Second))
 	if err != nil {
 		return Started{}, err
 	}
@@ -140,28 +161,52 @@ func (s *Service) Start(ctx context.Context, productID string, qty int64, client
 		}
 		return Started{}, shop.Errorf(shop.ErrUnavailable, "the order could not be saved; nothing was charged, please try again")
 	}
-	return Started{OrderID: order.ID, SessionID: sess.ID, CheckoutURL: sess.URL}, nil
+	return Started{OrderID: order.ID, SessionID: sess.ID, CheckoutURL: sess.URL, Number: order.Number}, nil
 }
 
 // createSession asks Stripe for the order's session. Every parameter derives
-// from the order row, so the reconciler can repeat the call with the same
-// idempotency key and get the same session back.
+// from the order row, the shop's settings and its shipping rates, so the
+// reconciler can repeat the call with the same idempotency key and get the
+// same session back (unless an admin changed the rates meanwhile: then
+// Stripe refuses the key, and the order is given up as one with no session).
 func (s *Service) createSession(ctx context.Context, o shop.Order) (payments.Session, error) {
+	rates, err := postgres.NewShippingRates(s.pool).Active(ctx, o.Currency)
+	if err != nil {
+		return payments.Session{}, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	return s.pay.CreateSession(ctx, payments.SessionParams{
+	p := payments.SessionParams{
 		OrderID:     o.ID,
 		OrderNumber: o.Number,
-		ProductName: o.ProductName,
 		Currency:    o.Currency,
-		UnitAmount:  o.UnitAmount,
-		Quantity:    o.Quantity,
-		ImageURL:    s.imageURL(ctx, o.ProductID),
 		SuccessURL:  s.appURL + "/checkout/success?session_id={CHECKOUT_SESSION_ID}",
 		CancelURL: s.appURL + "/checkout/cancel?product_id=" + url.QueryEscape(o.ProductID) +
 			"&order_id=" + url.QueryEscape(o.ID),
-		ExpiresAt: o.ExpiresAt,
-	})
+		ExpiresAt:           o.ExpiresAt,
+		ShippingCountries:   s.sessions.ShippingCountries,
+		AllowPromotionCodes: s.sessions.PromotionCodes,
+		AutomaticTax:        s.sessions.AutomaticTax,
+		TaxBehavior:         s.sessions.TaxBehavior,
+	}
+	for _, l := range o.Lines {
+		p.Lines = append(p.Lines, payments.LineItem{Name: l.ProductName, UnitAmount: l.UnitAmount, Quantity: l.Quantity, TaxCode: l.TaxCode,
+			ImageURL: s.imageURL(ctx, l.ProductID)})
+	}
+	if len(p.Lines) == 0 { // an order written without lines (by hand, or a bench's)
+		p.Lines = []payments.LineItem{{Name: o.ProductName, UnitAmount: o.UnitAmount, Quantity: o.Quantity, ImageURL: s.imageURL(ctx, o.ProductID)}}
+	}
+	for _, r := range shop.ShippingOptions(rates, o.AmountSubtotal, s.sessions.FreeShippingOver) {
+		opt := payments.ShippingOption{ID: r.ID, Name: r.Name, Amount: r.Amount, Currency: o.Currency}
+		if r.MinDays != nil {
+			opt.MinDays = *r.MinDays
+		}
+		if r.MaxDays != nil {
+			opt.MaxDays = *r.MaxDays
+		}
+		p.ShippingOptions = append(p.ShippingOptions, opt)
+	}
+	return s.pay.CreateSession(ctx, p)
 }
 
 // abandon expires a pending order whose session could not be created.
@@ -194,6 +239,9 @@ func (s *Service) move(ctx context.Context, t *tx, o shop.Order, to shop.Status,
 	if err := postgres.NewOrders(t.Tx).Apply(ctx, m); err != nil {
 		return o, false, err
 	}
+	if err := s.enqueueMail(ctx, t, m.Order, m.Emails()...); err != nil {
+		return o, false, err
+	}
 	t.afterCommit(func() {
 		s.metrics.Transitions.WithLabelValues(string(m.From), string(to)).Inc()
 		s.log.Info("order transition", "order_id", o.ID, "from", m.From, "to", to)
@@ -221,10 +269,19 @@ func (s *Service) applySession(ctx context.Context, t *tx, sess payments.Session
 	}
 	if to == shop.StatusPaid {
 		if reason := paidMismatch(o, sess); reason != "" {
-			return o.ID, reason, s.flag(ctx, t, o, reason)
+			if err := s.flag(ctx, t, o, reason); err != nil {
+				return o.ID, "", err
+			}
+			o.Flagged, o.FlagReason = true, reason
+			return o.ID, reason, s.enqueueMail(ctx, t, o, shop.EmailStaffMismatch)
 		}
 	}
 	change := shop.Change{SessionID: sess.ID, PaymentIntentID: sess.PaymentIntentID, CustomerEmail: sess.CustomerEmail}
+	if sess.Status == "complete" {
+		if change.Totals, err = s.totals(ctx, t, sess); err != nil {
+			return o.ID, "", err
+		}
+	}
 	after, moved, err := s.move(ctx, t, o, to, change)
 	switch {
 	case err != nil:
@@ -262,12 +319,43 @@ func sessionOutcome(sess payments.Session, kind string) (to shop.Status, open bo
 	return "", true
 }
 
+// paidMismatch compares what the shop priced (the lines' subtotal) with
+// the subtotal Stripe charged for; discount, shipping and tax are Stripe's
+// to compute.
 func paidMismatch(o shop.Order, sess payments.Session) string {
-	if sess.AmountTotal != o.AmountTotal || sess.Currency != o.Currency {
-		return fmt.Sprintf("Stripe reported %d %s for an order of %d %s; not marked paid",
-			sess.AmountTotal, sess.Currency, o.AmountTotal, o.Currency)
+	if sess.AmountSubtotal != o.AmountSubtotal || sess.Currency != o.Currency {
+		return fmt.Sprintf("Stripe reported a subtotal of %d %s for an order of %d %s; not marked paid",
+			sess.AmountSubtotal, sess.Currency, o.AmountSubtotal, o.Currency)
 	}
 	return ""
+}
+
+// totals is what a completed session says was charged, with the name of
+// the shipping rate chosen as the shop offered it.
+func (s *Service) totals(ctx context.Context, t *tx, sess payments.Session) (*shop.Totals, error) {
+	tot := &shop.Totals{AmountTotal: sess.AmountTotal, AmountDiscount: sess.AmountDiscount,
+		AmountShipping: sess.AmountShipping, AmountTax: sess.AmountTax, PromotionCode: sess.PromotionCode}
+	if d := sess.Shipping; d != nil || sess.ShippingRateID != "" || sess.ShippingRate != "" {
+		// A rate may be chosen with no address asked (no SHIPPING_COUNTRIES).
+		tot.Shipping = &shop.Shipping{RateID: sess.ShippingRateID}
+		if d != nil {
+			tot.Shipping.Name, tot.Shipping.Address = d.Name, shop.Address{Line1: d.Line1, Line2: d.Line2, City: d.City,
+				State: d.State, PostalCode: d.PostalCode, Country: d.Country}
+		}
+		switch id, ok := shop.ParseID(sess.ShippingRateID); {
+		case sess.ShippingRateID == shop.FreeShipping.ID:
+			tot.Shipping.RateName = shop.FreeShipping.Name
+		case ok:
+			r, err := postgres.NewShippingRates(t.Tx).Get(ctx, id)
+			if err != nil && shop.ErrorCode(err) != shop.ErrNotFound {
+				return nil, err
+			}
+			tot.Shipping.RateName = r.Name
+		case sess.ShippingRate != "":
+			tot.Shipping.RateID = sess.ShippingRate // a rate the shop did not offer: Stripe's id
+		}
+	}
+	return tot, nil
 }
 
 func (s *Service) flag(ctx context.Context, t *tx, o shop.Order, reason string) error {
@@ -338,56 +426,77 @@ func (s *Service) Order(ctx context.Context, id string) (shop.Order, []shop.Even
 	return o, events, err
 }
 
-// Refund refunds a paid order in full. The idempotency key is the order's,
-// so a retried refund never refunds twice.
-func (s *Service) Refund(ctx context.Context, orderID string, restock bool) (shop.Order, error) {
+// Refund refunds a paid order: chosen lines, an amount, or all that is
+// left (shop.RefundRequest), with a Stripe refund of that amount, and
+// records it: the lines' refunded quantities, the amount refunded, the
+// units put back when asked. The order stays paid until all of it is
+// refunded, then it is refunded. The idempotency key names the order, the
+// amount refunded before and this request, so a retry of one request
+// never refunds twice.
+func (s *Service) Refund(ctx context.Context, orderID string, r shop.RefundRequest) (shop.Order, error) {
 	orderID, ok := shop.ParseID(orderID)
 	if !ok {
 		return shop.Order{}, shop.Errorf(shop.ErrNotFound, "order not found")
+	}
+	for i := range r.Lines {
+		r.Lines[i].ProductID, _ = shop.ParseID(r.Lines[i].ProductID)
 	}
 	o, err := postgres.NewOrders(s.pool).Get(ctx, orderID)
 	if err != nil {
 		return shop.Order{}, err
 	}
-	if o.Status != shop.StatusPaid {
-		return shop.Order{}, shop.Errorf(shop.ErrConflict, "only a paid order can be refunded; this one is %s", o.Status)
+	amount, err := o.RefundAmount(r)
+	if err != nil {
+		return shop.Order{}, err
 	}
 	if o.PaymentIntentID == "" {
 		return shop.Order{}, shop.Errorf(shop.ErrConflict, "the order has no recorded payment to refund")
 	}
+	total := o.AmountTotal
+	key := payments.IdempotencyKey("refund", o.ID) // a full refund's key, as before partial refunds
+	if !r.Full() || o.AmountRefunded > 0 {
+		total = o.AmountRefunded + amount
+		// Hashed: fifty lines would not fit Stripe's 255 characters.
+		h := sha256.Sum256(fmt.Appendf(nil, "%d-%d-%v", o.AmountRefunded, amount, r.Lines))
+		key = payments.IdempotencyKey("refund", o.ID+"-"+hex.EncodeToString(h[:16]))
+	}
 	ctx = context.WithoutCancel(ctx)
 	sctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	if _, err := s.pay.Refund(sctx, o.PaymentIntentID, payments.IdempotencyKey("refund", o.ID)); err != nil {
+	if _, err := s.pay.RefundAmount(sctx, o.PaymentIntentID, amount, key); err != nil {
 		s.log.Error("refund failed", "order_id", o.ID, "err", err)
 		return shop.Order{}, shop.Errorf(shop.ErrPaymentProvider, "the payment provider refused or failed the refund; nothing was refunded")
 	}
 	err = s.inTx(ctx, func(t *tx) error {
-		// Stripe's charge.refunded may have moved the order to refunded
-		// already (without restocking): then only the units go back.
-		refunded, err := s.transition(ctx, t, o.ID, shop.StatusRefunded)
-		if err != nil || !restock {
+		// Stripe's charge.refunded may have recorded the refund already
+		// (and moved the order to refunded): the lines and units still are ours to record.
+		l, err := t.lockOrder(ctx, o.ID, "")
+		if err != nil {
 			return err
 		}
-		return s.restock(ctx, t, refunded)
+		m, ok := l.order.Refunded(r, total, s.now())
+		if !ok {
+			return nil
+		}
+		if err := postgres.NewOrders(t.Tx).Apply(ctx, m); err != nil {
+			return err
+		}
+		// The refund e-mail goes when the order becomes refunded; a
+		// partial refund (the order stays paid) sends none.
+		if err := s.enqueueMail(ctx, t, m.Order, m.Emails()...); err != nil {
+			return err
+		}
+		t.afterCommit(func() {
+			if m.Order.Status != m.From {
+				s.metrics.Transitions.WithLabelValues(string(m.From), string(m.Order.Status)).Inc()
+			}
+			s.log.Info("order refunded", "order_id", o.ID, "amount_refunded", m.Order.AmountRefunded,
+				"status", m.Order.Status, "restocked", m.Released)
+		})
+		return nil
 	})
 	if err != nil {
 		return shop.Order{}, err
 	}
 	return postgres.NewOrders(s.pool).Get(ctx, orderID)
-}
-
-// restock gives the units a refunded order holds back to its product's
-// stock. An order that holds none (unlimited stock, or given back before)
-// gives nothing, so a retry never restocks twice.
-func (s *Service) restock(ctx context.Context, t *tx, o shop.Order) error {
-	m, ok := o.Restock()
-	if !ok {
-		return nil
-	}
-	if err := postgres.NewOrders(t.Tx).Apply(ctx, m); err != nil {
-		return err
-	}
-	t.afterCommit(func() { s.log.Info("refunded order's units back in stock", "order_id", o.ID, "units", m.Released) })
-	return nil
 }

@@ -38,9 +38,9 @@ func sessionEvent(kind, status, paymentStatus string, amount int64, payment bool
 		}
 		return fmt.Sprintf(`{"id":"evt_%s_%d","object":"event","type":%q,"api_version":"2023-10-16","created":1767225600,
 			"data":{"object":{"id":%q,"object":"checkout.session","status":%q,"payment_status":%q,"currency":"usd",
-			"amount_total":%d,"customer_details":{"email":"buyer@example.com"},"payment_intent":%s,
+			"amount_total":%d,"amount_subtotal":%d,"customer_details":{"email":"buyer@example.com"},"payment_intent":%s,
 			"client_reference_id":%q,"metadata":{"order_id":%q}}}}`,
-			o.session, n, kind, o.session, status, paymentStatus, amount, pi, o.id, o.id)
+			o.session, n, kind, o.session, status, paymentStatus, amount, amount, pi, o.id, o.id)
 	}
 }
 
@@ -135,7 +135,7 @@ func (s *shopUnderTest) final(t *testing.T, o order) final {
 	}
 	// Nothing is lost or made up: what the shelf lacks, orders hold.
 	var held int64
-	if err := s.pool.QueryRow(context.Background(), `SELECT coalesce(sum(reserved), 0) FROM orders WHERE product_id = $1`, s.prod).Scan(&held); err != nil {
+	if err := s.pool.QueryRow(context.Background(), `SELECT coalesce(sum(reserved), 0) FROM order_lines WHERE product_id = $1`, s.prod).Scan(&held); err != nil {
 		t.Fatal(err)
 	}
 	if *p.Stock+held != initialStock {
@@ -163,7 +163,7 @@ func TestEventSequences(t *testing.T) {
 		{"partial refund", []event{completed, partialRefund}, final{shop.StatusPaid, held, false},
 			[]string{"", "partial refund: the order stays paid"}},
 		{"amount mismatch", []event{wrongAmount}, final{shop.StatusPending, held, true},
-			[]string{"Stripe reported 2999 usd for an order of 3000 usd; not marked paid"}},
+			[]string{"Stripe reported a subtotal of 2999 usd for an order of 3000 usd; not marked paid"}},
 		{"paid after it expired", []event{expired, completed}, final{shop.StatusExpired, initialStock, true},
 			[]string{"", "paid after the order was expired: refund the customer or fulfil by hand"}},
 		{"expiry after payment", []event{completed, expired}, final{shop.StatusPaid, held, false},
@@ -266,4 +266,24 @@ func permutations(n int) [][]int {
 		}
 	}
 	return out
+}
+
+// charge.refunded for less than the charge records what was refunded and
+// leaves the order paid; an older, smaller report changes nothing; the
+// full refund makes it refunded.
+func TestPartialRefundEventsRecordTheAmount(t *testing.T) {
+	t.Parallel()
+	s := newShop(t)
+	o := s.place(t, 0)
+	s.deliver(t, o, []event{completed, chargeRefunded(total / 2), chargeRefunded(total / 4)})
+	got, err := postgres.NewOrders(s.pool).Get(context.Background(), o.id)
+	if err != nil || got.Status != shop.StatusPaid || got.AmountRefunded != total/2 {
+		t.Fatalf("after partial refunds: %s refunded %d, %v; want paid with %d", got.Status, got.AmountRefunded, err, total/2)
+	}
+	later := func(o order, n int) string { return refunded(o, n+10) } // an event id of its own
+	s.deliver(t, o, []event{later})
+	got, err = postgres.NewOrders(s.pool).Get(context.Background(), o.id)
+	if err != nil || got.Status != shop.StatusRefunded || got.AmountRefunded != total || got.Lines[0].RefundedQuantity != quantity {
+		t.Fatalf("after the full refund: %+v, %v", got, err)
+	}
 }

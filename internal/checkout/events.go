@@ -114,6 +114,9 @@ func (s *Service) apply(ctx context.Context, t *tx, ev payments.Event, pre *lock
 	case ev.Type == "charge.refunded":
 		orderID, note, err = s.applyRefund(ctx, t, *ev.Charge)
 		return orderID, note, true, err
+	case ev.Type == "charge.dispute.created" && ev.Dispute != nil:
+		orderID, note, err = s.applyDispute(ctx, t, *ev.Dispute)
+		return orderID, note, true, err
 	}
 	return "", "", false, nil
 }
@@ -133,6 +136,13 @@ func (s *Service) applyRefund(ctx context.Context, t *tx, c payments.Charge) (st
 		return "", "", err
 	}
 	if !c.Refunded && c.AmountRefunded < c.Amount {
+		// Recorded on the order (an admin's partial refund records it too:
+		// the larger amount wins, so neither counts it twice).
+		if m, ok := o.RefundReported(c.AmountRefunded); ok {
+			if err := postgres.NewOrders(t.Tx).Apply(ctx, m); err != nil {
+				return o.ID, "", err
+			}
+		}
 		return o.ID, "partial refund: the order stays paid", nil
 	}
 	_, moved, err := s.move(ctx, t, o, shop.StatusRefunded, shop.Change{})
@@ -283,6 +293,8 @@ func paymentIntentOf(ev payments.Event) string {
 		return ev.Charge.PaymentIntentID
 	case ev.Session != nil:
 		return ev.Session.PaymentIntentID
+	case ev.Dispute != nil:
+		return ev.Dispute.PaymentIntentID
 	}
 	return ""
 }
@@ -291,7 +303,8 @@ func paymentIntentOf(ev payments.Event) string {
 func metricType(t string) string {
 	switch t {
 	case "checkout.session.completed", "checkout.session.async_payment_succeeded",
-		"checkout.session.async_payment_failed", "checkout.session.expired", "charge.refunded":
+		"checkout.session.async_payment_failed", "checkout.session.expired", "charge.refunded",
+		"charge.dispute.created":
 		return t
 	}
 	return "other"

@@ -13,23 +13,6 @@ import (
 // reconcileLockKey is the Postgres advisory lock that lets one replica sweep at a time.
 const reconcileLockKey = 0x5757_0001
 
-// RunReconciler sweeps every interval until ctx ends, looking at open
-// orders older than Config.ReconcileAge.
-func (s *Service) RunReconciler(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := s.Reconcile(ctx, s.reconcileAge); err != nil && !errors.Is(err, ErrLocked) && ctx.Err() == nil {
-				s.log.Error("reconciler sweep failed", "err", err)
-			}
-		}
-	}
-}
-
 // ReconcileResult counts what a sweep did.
 type ReconcileResult struct {
 	Checked int

@@ -159,7 +159,7 @@ func TestCheckoutWhoseSessionCannotBeRecordedSendsNobodyToPay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	started, err := svc.Start(ctx, product, 2, "")
+	started, err := svc.Start(ctx, []shop.Item{{ProductID: product, Quantity: 2}}, "")
 	if shop.ErrorCode(err) != shop.ErrUnavailable || started.CheckoutURL != "" {
 		t.Fatalf("checkout: %+v, %v; want unavailable and no URL to pay", started, err)
 	}

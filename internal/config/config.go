@@ -6,6 +6,7 @@ package config
 import (
 	"fmt"
 	"net"
+	netmail "net/mail"
 	"net/url"
 	"slices"
 	"strconv"
@@ -13,6 +14,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/stripeshop/stripeshop/internal/mail"
 )
 
 // Config is every setting of the server.
@@ -49,6 +52,28 @@ type Config struct {
 	// checkout page under make run.
 	ShopName    string
 	ShopTagline string
+	// ShippingCountries are the countries (ISO 3166-1 alpha-2, upper
+	// case) Stripe's page asks a shipping address in; none asks none.
+	ShippingCountries []string
+	// FreeShippingOver offers free shipping to an order whose subtotal
+	// reaches it, in minor units of the order's currency; 0 is never.
+	FreeShippingOver int64
+	// PromotionCodes lets customers enter a promotion code on Stripe's page.
+	PromotionCodes bool
+	// AutomaticTax has Stripe compute tax; TaxBehavior says whether the
+	// shop's prices include it ("inclusive") or not ("exclusive").
+	AutomaticTax bool
+	TaxBehavior  string
+	// SMTPURL is where e-mail leaves (SMTP_URL, see internal/mail.ParseURL);
+	// empty sends none. MailFrom is the sender, MailStaff who hears of new
+	// orders, failed payments, flags and disputes.
+	SMTPURL   string
+	MailFrom  string
+	MailStaff []string
+	// MailMaxAttempts and MailRetryBase bound the retries of an e-mail the
+	// SMTP server did not take: waits of base, 2·base, … (at most 30m).
+	MailMaxAttempts int
+	MailRetryBase   time.Duration
 }
 
 // Defaults of API.md.
@@ -68,7 +93,9 @@ var Variables = []string{
 	"DATABASE_URL", "HTTP_ADDR", "APP_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
 	"STRIPE_API_URL", "ADMIN_EMAIL", "ADMIN_PASSWORD", "RECONCILE_INTERVAL", "RECONCILE_MIN_AGE", "LOG_LEVEL",
 	"LOG_FORMAT", "TRUSTED_PROXIES", "METRICS_ALLOW", "CORS_ORIGINS", "CHECKOUT_RATE_LIMIT",
-	"CHECKOUT_MAX_UNITS_PER_CLIENT", "STRIPESHOP_PPROF", "SHOP_NAME", "SHOP_TAGLINE",
+	"CHECKOUT_MAX_UNITS_PER_CLIENT", "STRIPESHOP_PPROF", "SHOP_NAME", "SHOP_TAGLINE", "SHIPPING_COUNTRIES",
+	"FREE_SHIPPING_OVER", "PROMOTION_CODES", "AUTOMATIC_TAX", "TAX_BEHAVIOR",
+	"SMTP_URL", "MAIL_FROM", "MAIL_STAFF", "MAIL_MAX_ATTEMPTS", "MAIL_RETRY_BASE",
 }
 
 // Error names the one setting that stops start-up.
@@ -166,6 +193,33 @@ func Load(getenv func(string) string) (Config, error) {
 	if !shopText(c.ShopTagline, MaxShopTagline) {
 		return c, &Error{"SHOP_TAGLINE", fmt.Sprintf("must be at most %d characters on one line", MaxShopTagline)}
 	}
+	for _, cc := range splitList(getenv("SHIPPING_COUNTRIES")) {
+		cc = strings.ToUpper(cc)
+		if len(cc) != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z' {
+			return c, &Error{"SHIPPING_COUNTRIES", "must be two-letter country codes separated by commas, e.g. US,CA,GB"}
+		}
+		if !slices.Contains(c.ShippingCountries, cc) {
+			c.ShippingCountries = append(c.ShippingCountries, cc)
+		}
+	}
+	free, err := strconv.ParseInt(get("FREE_SHIPPING_OVER", "0"), 10, 64)
+	if err != nil || free < 0 || free > 99_999_999 {
+		return c, &Error{"FREE_SHIPPING_OVER", "must be an amount in minor units (e.g. 5000 for $50.00), or 0 for no free shipping"}
+	}
+	c.FreeShippingOver = free
+	if c.PromotionCodes, err = boolVar(getenv("PROMOTION_CODES")); err != nil {
+		return c, &Error{"PROMOTION_CODES", "must be true or false"}
+	}
+	if c.AutomaticTax, err = boolVar(getenv("AUTOMATIC_TAX")); err != nil {
+		return c, &Error{"AUTOMATIC_TAX", "must be true or false"}
+	}
+	c.TaxBehavior = strings.ToLower(get("TAX_BEHAVIOR", "exclusive"))
+	if c.TaxBehavior != "exclusive" && c.TaxBehavior != "inclusive" {
+		return c, &Error{"TAX_BEHAVIOR", "must be exclusive (tax is added to the prices) or inclusive (the prices include it)"}
+	}
+	if err := c.loadMail(get); err != nil {
+		return c, err
+	}
 	switch getenv("STRIPESHOP_PPROF") {
 	case "", "0":
 	case "1":
@@ -194,6 +248,41 @@ func Load(getenv func(string) string) (Config, error) {
 		c.CORSOrigins = append(c.CORSOrigins, o)
 	}
 	return c, nil
+}
+
+// loadMail reads the e-mail settings.
+func (c *Config) loadMail(get func(k, def string) string) error {
+	c.SMTPURL = get("SMTP_URL", "")
+	if c.SMTPURL != "" {
+		if _, err := mail.ParseURL(c.SMTPURL); err != nil {
+			return &Error{"SMTP_URL", err.Error()}
+		}
+	}
+	host := "localhost"
+	if u, err := url.Parse(c.AppURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	c.MailFrom = get("MAIL_FROM", c.ShopName+" <orders@"+host+">")
+	if _, err := netmail.ParseAddress(c.MailFrom); err != nil {
+		return &Error{"MAIL_FROM", "must be an address, e.g. Shop <orders@example.com>"}
+	}
+	for _, a := range splitList(get("MAIL_STAFF", "")) {
+		if _, err := netmail.ParseAddress(a); err != nil {
+			return &Error{"MAIL_STAFF", "must be e-mail addresses separated by commas"}
+		}
+		c.MailStaff = append(c.MailStaff, a)
+	}
+	n, err := strconv.Atoi(get("MAIL_MAX_ATTEMPTS", "12"))
+	if err != nil || n < 1 || n > 50 {
+		return &Error{"MAIL_MAX_ATTEMPTS", "must be a number of attempts from 1 to 50"}
+	}
+	c.MailMaxAttempts = n
+	d, err := time.ParseDuration(get("MAIL_RETRY_BASE", "15s"))
+	if err != nil || d < 10*time.Millisecond || d > time.Hour {
+		return &Error{"MAIL_RETRY_BASE", "must be a duration between 10ms and 1h, e.g. 15s"}
+	}
+	c.MailRetryBase = d
+	return nil
 }
 
 // SimulatorWebhookSecret is the Stripe simulator's signing secret. It is
@@ -262,6 +351,17 @@ func networks(list string) ([]*net.IPNet, error) {
 	return out, nil
 }
 
+// boolVar reads a yes-or-no setting; empty is no.
+func boolVar(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "0", "false", "no", "off":
+		return false, nil
+	case "1", "true", "yes", "on":
+		return true, nil
+	}
+	return false, fmt.Errorf("not a yes or no: %q", s)
+}
+
 func splitList(s string) []string {
 	var out []string
 	for _, p := range strings.Split(s, ",") {
@@ -274,8 +374,12 @@ func splitList(s string) []string {
 
 // String describes the configuration without secrets.
 func (c Config) String() string {
-	return fmt.Sprintf("addr=%s app_url=%s stripe_mode=%s stripe_api=%s webhook_secrets=%d",
-		c.HTTPAddr, c.AppURL, c.Mode(), orDefault(c.StripeAPIURL, "stripe"), len(c.StripeWebhookSecret))
+	smtp := "off"
+	if st, err := mail.ParseURL(c.SMTPURL); err == nil && c.SMTPURL != "" {
+		smtp = st.String()
+	}
+	return fmt.Sprintf("addr=%s app_url=%s stripe_mode=%s stripe_api=%s webhook_secrets=%d smtp=%s",
+		c.HTTPAddr, c.AppURL, c.Mode(), orDefault(c.StripeAPIURL, "stripe"), len(c.StripeWebhookSecret), smtp)
 }
 
 func orDefault(s, def string) string {

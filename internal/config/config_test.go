@@ -44,6 +44,11 @@ func TestEachBadSettingIsNamed(t *testing.T) {
 		"CHECKOUT_RATE_LIMIT":           "lots",
 		"CHECKOUT_MAX_UNITS_PER_CLIENT": "-1",
 		"ADMIN_PASSWORD":                "short",
+		"SHIPPING_COUNTRIES":            "US,Canada",
+		"FREE_SHIPPING_OVER":            "50.00",
+		"PROMOTION_CODES":               "maybe",
+		"AUTOMATIC_TAX":                 "2",
+		"TAX_BEHAVIOR":                  "unspecified",
 	}
 	for name, value := range cases {
 		kv := map[string]string{name: value}
@@ -121,5 +126,18 @@ func TestShopNameAndTagline(t *testing.T) {
 		case tc.bad != "" && (!errors.As(err, &ce) || ce.Var != tc.bad):
 			t.Errorf("SHOP_NAME=%q SHOP_TAGLINE=%q: error %v, want one naming %s", tc.name, tc.tagline, err, tc.bad)
 		}
+	}
+}
+
+func TestCheckoutSettings(t *testing.T) {
+	c, err := config.Load(env(map[string]string{"SHIPPING_COUNTRIES": "us, ca,US,gb", "FREE_SHIPPING_OVER": "5000",
+		"PROMOTION_CODES": "true", "AUTOMATIC_TAX": "1", "TAX_BEHAVIOR": "Inclusive"}))
+	if err != nil || strings.Join(c.ShippingCountries, ",") != "US,CA,GB" || c.FreeShippingOver != 5000 ||
+		!c.PromotionCodes || !c.AutomaticTax || c.TaxBehavior != "inclusive" {
+		t.Fatalf("%+v, %v", c, err)
+	}
+	c, err = config.Load(env(nil))
+	if err != nil || c.ShippingCountries != nil || c.FreeShippingOver != 0 || c.PromotionCodes || c.AutomaticTax || c.TaxBehavior != "exclusive" {
+		t.Fatalf("defaults: %+v, %v", c, err)
 	}
 }

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -146,6 +145,7 @@ func handleLogout(a *auth.Service) http.Handler {
 type adminOrder struct {
 	shop.Order
 	Events []shop.Event `json:"events"`
+	orderMail
 }
 
 func handleListOrders(pool *pgxpool.Pool) http.Handler {
@@ -163,8 +163,19 @@ func handleListOrders(pool *pgxpool.Pool) http.Handler {
 		if err != nil {
 			return err
 		}
-		orders, next, err := postgres.NewOrders(pool).List(r.Context(),
-			postgres.ListFilter{Status: status, Number: number, Limit: limit, Cursor: q.Get("cursor")})
+		productID := q.Get("product_id")
+		if productID != "" {
+			var ok bool
+			if productID, ok = shop.ParseID(productID); !ok {
+				return shop.Invalid(map[string]string{"product_id": "must be a product id"})
+			}
+		}
+		search := strings.TrimSpace(q.Get("q"))
+		if len(search) > 254 || strings.ContainsRune(search, 0) {
+			return shop.Invalid(map[string]string{"q": "must be at most 254 characters, an e-mail or part of one, or an order number"})
+		}
+		orders, next, err := postgres.NewOrders(pool).List(r.Context(), postgres.ListFilter{Status: status, Number: number,
+			ProductID: productID, Query: search, Limit: limit, Cursor: q.Get("cursor")})
 		if err != nil {
 			return err
 		}
@@ -178,42 +189,39 @@ func orderNumber(s string) (int64, error) {
 	if s == "" {
 		return 0, nil
 	}
-	digits := strings.TrimPrefix(s, "#")
-	n, err := strconv.ParseInt(digits, 10, 64)
-	if err != nil || n < 1 || digits[0] == '+' {
+	n, ok := shop.ParseOrderNumber(s)
+	if !ok {
 		return 0, shop.Invalid(map[string]string{"number": "must be an order number, like 1001"})
 	}
 	return n, nil
 }
 
-func handleGetOrder(svc *checkout.Service) http.Handler {
+func handleGetOrder(svc *checkout.Service, pool *pgxpool.Pool) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
 		o, events, err := svc.Order(r.Context(), chi.URLParam(r, "id"))
 		if err != nil {
 			return err
 		}
-		return encode(w, http.StatusOK, adminOrder{o, events})
+		m, err := loadOrderMail(r, pool, o.ID)
+		if err != nil {
+			return err
+		}
+		return encode(w, http.StatusOK, adminOrder{o, events, m})
 	})
-}
-
-// refundOptions is the optional body of an admin refund.
-type refundOptions struct {
-	// Restock gives the order's reserved units back to the product.
-	Restock bool `json:"restock"`
 }
 
 func handleRefund(svc *checkout.Service) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
 		// The body is optional: none (or an empty one) refunds without restocking.
-		opts, err := decodeOptional[refundOptions](w, r, 1<<10)
+		opts, err := decodeOptional[shop.RefundRequest](w, r, 16<<10)
 		if err != nil {
 			return err
 		}
-		o, err := svc.Refund(r.Context(), chi.URLParam(r, "id"), opts.Restock)
+		o, err := svc.Refund(r.Context(), chi.URLParam(r, "id"), opts)
 		if err != nil {
 			return err
 		}
-		logger(r).Info("order refunded by admin", "order_id", o.ID, "restock", opts.Restock)
+		logger(r).Info("order refunded by admin", "order_id", o.ID, "restock", opts.Restock, "amount_refunded", o.AmountRefunded)
 		return encode(w, http.StatusOK, o)
 	})
 }

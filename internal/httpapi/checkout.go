@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -11,9 +12,43 @@ import (
 	"github.com/stripeshop/stripeshop/internal/shop"
 )
 
+// checkoutBody is a cart ({"items": [...]}) or, as before carts, one
+// product ({"product_id", "quantity"}).
 type checkoutBody struct {
+	Items     []checkoutItem `json:"items"`
+	ProductID string         `json:"product_id"`
+	Quantity  *int64         `json:"quantity"`
+}
+
+type checkoutItem struct {
 	ProductID string `json:"product_id"`
 	Quantity  *int64 `json:"quantity"`
+}
+
+// items is the cart the body asks for; a missing quantity is 1.
+func (b checkoutBody) items() ([]shop.Item, error) {
+	qty := func(q *int64) int64 {
+		if q == nil {
+			return 1
+		}
+		return *q
+	}
+	switch {
+	case b.Items != nil && (b.ProductID != "" || b.Quantity != nil):
+		return nil, shop.Invalid(map[string]string{"items": "give items or product_id, not both"})
+	case b.Items != nil:
+		out := make([]shop.Item, len(b.Items))
+		for i, it := range b.Items {
+			if it.ProductID == "" {
+				return nil, shop.Invalid(map[string]string{fmt.Sprintf("items[%d].product_id", i): "is required"})
+			}
+			out[i] = shop.Item{ProductID: it.ProductID, Quantity: qty(it.Quantity)}
+		}
+		return out, nil
+	case b.ProductID == "":
+		return nil, shop.Invalid(map[string]string{"product_id": "is required"})
+	}
+	return []shop.Item{{ProductID: b.ProductID, Quantity: qty(b.Quantity)}}, nil
 }
 
 func handleStartCheckout(svc *checkout.Service) http.Handler {
@@ -22,14 +57,11 @@ func handleStartCheckout(svc *checkout.Service) http.Handler {
 		if err != nil {
 			return err
 		}
-		if body.ProductID == "" {
-			return shop.Invalid(map[string]string{"product_id": "is required"})
+		items, err := body.items()
+		if err != nil {
+			return err
 		}
-		qty := int64(1)
-		if body.Quantity != nil {
-			qty = *body.Quantity
-		}
-		started, err := svc.Start(r.Context(), body.ProductID, qty, clientip.Key(clientIP(r)))
+		started, err := svc.Start(r.Context(), items, clientip.Key(clientIP(r)))
 		if err != nil {
 			return err
 		}

@@ -151,6 +151,8 @@ type errorDetail struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
+	// Lines names the lines of a cart that cannot be had (checkout).
+	Lines []shop.Shortage `json:"lines,omitempty"`
 }
 
 // writeError answers err in the contract's shape. Errors that are not
@@ -174,7 +176,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if se.Code == shop.ErrUnavailable {
 		w.Header().Set("Retry-After", "5")
 	}
-	_ = encode(w, status, errorBody{errorDetail{Code: se.Code, Message: se.Message, Fields: se.Fields}})
+	_ = encode(w, status, errorBody{errorDetail{Code: se.Code, Message: se.Message, Fields: se.Fields, Lines: se.Lines}})
 }
 
 // optionalInt tells an absent field from null.

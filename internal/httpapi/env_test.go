@@ -81,6 +81,7 @@ type order struct {
 	CustomerEmail string  `json:"customer_email"`
 	SessionID     string  `json:"session_id"`
 	PaidAt        *string `json:"paid_at"`
+	CancelledAt   *string `json:"cancelled_at"`
 	Flagged       bool    `json:"flagged"`
 	FlagReason    string  `json:"flag_reason"`
 	Events        []struct {
@@ -161,7 +162,7 @@ func (s sessionEvent) payload() []byte {
 	}
 	obj := map[string]any{
 		"id": s.SessionID, "object": "checkout.session", "status": s.Status, "payment_status": s.PaymentStatus,
-		"amount_total": s.AmountTotal, "currency": s.Currency, "client_reference_id": s.OrderID,
+		"amount_total": s.AmountTotal, "amount_subtotal": s.AmountTotal, "currency": s.Currency, "client_reference_id": s.OrderID,
 		"metadata": map[string]string{"order_id": s.OrderID}, "payment_intent": pi, "mode": "payment",
 		"customer_details": map[string]any{"email": s.Email},
 	}

@@ -1,50 +1,24 @@
 package httpapi_test
 
 import (
-	"encoding/json"
-	"net/http"
-	"net/http/httptest"
+	"strings"
 	"testing"
-	"time"
 
-	"github.com/stripeshop/stripeshop/internal/app"
 	"github.com/stripeshop/stripeshop/internal/shoptest"
 	"github.com/stripeshop/stripeshop/internal/stripesim"
 )
-
-// newFlowWith is newFlow with the simulator's config edited first.
-func newFlowWith(t *testing.T, edit func(*stripesim.Config)) *flow {
-	t.Helper()
-	clock := &fakeClock{}
-	simSrv := httptest.NewServer(nil)
-	cfg := stripesim.Config{
-		PublicURL:     simSrv.URL,
-		WebhookSecret: webhookSecret,
-		Now:           clock.Now,
-		RetryBackoff:  20 * time.Millisecond,
-		SweepInterval: 10 * time.Millisecond,
-	}
-	edit(&cfg)
-	sim := stripesim.New(cfg)
-	simSrv.Config.Handler = sim
-	t.Cleanup(func() { simSrv.Close(); sim.Close() })
-	e := newEnv(t, shoptest.Options{StripeURL: simSrv.URL, App: app.Options{Now: clock.Now}})
-	sim.SetWebhookURL(e.URL + "/webhook/stripe")
-	return &flow{env: e, sim: sim, simSrv: simSrv, clock: clock,
-		browser: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-}
 
 // The main flows with Stripe as it can be: every event type, delivered in
 // random order, rendered at a newer API version than stripe-go v76's, and
 // signed during a secret rotation. The shop acts on its five types, answers
 // the others 200 and ignores them, and ends where it does with the defaults.
 func TestFlowEveryEventShuffledAtBasil(t *testing.T) {
-	f := newFlowWith(t, func(c *stripesim.Config) {
-		c.EnabledEvents = []string{"*"}
-		c.ShuffleDelivery = true
-		c.APIVersion = stripesim.APIVersionBasil
-		c.WebhookSecret = "whsec_next_one," + webhookSecret
-	})
+	f := newFlowWith(t, stripesim.Config{
+		EnabledEvents:   []string{"*"},
+		ShuffleDelivery: true,
+		APIVersion:      stripesim.APIVersionBasil,
+		WebhookSecret:   "whsec_next_one," + webhookSecret,
+	}, shoptest.Options{})
 	p := f.createProduct(1000, 10)
 
 	paid := f.startCheckout(p.ID, 1)
@@ -94,8 +68,10 @@ func TestFlowEveryEventShuffledAtBasil(t *testing.T) {
 		return false
 	})
 	for id, want := range map[string]string{paid.OrderID: "refunded", delayed.OrderID: "paid", failed.OrderID: "failed"} {
-		if got := f.order(id); got.Status != want || got.Flagged {
-			t.Errorf("order %s is %s (flagged %v %q), want %s", id, got.Status, got.Flagged, got.FlagReason, want)
+		// The disputed payment's order is flagged for the admin, with the reason.
+		disputed := id == delayed.OrderID
+		if got := f.order(id); got.Status != want || got.Flagged != disputed || disputed && !strings.HasPrefix(got.FlagReason, "disputed (") {
+			t.Errorf("order %s is %s (flagged %v %q), want %s (flagged %v)", id, got.Status, got.Flagged, got.FlagReason, want, disputed)
 		}
 	}
 }
@@ -103,18 +79,11 @@ func TestFlowEveryEventShuffledAtBasil(t *testing.T) {
 // paymentIntentOf asks the simulator's API for a session's payment intent.
 func (f *flow) paymentIntentOf(sessionID string) string {
 	f.t.Helper()
-	req, _ := http.NewRequest("GET", f.simSrv.URL+"/v1/checkout/sessions/"+sessionID, nil)
-	req.Header.Set("Authorization", "Bearer sk_test_flow")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	var s struct {
 		PaymentIntent string `json:"payment_intent"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil || s.PaymentIntent == "" {
-		f.t.Fatalf("session %s: %d, payment intent %q, %v", sessionID, resp.StatusCode, s.PaymentIntent, err)
+	if f.simSession(sessionID, &s); s.PaymentIntent == "" {
+		f.t.Fatalf("session %s has no payment intent", sessionID)
 	}
 	return s.PaymentIntent
 }

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stripeshop/stripeshop/internal/app"
 	"github.com/stripeshop/stripeshop/internal/checkout"
 	"github.com/stripeshop/stripeshop/internal/shoptest"
 	"github.com/stripeshop/stripeshop/internal/stripesim"
@@ -50,18 +49,26 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 func newFlow(t *testing.T) *flow {
 	t.Helper()
+	return newFlowWith(t, stripesim.Config{}, shoptest.Options{})
+}
+
+// newFlowWith is newFlow with more of the simulator's and the shop's
+// settings (the URLs and clocks are the flow's own; the webhook secret
+// defaults to the shop's).
+func newFlowWith(t *testing.T, simCfg stripesim.Config, o shoptest.Options) *flow {
+	t.Helper()
 	clock := &fakeClock{}
 	simSrv := httptest.NewServer(nil)
-	sim := stripesim.New(stripesim.Config{
-		PublicURL:     simSrv.URL,
-		WebhookSecret: webhookSecret,
-		Now:           clock.Now,
-		RetryBackoff:  20 * time.Millisecond,
-		SweepInterval: 10 * time.Millisecond,
-	})
+	simCfg.PublicURL, simCfg.Now = simSrv.URL, clock.Now
+	if simCfg.WebhookSecret == "" {
+		simCfg.WebhookSecret = webhookSecret
+	}
+	simCfg.RetryBackoff, simCfg.SweepInterval = 20*time.Millisecond, 10*time.Millisecond
+	sim := stripesim.New(simCfg)
 	simSrv.Config.Handler = sim
 	t.Cleanup(func() { simSrv.Close(); sim.Close() })
-	e := newEnv(t, shoptest.Options{StripeURL: simSrv.URL, App: app.Options{Now: clock.Now}})
+	o.StripeURL, o.App.Now = simSrv.URL, clock.Now
+	e := newEnv(t, o)
 	sim.SetWebhookURL(e.URL + "/webhook/stripe")
 	return &flow{env: e, sim: sim, simSrv: simSrv, clock: clock,
 		browser: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
@@ -161,6 +168,24 @@ type simEvent struct {
 	} `json:"attempts"`
 }
 
+// simSession decodes a session as the simulator's API answers it.
+func (f *flow) simSession(id string, into any) {
+	f.t.Helper()
+	req, _ := http.NewRequest("GET", f.simSrv.URL+"/v1/checkout/sessions/"+id, nil)
+	req.Header.Set("Authorization", "Bearer sk_test_flow")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		f.t.Fatalf("GET session %s: %d", id, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
 func (f *flow) simControl(method, path string, body string) {
 	f.t.Helper()
 	req, _ := http.NewRequest(method, f.simSrv.URL+path, strings.NewReader(body))
@@ -241,6 +266,10 @@ func TestFlowCancelThenExpiry(t *testing.T) {
 	f.waitStatus(s.OrderID, "expired")
 	if got := *f.product(p.ID).Stock; got != 1 {
 		t.Fatalf("stock after expiry = %d, want 1", got)
+	}
+	// It ran out: nobody cancelled it through the shop.
+	if o := f.order(s.OrderID); o.CancelledAt != nil {
+		t.Fatalf("an order that ran out has cancelled_at %s", *o.CancelledAt)
 	}
 	f.startCheckout(p.ID, 1) // a second customer can buy it
 }
@@ -427,6 +456,10 @@ func TestFlowCancelReleasesAtOnce(t *testing.T) {
 	if got := *f.product(p.ID).Stock; got != 1 {
 		t.Fatalf("stock after cancel = %d, want 1", got)
 	}
+	// The admin tells it from one that ran out: the customer cancelled it.
+	if o := f.order(s.OrderID); o.CancelledAt == nil {
+		t.Fatalf("a cancelled order has no cancelled_at: %+v", o)
+	}
 	// The session can no longer be paid.
 	resp, err := f.browser.PostForm(f.simSrv.URL+"/pay/"+s.SessionID, url.Values{"action": {"paid"}, "email": {"late@example.com"}})
 	if err != nil {
@@ -443,8 +476,8 @@ func TestFlowCancelReleasesAtOnce(t *testing.T) {
 	f.pay(paid, "paid")
 	var o order
 	f.client().MustDo("POST", "/api/checkout/cancel", map[string]any{"order_id": paid.OrderID}, 200, &o)
-	if o.Status != "paid" {
-		t.Fatalf("cancel of a paid order: %s", o.Status)
+	if o.Status != "paid" || o.CancelledAt != nil {
+		t.Fatalf("cancel of a paid order: %s, cancelled_at %v", o.Status, o.CancelledAt)
 	}
 	for _, bad := range []string{`{}`, `{"order_id": "nope"}`, `{"order_id": 5}`} {
 		if r := f.client().Do("POST", "/api/checkout/cancel", bad); r.Status != 400 && r.Status != 404 {

@@ -21,6 +21,7 @@ func handleHealthz() http.HandlerFunc {
 // schema this binary expects.
 func handleReadyz(pool *pgxpool.Pool) http.HandlerFunc {
 	latest, latestErr := postgres.Latest()
+	riverLatest := postgres.RiverLatest()
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -33,6 +34,13 @@ func handleReadyz(pool *pgxpool.Pool) http.HandlerFunc {
 			logger(r).Warn("not ready: database schema", "version", version, "dirty", dirty, "want", latest, "err", latestErr)
 			_ = encode(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database schema is not at this binary's version"})
 		default:
+			// The job queue's tables: River's migrator, in the same start-up step.
+			rv, err := postgres.RiverSchemaVersion(ctx, pool)
+			if err != nil || rv < riverLatest {
+				logger(r).Warn("not ready: job queue schema", "version", rv, "want", riverLatest, "err", err)
+				_ = encode(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "the job queue's schema is not at this binary's version"})
+				return
+			}
 			_ = encode(w, http.StatusOK, map[string]string{"status": "ready"})
 		}
 	}

@@ -20,6 +20,7 @@ type productBody struct {
 	ImageURL    *string     `json:"image_url"`
 	Stock       optionalInt `json:"stock"`
 	MaxPerOrder optionalInt `json:"max_per_order"`
+	TaxCode     *string     `json:"tax_code"`
 	Active      *bool       `json:"active"`
 }
 
@@ -27,6 +28,10 @@ func (b productBody) patch() shop.ProductPatch {
 	p := shop.ProductPatch{Name: b.Name, Description: b.Description, UnitAmount: b.UnitAmount,
 		ImageURL: b.ImageURL, SetStock: b.Stock.Set, Stock: b.Stock.Value, Active: b.Active,
 		SetMaxPerOrder: b.MaxPerOrder.Set, MaxPerOrder: b.MaxPerOrder.Value}
+	if b.TaxCode != nil {
+		tc := strings.TrimSpace(*b.TaxCode)
+		p.TaxCode = &tc
+	}
 	if b.Currency != nil {
 		c := strings.ToLower(strings.TrimSpace(*b.Currency))
 		p.Currency = &c

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stripeshop/stripeshop/internal/auth"
 	"github.com/stripeshop/stripeshop/internal/checkout"
+	"github.com/stripeshop/stripeshop/internal/jobs"
 )
 
 // Deps is everything the server needs; run builds it.
@@ -26,6 +27,8 @@ type Deps struct {
 	// beside the server (CatalogCache.Run).
 	Catalog  *CatalogCache
 	Registry *prometheus.Registry
+	// Jobs is the job queue (e-mails, the reconciler's sweeps).
+	Jobs *jobs.Queue
 	// Web is the built React app (web.Dist()); it may lack index.html.
 	Web            fs.FS
 	TrustedProxies []*net.IPNet

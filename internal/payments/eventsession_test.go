@@ -95,8 +95,8 @@ func TestEventSessionDecodesLikeStripeGo(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s: stripe-go cannot decode it", name)
 		}
-		got, err := decodeEventSession(object)
-		if err != nil || got != want {
+		got, err := decodeEventSession(withoutCollectedInformation(object))
+		if err != nil || !sameSession(got, want) {
 			t.Errorf("%s:\n ours       %+v (%v)\n stripe-go  %+v", name, got, err, want)
 		}
 	}
@@ -124,9 +124,37 @@ func FuzzEventSessionDecode(f *testing.F) {
 			// are, where JSON replaces invalid ones.
 			return
 		}
-		got, err := decodeEventSession(object)
-		if err != nil || got != want {
+		got, err := decodeEventSession(withoutCollectedInformation(object))
+		if err != nil || !sameSession(got, want) {
 			t.Fatalf("%q:\n ours       %+v (%v)\n stripe-go  %+v", object, got, err, want)
 		}
 	})
+}
+
+// withoutCollectedInformation drops a session's collected_information,
+// which stripe-go v76 does not know (the address moved there after
+// 2023-10-16; TestCompletedSessionShippingAtBothVersions reads it).
+func withoutCollectedInformation(object []byte) []byte {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(object, &m) != nil {
+		return object
+	}
+	for k := range m {
+		if strings.EqualFold(k, "collected_information") { // encoding/json matches keys regardless of case
+			delete(m, k)
+		}
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return object
+	}
+	return b
+}
+
+func sameSession(a, b Session) bool {
+	if (a.Shipping == nil) != (b.Shipping == nil) || a.Shipping != nil && *a.Shipping != *b.Shipping {
+		return false
+	}
+	a.Shipping, b.Shipping = nil, nil
+	return a == b
 }

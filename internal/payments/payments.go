@@ -80,22 +80,56 @@ func transport() *http.Transport {
 }
 
 // SessionParams describes the Checkout Session of one order. Every value
-// comes from our database, never from the browser.
+// comes from our database and configuration, never from the browser.
 type SessionParams struct {
 	OrderID string
 	// OrderNumber is the order's number for people; the session carries
 	// it so Stripe's dashboard names the order as the shop does.
 	OrderNumber int64
-	ProductName string
 	Currency    string
+	// Lines are the order's lines, one line item each. An order of one
+	// product may give ProductName, UnitAmount and Quantity instead.
+	Lines       []LineItem
+	ProductName string
 	UnitAmount  int64
 	Quantity    int64
 	SuccessURL  string
 	CancelURL   string
 	ExpiresAt   time.Time
+	// ShippingCountries, when any, has Stripe ask for a shipping address
+	// in one of them (ISO 3166-1 alpha-2).
+	ShippingCountries []string
+	// ShippingOptions are offered on Stripe's page (Stripe takes at most 5).
+	ShippingOptions []ShippingOption
+	// AllowPromotionCodes lets the customer enter a promotion code.
+	AllowPromotionCodes bool
+	// AutomaticTax has Stripe compute tax; TaxBehavior ("exclusive" or
+	// "inclusive") says whether prices include it.
+	AutomaticTax bool
+	TaxBehavior  string
+}
+
+// LineItem is one line of a session.
+type LineItem struct {
+	Name       string
+	UnitAmount int64
+	Quantity   int64
+	TaxCode    string // "" for the account's default
 	// ImageURL, when set, is the product's picture on the checkout page
 	// (product_data.images): a public https URL.
 	ImageURL string
+}
+
+// ShippingOption is a shipping rate offered on a session. ID is the shop's
+// (a rate's id, or "free"); the session's metadata maps the amounts back
+// to it, since Stripe reports the chosen rate by its own id.
+type ShippingOption struct {
+	ID       string
+	Name     string
+	Amount   int64
+	MinDays  int64 // 0: no lower bound
+	MaxDays  int64 // 0: no upper bound
+	Currency string
 }
 
 // Session is what we read of a Checkout Session.
@@ -114,6 +148,33 @@ type Session struct {
 	OrderID             string // metadata.order_id
 	AmountTotal         int64
 	ExpiresAt           time.Time
+	// What Stripe charged, once complete: the subtotal of the line items,
+	// and the discount, shipping and tax of total_details.
+	AmountSubtotal int64
+	AmountDiscount int64
+	AmountShipping int64
+	AmountTax      int64
+	// Shipping is the address the customer gave (shipping_details at
+	// 2023-10-16, collected_information.shipping_details later), nil when none.
+	Shipping *ShippingDetails
+	// ShippingRateID is the shop's id of the rate chosen (see
+	// ShippingOption), "" when none or unknown; ShippingRate is Stripe's.
+	ShippingRateID string
+	ShippingRate   string
+	// PromotionCode is the promotion code of the session's discount, as
+	// Stripe reports it (its id), "" when none.
+	PromotionCode string
+}
+
+// ShippingDetails is a name and a postal address.
+type ShippingDetails struct {
+	Name       string
+	Line1      string
+	Line2      string
+	City       string
+	State      string
+	PostalCode string
+	Country    string
 }
 
 // Refund is what we read of a refund.
@@ -146,29 +207,83 @@ var ErrNotFound = errors.New("payments: no such object")
 // idempotency key is derived from the order id, so a retry after a lost
 // answer returns the same session instead of a second one.
 func (c *Client) CreateSession(ctx context.Context, p SessionParams) (Session, error) {
+	lines := p.Lines
+	if len(lines) == 0 {
+		lines = []LineItem{{Name: p.ProductName, UnitAmount: p.UnitAmount, Quantity: p.Quantity}}
+	}
 	params := &stripe.CheckoutSessionParams{
-		Mode: stripe.String(string(stripe.CheckoutSessionModePayment)),
-		LineItems: []*stripe.CheckoutSessionLineItemParams{{
-			PriceData: &stripe.CheckoutSessionLineItemPriceDataParams{
-				Currency:   stripe.String(p.Currency),
-				UnitAmount: stripe.Int64(p.UnitAmount),
-				ProductData: &stripe.CheckoutSessionLineItemPriceDataProductDataParams{
-					Name:        stripe.String(p.ProductName),
-					Description: stripe.String(OrderLabel(p.OrderNumber)),
-				},
-			},
-			Quantity: stripe.Int64(p.Quantity),
-		}},
+		Mode:              stripe.String(string(stripe.CheckoutSessionModePayment)),
 		ClientReferenceID: stripe.String(p.OrderID),
 		SuccessURL:        stripe.String(p.SuccessURL),
 		CancelURL:         stripe.String(p.CancelURL),
 		ExpiresAt:         stripe.Int64(p.ExpiresAt.Unix()),
 	}
-	if p.ImageURL != "" {
-		params.LineItems[0].PriceData.ProductData.Images = []*string{stripe.String(p.ImageURL)}
+	for _, l := range lines {
+		item := &stripe.CheckoutSessionLineItemParams{
+			PriceData: &stripe.CheckoutSessionLineItemPriceDataParams{
+				Currency:   stripe.String(p.Currency),
+				UnitAmount: stripe.Int64(l.UnitAmount),
+				ProductData: &stripe.CheckoutSessionLineItemPriceDataProductDataParams{
+					Name:        stripe.String(l.Name),
+					Description: stripe.String(OrderLabel(p.OrderNumber)),
+				},
+			},
+			Quantity: stripe.Int64(l.Quantity),
+		}
+		if l.ImageURL != "" {
+			item.PriceData.ProductData.Images = []*string{stripe.String(l.ImageURL)}
+		}
+		if l.TaxCode != "" {
+			item.PriceData.ProductData.TaxCode = stripe.String(l.TaxCode)
+		}
+		if p.AutomaticTax && p.TaxBehavior != "" {
+			item.PriceData.TaxBehavior = stripe.String(p.TaxBehavior)
+		}
+		params.LineItems = append(params.LineItems, item)
+	}
+	if len(p.ShippingCountries) > 0 {
+		params.ShippingAddressCollection = &stripe.CheckoutSessionShippingAddressCollectionParams{
+			AllowedCountries: stripe.StringSlice(p.ShippingCountries),
+		}
+	}
+	var rates []string
+	for _, o := range p.ShippingOptions {
+		data := &stripe.CheckoutSessionShippingOptionShippingRateDataParams{
+			Type:        stripe.String("fixed_amount"),
+			DisplayName: stripe.String(o.Name),
+			FixedAmount: &stripe.CheckoutSessionShippingOptionShippingRateDataFixedAmountParams{
+				Amount:   stripe.Int64(o.Amount),
+				Currency: stripe.String(p.Currency),
+			},
+		}
+		if o.MinDays > 0 || o.MaxDays > 0 {
+			data.DeliveryEstimate = &stripe.CheckoutSessionShippingOptionShippingRateDataDeliveryEstimateParams{}
+			if o.MinDays > 0 {
+				data.DeliveryEstimate.Minimum = &stripe.CheckoutSessionShippingOptionShippingRateDataDeliveryEstimateMinimumParams{
+					Unit: stripe.String("business_day"), Value: stripe.Int64(o.MinDays)}
+			}
+			if o.MaxDays > 0 {
+				data.DeliveryEstimate.Maximum = &stripe.CheckoutSessionShippingOptionShippingRateDataDeliveryEstimateMaximumParams{
+					Unit: stripe.String("business_day"), Value: stripe.Int64(o.MaxDays)}
+			}
+		}
+		if p.AutomaticTax && p.TaxBehavior != "" {
+			data.TaxBehavior = stripe.String(p.TaxBehavior)
+		}
+		params.ShippingOptions = append(params.ShippingOptions, &stripe.CheckoutSessionShippingOptionParams{ShippingRateData: data})
+		rates = append(rates, strconv.FormatInt(o.Amount, 10)+"="+o.ID)
+	}
+	if p.AllowPromotionCodes {
+		params.AllowPromotionCodes = stripe.Bool(true)
+	}
+	if p.AutomaticTax {
+		params.AutomaticTax = &stripe.CheckoutSessionAutomaticTaxParams{Enabled: stripe.Bool(true)}
 	}
 	params.AddMetadata("order_id", p.OrderID)
 	params.AddMetadata("order_number", strconv.FormatInt(p.OrderNumber, 10))
+	if len(rates) > 0 {
+		params.AddMetadata(shippingRatesKey, strings.Join(rates, ","))
+	}
 	params.SetIdempotencyKey(IdempotencyKey("checkout", p.OrderID))
 	params.Context = ctx
 	s, err := c.api.CheckoutSessions.New(params)
@@ -176,6 +291,23 @@ func (c *Client) CreateSession(ctx context.Context, p SessionParams) (Session, e
 		return Session{}, wrap("create checkout session", err)
 	}
 	return sessionFrom(s), nil
+}
+
+// shippingRatesKey is the session's metadata that maps the amount of each
+// shipping option to the shop's rate id: "500=<id>,0=free". Stripe names
+// the chosen rate by an id of its own and its amount.
+const shippingRatesKey = "shipping_rates"
+
+// rateFor is the shop's id of the shipping option of that amount, the
+// first when several share it.
+func rateFor(metadata map[string]string, amount int64) string {
+	want := strconv.FormatInt(amount, 10) + "="
+	for _, r := range strings.Split(metadata[shippingRatesKey], ",") {
+		if id, ok := strings.CutPrefix(r, want); ok {
+			return id
+		}
+	}
+	return ""
 }
 
 // OrderLabel is how an order is named to people: "Order #1001".
@@ -206,9 +338,18 @@ func (c *Client) ExpireSession(ctx context.Context, id string) (Session, error) 
 	return sessionFrom(s), nil
 }
 
-// Refund refunds a payment in full.
+// Refund refunds all that is left of a payment.
 func (c *Client) Refund(ctx context.Context, paymentIntentID, idempotencyKey string) (Refund, error) {
+	return c.RefundAmount(ctx, paymentIntentID, 0, idempotencyKey)
+}
+
+// RefundAmount refunds amount minor units of a payment, or, for 0, all
+// that is left of it.
+func (c *Client) RefundAmount(ctx context.Context, paymentIntentID string, amount int64, idempotencyKey string) (Refund, error) {
 	params := &stripe.RefundParams{PaymentIntent: stripe.String(paymentIntentID)}
+	if amount > 0 {
+		params.Amount = stripe.Int64(amount)
+	}
 	params.SetIdempotencyKey(idempotencyKey)
 	params.Context = ctx
 	r, err := c.api.Refunds.New(params)
@@ -236,6 +377,7 @@ func sessionFrom(s *stripe.CheckoutSession) Session {
 		CustomerEmail:     s.CustomerEmail,
 		ClientReferenceID: s.ClientReferenceID,
 		AmountTotal:       s.AmountTotal,
+		AmountSubtotal:    s.AmountSubtotal,
 		ExpiresAt:         s.ExpiresAt,
 		Metadata:          s.Metadata,
 	}
@@ -244,6 +386,22 @@ func sessionFrom(s *stripe.CheckoutSession) Session {
 	}
 	if s.PaymentIntent != nil {
 		e.PaymentIntent = &expandable{ID: s.PaymentIntent.ID, Status: string(s.PaymentIntent.Status)}
+	}
+	if t := s.TotalDetails; t != nil {
+		e.TotalDetails = &totalDetails{AmountDiscount: t.AmountDiscount, AmountShipping: t.AmountShipping, AmountTax: t.AmountTax}
+	}
+	if d := s.ShippingDetails; d != nil {
+		e.ShippingDetails = &shippingDetails{Name: d.Name}
+		if a := d.Address; a != nil {
+			e.ShippingDetails.Address = address{Line1: a.Line1, Line2: a.Line2, City: a.City, State: a.State,
+				PostalCode: a.PostalCode, Country: a.Country}
+		}
+	}
+	if c := s.ShippingCost; c != nil {
+		e.ShippingCost = &shippingCost{AmountSubtotal: c.AmountSubtotal}
+		if c.ShippingRate != nil {
+			e.ShippingCost.ShippingRate = &expandable{ID: c.ShippingRate.ID}
+		}
 	}
 	return e.session()
 }

@@ -23,6 +23,8 @@ type Event struct {
 	// Session is set for checkout.session.* events, Charge for charge.* events.
 	Session *Session
 	Charge  *Charge
+	// Dispute is set for charge.dispute.* events.
+	Dispute *Dispute
 	// Raw is the body as Stripe sent it.
 	Raw []byte
 }
@@ -39,6 +41,17 @@ type Charge struct {
 	Amount          int64
 	AmountRefunded  int64
 	Refunded        bool
+}
+
+// Dispute is what we read of a dispute.
+type Dispute struct {
+	ID              string
+	ChargeID        string
+	PaymentIntentID string
+	Currency        string
+	Amount          int64
+	Reason          string
+	Status          string
 }
 
 // ErrSignature is returned for a missing, forged or stale signature.
@@ -95,6 +108,15 @@ func ParseEvent(payload []byte) (Event, error) {
 			return ev, fmt.Errorf("%w: the session lacks id, status or payment_status", ErrUndecodable)
 		}
 		ev.Session = &sess
+	case strings.HasPrefix(ev.Type, "charge.dispute."):
+		d, err := decodeEventDispute(raw.Data.Object)
+		if err != nil {
+			return ev, fmt.Errorf("%w: data.object: %v", ErrUndecodable, err)
+		}
+		if d.ID == "" {
+			return ev, fmt.Errorf("%w: the dispute lacks an id", ErrUndecodable)
+		}
+		ev.Dispute = &d
 	case strings.HasPrefix(ev.Type, "charge."):
 		c, err := decodeEventCharge(raw.Data.Object)
 		if err != nil {
@@ -129,6 +151,43 @@ type eventSession struct {
 	Metadata        map[string]string `json:"metadata"`
 	CustomerDetails *customerDetails  `json:"customer_details"`
 	PaymentIntent   *expandable       `json:"payment_intent"`
+	AmountSubtotal  int64             `json:"amount_subtotal"`
+	TotalDetails    *totalDetails     `json:"total_details"`
+	// shipping_details at 2023-10-16; collected_information.shipping_details
+	// from 2024-… on (stripe-go v76 knows only the first).
+	ShippingDetails      *shippingDetails `json:"shipping_details"`
+	CollectedInformation *struct {
+		ShippingDetails *shippingDetails `json:"shipping_details"`
+	} `json:"collected_information"`
+	ShippingCost *shippingCost `json:"shipping_cost"`
+	Discounts    []struct {
+		PromotionCode *expandable `json:"promotion_code"`
+	} `json:"discounts"`
+}
+
+type totalDetails struct {
+	AmountDiscount int64 `json:"amount_discount"`
+	AmountShipping int64 `json:"amount_shipping"`
+	AmountTax      int64 `json:"amount_tax"`
+}
+
+type shippingDetails struct {
+	Name    string  `json:"name"`
+	Address address `json:"address"`
+}
+
+type address struct {
+	Line1      string `json:"line1"`
+	Line2      string `json:"line2"`
+	City       string `json:"city"`
+	State      string `json:"state"`
+	PostalCode string `json:"postal_code"`
+	Country    string `json:"country"`
+}
+
+type shippingCost struct {
+	AmountSubtotal int64       `json:"amount_subtotal"`
+	ShippingRate   *expandable `json:"shipping_rate"`
 }
 
 type customerDetails struct {
@@ -182,6 +241,29 @@ func decodeEventCharge(object []byte) (Charge, error) {
 	return out, nil
 }
 
+func decodeEventDispute(object []byte) (Dispute, error) {
+	var d struct {
+		ID            string      `json:"id"`
+		Currency      string      `json:"currency"`
+		Amount        int64       `json:"amount"`
+		Reason        string      `json:"reason"`
+		Status        string      `json:"status"`
+		Charge        *expandable `json:"charge"`
+		PaymentIntent *expandable `json:"payment_intent"`
+	}
+	if err := json.Unmarshal(object, &d); err != nil {
+		return Dispute{}, err
+	}
+	out := Dispute{ID: d.ID, Currency: d.Currency, Amount: d.Amount, Reason: d.Reason, Status: d.Status}
+	if d.Charge != nil {
+		out.ChargeID = d.Charge.ID
+	}
+	if d.PaymentIntent != nil {
+		out.PaymentIntentID = d.PaymentIntent.ID
+	}
+	return out, nil
+}
+
 func decodeEventSession(object []byte) (Session, error) {
 	var s eventSession
 	if err := json.Unmarshal(object, &s); err != nil {
@@ -213,6 +295,31 @@ func (s *eventSession) session() Session {
 	if s.PaymentIntent != nil {
 		out.PaymentIntentID = s.PaymentIntent.ID
 		out.PaymentIntentStatus = s.PaymentIntent.Status
+	}
+	out.AmountSubtotal = s.AmountSubtotal
+	if t := s.TotalDetails; t != nil {
+		out.AmountDiscount, out.AmountShipping, out.AmountTax = t.AmountDiscount, t.AmountShipping, t.AmountTax
+	}
+	d := s.ShippingDetails
+	if ci := s.CollectedInformation; ci != nil && ci.ShippingDetails != nil {
+		d = ci.ShippingDetails
+	}
+	if d != nil {
+		a := d.Address
+		out.Shipping = &ShippingDetails{Name: d.Name, Line1: a.Line1, Line2: a.Line2, City: a.City, State: a.State,
+			PostalCode: a.PostalCode, Country: a.Country}
+	}
+	if c := s.ShippingCost; c != nil {
+		out.ShippingRateID = rateFor(s.Metadata, c.AmountSubtotal)
+		if c.ShippingRate != nil {
+			out.ShippingRate = c.ShippingRate.ID
+		}
+	}
+	for _, d := range s.Discounts {
+		if d.PromotionCode != nil && d.PromotionCode.ID != "" {
+			out.PromotionCode = d.PromotionCode.ID
+			break
+		}
 	}
 	return out
 }

@@ -84,7 +84,8 @@ func (s *Events) InsertAndLockOrder(ctx context.Context, e shop.Event, orderID s
 			l.Fresh = tag.RowsAffected() == 1
 			return nil
 		})
-		b.Queue(lockOrderSQL, orderID, nullIfEmpty(e.PaymentIntentID)).QueryRow(func(row pgx.Row) error {
+		b.Queue(lockOrderSQL, orderID) // then read, after the lock (see Orders.Lock)
+		b.Queue(lockedOrderSQL, orderID, nullIfEmpty(e.PaymentIntentID)).QueryRow(func(row pgx.Row) error {
 			l.Order, orderErr = scanOrder(row, &l.RefundsWaiting)
 			if shop.ErrorCode(orderErr) == shop.ErrNotFound {
 				return nil // an answer, not a failure (see txRow.Scan)

@@ -16,7 +16,10 @@ import (
 
 // Migrator applies the embedded migrations. golang-migrate takes a Postgres
 // advisory lock, so replicas starting together apply each file once.
-type Migrator struct{ m *migrate.Migrate }
+type Migrator struct {
+	m    *migrate.Migrate
+	pool *pgxpool.Pool
+}
 
 // NewMigrator prepares migrations over pool.
 func NewMigrator(pool *pgxpool.Pool) (*Migrator, error) {
@@ -33,7 +36,7 @@ func NewMigrator(pool *pgxpool.Pool) (*Migrator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare migrations: %w", err)
 	}
-	return &Migrator{m: m}, nil
+	return &Migrator{m: m, pool: pool}, nil
 }
 
 // MigrateUp applies every embedded migration not yet applied to pool's database.
@@ -49,8 +52,14 @@ func MigrateUp(pool *pgxpool.Pool) error {
 	return nil
 }
 
-// Up applies every migration not yet applied.
-func (m *Migrator) Up() error { return ignoreNoChange(m.m.Up()) }
+// Up applies every migration not yet applied: ours, then River's (the job
+// queue's tables, through River's own migrator).
+func (m *Migrator) Up() error {
+	if err := ignoreNoChange(m.m.Up()); err != nil {
+		return err
+	}
+	return migrateRiver(context.Background(), m.pool)
+}
 
 // Down rolls back the most recent migration.
 func (m *Migrator) Down() error { return ignoreNoChange(m.m.Steps(-1)) }

@@ -92,7 +92,7 @@ func TestPlaceNeverOversells(t *testing.T) {
 	}
 	expires := time.Now().Add(time.Hour)
 	o, err := orders.Place(ctx, p.ID, 2, expires)
-	if err != nil || o.Reserved != 2 || o.AmountTotal != 2*p.UnitAmount || o.ProductName != p.Name {
+	if err != nil || o.Reserved() != 2 || o.AmountTotal != 2*p.UnitAmount || o.ProductName != p.Name {
 		t.Fatalf("first order: %+v, %v; want 2 reserved at the product's price", o, err)
 	}
 	if _, err := orders.Place(ctx, p.ID, 2, expires); shop.ErrorCode(err) != shop.ErrConflict {
@@ -112,7 +112,7 @@ func TestPlaceNeverOversells(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o, err := orders.Place(ctx, free.ID, 5, expires); err != nil || o.Reserved != 0 || o.Quantity != 5 {
+	if o, err := orders.Place(ctx, free.ID, 5, expires); err != nil || o.Reserved() != 0 || o.Quantity != 5 {
 		t.Fatalf("unlimited: %+v, %v; want 5 ordered, 0 reserved", o, err)
 	}
 	// Why nothing was placed.

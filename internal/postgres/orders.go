@@ -3,11 +3,13 @@ package postgres
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stripeshop/stripeshop/internal/shop"
 )
@@ -18,16 +20,57 @@ type Orders struct{ db DBTX }
 // NewOrders returns the order store over db.
 func NewOrders(db DBTX) *Orders { return &Orders{db: db} }
 
+// orderColumns reads an order with its lines (a JSON array, in their
+// order) in the same statement.
 const orderColumns = `id::text, number, status, product_id::text, product_name, unit_amount, quantity, amount_total,
 	currency, customer_email, coalesce(session_id, ''), coalesce(payment_intent_id, ''), flagged, flag_reason,
-	expires_at, created_at, updated_at, paid_at, refunded_at, reserved`
+	expires_at, created_at, updated_at, paid_at, refunded_at, amount_subtotal, amount_discount, amount_shipping,
+	amount_tax, amount_refunded, shipping, promotion_code, cancelled_at,
+	(SELECT coalesce(json_agg(json_build_object('product_id', l.product_id, 'product_name', l.product_name,
+		'unit_amount', l.unit_amount, 'quantity', l.quantity, 'reserved', l.reserved,
+		'refunded_quantity', l.refunded_quantity, 'tax_code', l.tax_code) ORDER BY l.position), '[]')
+	 FROM order_lines l WHERE l.order_id = orders.id)`
+
+// lineRow is a line as orderColumns reads it.
+type lineRow struct {
+	ProductID        string `json:"product_id"`
+	ProductName      string `json:"product_name"`
+	UnitAmount       int64  `json:"unit_amount"`
+	Quantity         int64  `json:"quantity"`
+	Reserved         int64  `json:"reserved"`
+	RefundedQuantity int64  `json:"refunded_quantity"`
+	TaxCode          string `json:"tax_code"`
+}
 
 func scanOrder(row pgx.Row, extra ...any) (shop.Order, error) {
-	var o shop.Order
+	var (
+		o            shop.Order
+		shipping, ls []byte
+	)
 	err := row.Scan(append([]any{&o.ID, &o.Number, &o.Status, &o.ProductID, &o.ProductName, &o.UnitAmount, &o.Quantity, &o.AmountTotal,
 		&o.Currency, &o.CustomerEmail, &o.SessionID, &o.PaymentIntentID, &o.Flagged, &o.FlagReason,
-		&o.ExpiresAt, &o.CreatedAt, &o.UpdatedAt, &o.PaidAt, &o.RefundedAt, &o.Reserved}, extra...)...)
-	return o, translate(err)
+		&o.ExpiresAt, &o.CreatedAt, &o.UpdatedAt, &o.PaidAt, &o.RefundedAt, &o.AmountSubtotal, &o.AmountDiscount, &o.AmountShipping,
+		&o.AmountTax, &o.AmountRefunded, &shipping, &o.PromotionCode, &o.CancelledAt, &ls}, extra...)...)
+	if err != nil {
+		return o, translate(err)
+	}
+	if len(shipping) > 0 {
+		o.Shipping = &shop.Shipping{}
+		if err := json.Unmarshal(shipping, o.Shipping); err != nil {
+			return o, fmt.Errorf("order %s shipping: %w", o.ID, err)
+		}
+	}
+	var lines []lineRow
+	if err := json.Unmarshal(ls, &lines); err != nil {
+		return o, fmt.Errorf("order %s lines: %w", o.ID, err)
+	}
+	o.Lines = make([]shop.Line, len(lines))
+	for i, l := range lines {
+		o.Lines[i] = shop.Line{ProductID: l.ProductID, ProductName: l.ProductName, UnitAmount: l.UnitAmount,
+			Quantity: l.Quantity, AmountSubtotal: l.UnitAmount * l.Quantity, RefundedQuantity: l.RefundedQuantity,
+			TaxCode: l.TaxCode, Reserved: l.Reserved}
+	}
+	return o, nil
 }
 
 func collectOrders(rows pgx.Rows, err error) ([]shop.Order, error) {
@@ -57,147 +100,143 @@ type Buyer struct {
 // capped says whether the buyer's open orders limit a new one.
 func (b Buyer) capped() bool { return b.ClientKey != "" && b.MaxUnits > 0 }
 
-// Place records a pending order for an anonymous buyer with no cap: see PlaceFor.
+// Place records a pending order of qty units of one product for an
+// anonymous buyer with no cap: see PlaceFor.
 func (s *Orders) Place(ctx context.Context, productID string, qty int64, expiresAt time.Time) (shop.Order, error) {
-	return s.PlaceFor(ctx, Buyer{}, productID, qty, expiresAt)
+	return s.PlaceFor(ctx, Buyer{}, []shop.Item{{ProductID: productID, Quantity: qty}}, expiresAt)
 }
 
-// PlaceFor records a pending order for qty units of an active product at
-// its current name and price, and takes the units from a product with
-// limited stock, in one statement: one round trip, and a transaction of its
-// own that holds the product's row lock (when there is stock to take) only
-// for that statement and its commit. Concurrent buyers can never oversell:
-// the UPDATE takes units only where enough are left. A product with
-// unlimited stock is read, not locked, and its order reserves nothing. The
-// order records the buyer's client key; qty above the product's
-// max_per_order places nothing.
+// PlaceFor records a pending order of a cart's items (checked by
+// shop.CheckItems) at the products' current names and prices, and takes
+// every line's units from limited stock: all lines or none. On the pool it
+// runs a transaction of its own; in a Tx, in that one.
 //
-// A capped buyer's open orders are summed in the same statement, and the
-// order is placed only if they and qty stay within the cap. Two checkouts
-// of one client must not both count the units before either is written,
-// so the statement runs after the client's transaction-scoped advisory
-// lock, in one implicit transaction (a pgx batch: still one round trip):
-// under READ COMMITTED the statement's snapshot is taken after the lock is
-// granted, so it sees every order of that client committed before. Other
-// clients never wait for it.
+// Two round trips. The first (with BEGIN, and the buyer's advisory lock
+// when capped) locks the cart's products of limited stock in id order, so
+// that two carts holding the same products in opposite order queue for the
+// first of them instead of deadlocking, and reads them (and those of
+// unlimited stock, unlocked) with the units the buyer holds in open
+// orders, the new order's id, number and time. A product made unlimited
+// while the statement waited for its lock is missed by both reads: on the
+// pool the cart is tried once more before it is answered as one of an
+// unavailable product. The domain decides the
+// cart on those locked rows (shop.Cart.Lines: what is short and why); the
+// second round trip takes the stock, inserts the order and its lines and
+// commits. A product's row stays locked for one round trip.
 //
-// When nothing was placed, PlaceFor looks at the product (and the buyer's
-// open orders) to say why: not_found (unknown or archived), invalid (above
-// the product's max_per_order, or a total above what a payment can take),
-// conflict (the buyer's cap, or not enough stock); a product that changed
-// between the two (made limited or unlimited meanwhile) is tried again.
-func (s *Orders) PlaceFor(ctx context.Context, b Buyer, productID string, qty int64, expiresAt time.Time) (shop.Order, error) {
-	for range 3 {
-		o, err := s.place(ctx, b, productID, qty, expiresAt)
-		if shop.ErrorCode(err) != shop.ErrNotFound {
-			return o, err
-		}
-		p, err := NewProducts(s.db).Get(ctx, productID)
-		switch {
-		case err != nil:
-			return shop.Order{}, err
-		case !p.Active:
-			return shop.Order{}, shop.Errorf(shop.ErrNotFound, "product not found")
-		case p.MaxPerOrder != nil && qty > *p.MaxPerOrder:
-			return shop.Order{}, shop.Invalid(map[string]string{"quantity": fmt.Sprintf("must be at most %d for this product", *p.MaxPerOrder)})
-		case p.UnitAmount*qty > shop.MaxUnitAmount:
-			// Stripe's largest charge has eight digits.
-			return shop.Order{}, shop.Invalid(map[string]string{"quantity": "makes a total above the largest amount a payment can take"})
-		}
-		if b.capped() {
-			held, err := s.held(ctx, b.ClientKey)
-			if err != nil {
-				return shop.Order{}, err
-			}
-			if held+qty > b.MaxUnits {
-				return shop.Order{}, shop.Errorf(shop.ErrConflict,
-					"you already hold %d units in checkouts not yet paid, and one customer may hold at most %d at once; "+
-						"finish or cancel a checkout, or wait for it to expire", held, b.MaxUnits)
+// The buyer's lock serializes two checkouts of one client, so both cannot
+// count the units before either is written; under READ COMMITTED the
+// statement after the lock sees every order of that client committed
+// before. Other clients never wait for it.
+func (s *Orders) PlaceFor(ctx context.Context, b Buyer, items []shop.Item, expiresAt time.Time) (shop.Order, error) {
+	switch db := s.db.(type) {
+	case *Tx:
+		return placeIn(ctx, db, b, items, expiresAt)
+	case *pgxpool.Pool:
+		var (
+			o   shop.Order
+			err error
+		)
+		for try := 0; try < 2; try++ { // again once: see lockCartSQL on a product made unlimited meanwhile
+			err = InTx(ctx, db, func(tx *Tx) error {
+				var err error
+				o, err = placeIn(ctx, tx, b, items, expiresAt)
+				return err
+			})
+			if shop.ErrorCode(err) != shop.ErrNotFound {
+				break
 			}
 		}
-		if p.Stock != nil && *p.Stock < qty {
-			return shop.Order{}, shop.Errorf(shop.ErrConflict, "not enough stock")
-		}
-		// Made limited, unlimited or restocked since the statement looked,
-		// or the buyer's open orders ended meanwhile: again.
+		return o, err
 	}
-	return shop.Order{}, shop.Errorf(shop.ErrConflict, "not enough stock")
+	return shop.Order{}, fmt.Errorf("place: %T cannot open a transaction", s.db)
 }
 
-// placeSQL is PlaceFor's statement. $5 is the buyer's client key (NULL for
-// none) and $6 its cap (0 for none).
-var placeSQL = `
-	WITH held AS (` + heldUnitsSQL("$5::text") + `), taken AS (
-		UPDATE products SET stock = stock - $2::bigint
-		WHERE id = $1 AND active AND stock >= $2::bigint AND unit_amount * $2::bigint <= $4
-			AND $2::bigint <= coalesce(max_per_order, $2::bigint)
-			AND ($6::bigint = 0 OR (SELECT units FROM held) + $2::bigint <= $6::bigint)
-		RETURNING id, name, unit_amount, currency, $2::bigint AS reserved
+// lockCartSQL locks the products of limited stock of a cart ($1) in id
+// order and reads them, and those of unlimited stock without a lock (their
+// orders take nothing, so concurrent buyers of one need not queue), with
+// the units client $2 holds and the new order's id and number.
+var lockCartSQL = `
+	WITH locked AS (
+		SELECT ` + productColumns + ` FROM products WHERE id = ANY($1::uuid[]) AND stock IS NOT NULL
+		ORDER BY id FOR NO KEY UPDATE
 	), free AS (
-		SELECT id, name, unit_amount, currency, 0::bigint AS reserved FROM products
-		WHERE id = $1 AND active AND stock IS NULL AND unit_amount * $2::bigint <= $4
-			AND $2::bigint <= coalesce(max_per_order, $2::bigint)
-			AND ($6::bigint = 0 OR (SELECT units FROM held) + $2::bigint <= $6::bigint)
+		SELECT ` + productColumns + ` FROM products WHERE id = ANY($1::uuid[]) AND stock IS NULL
 	)
-	INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_total, currency, expires_at, reserved, client_key)
-	SELECT id, name, unit_amount, $2::bigint, unit_amount * $2::bigint, currency, $3, reserved, $5::text
-	FROM (SELECT * FROM taken UNION ALL SELECT * FROM free) p
-	RETURNING ` + orderColumns
+	SELECT gen_random_uuid()::text, nextval('order_number_seq'), now(), (` + heldUnitsSQL("$2::text") + `),
+		coalesce((SELECT json_agg(json_build_object('id', id, 'name', name, 'unit_amount', unit_amount, 'currency', currency,
+			'stock', stock, 'max_per_order', max_per_order, 'tax_code', tax_code, 'active', active))
+			FROM (SELECT * FROM locked UNION ALL SELECT * FROM free) p), '[]')`
+
+func placeIn(ctx context.Context, tx *Tx, b Buyer, items []shop.Item, expiresAt time.Time) (shop.Order, error) {
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.ProductID
+	}
+	if b.capped() {
+		tx.Later(lockBuyerSQL, b.ClientKey) // travels with the statement
+	}
+	var (
+		id       string
+		number   int64
+		now      time.Time
+		held     int64
+		products []byte
+	)
+	if err := tx.QueryRow(ctx, lockCartSQL, ids, nullIfEmpty(b.ClientKey)).Scan(&id, &number, &now, &held, &products); err != nil {
+		return shop.Order{}, translate(err)
+	}
+	var locked []shop.Product
+	if err := json.Unmarshal(products, &locked); err != nil {
+		return shop.Order{}, fmt.Errorf("place: products: %w", err)
+	}
+	cart := shop.Cart{Items: items, Products: make(map[string]shop.Product, len(locked)), Held: held}
+	for _, p := range locked {
+		cart.Products[p.ID] = p
+	}
+	if b.capped() {
+		cart.MaxUnits = b.MaxUnits
+	}
+	lines, err := cart.Lines()
+	if err != nil {
+		return shop.Order{}, err
+	}
+	o := shop.NewOrder(lines, cart.Products[lines[0].ProductID].Currency)
+	o.ID, o.Number, o.CreatedAt, o.UpdatedAt, o.ExpiresAt = id, number, now, now, expiresAt
+	var (
+		lineIDs, names, taxCodes []string
+		amounts, qtys, reserved  []int64
+	)
+	for _, l := range lines {
+		lineIDs, names, taxCodes = append(lineIDs, l.ProductID), append(names, l.ProductName), append(taxCodes, l.TaxCode)
+		amounts, qtys, reserved = append(amounts, l.UnitAmount), append(qtys, l.Quantity), append(reserved, l.Reserved)
+	}
+	// The rows are locked and the domain checked the stock: the CHECK on
+	// products.stock is the last word if it ever got this wrong.
+	tx.Later(`UPDATE products p SET stock = p.stock - r.units
+		FROM unnest($1::uuid[], $2::bigint[]) AS r(id, units)
+		WHERE p.id = r.id AND r.units > 0`, lineIDs, reserved)
+	tx.Later(`INSERT INTO orders (id, number, product_id, product_name, unit_amount, quantity, amount_subtotal, amount_total,
+			currency, expires_at, client_key, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $11)`,
+		o.ID, o.Number, o.ProductID, o.ProductName, o.UnitAmount, o.Quantity, o.AmountSubtotal, o.Currency,
+		expiresAt, nullIfEmpty(b.ClientKey), now)
+	tx.Later(`INSERT INTO order_lines (order_id, position, product_id, product_name, unit_amount, quantity, reserved, tax_code)
+		SELECT $1, r.n - 1, r.product_id, r.name, r.unit_amount, r.quantity, r.reserved, r.tax_code
+		FROM unnest($2::uuid[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[])
+			WITH ORDINALITY AS r(product_id, name, unit_amount, quantity, reserved, tax_code, n)`,
+		o.ID, lineIDs, names, amounts, qtys, reserved, taxCodes)
+	return o, nil
+}
 
 // lockBuyerSQL serializes the checkouts of one client (see PlaceFor).
 const lockBuyerSQL = `SELECT pg_advisory_xact_lock(hashtext('stripeshop:client:' || $1::text))`
 
-// place runs placeSQL once: not_found when it placed nothing.
-func (s *Orders) place(ctx context.Context, b Buyer, productID string, qty int64, expiresAt time.Time) (shop.Order, error) {
-	limit := int64(0)
-	if b.capped() {
-		limit = b.MaxUnits
-	}
-	args := []any{productID, qty, expiresAt, shop.MaxUnitAmount, nullIfEmpty(b.ClientKey), limit}
-	if !b.capped() {
-		return scanOrder(s.db.QueryRow(ctx, placeSQL, args...))
-	}
-	if tx, ok := s.db.(*Tx); ok {
-		tx.Later(lockBuyerSQL, b.ClientKey) // travels with the statement
-		return scanOrder(tx.QueryRow(ctx, placeSQL, args...))
-	}
-	batcher, ok := s.db.(interface {
-		SendBatch(context.Context, *pgx.Batch) pgx.BatchResults
-	})
-	if !ok {
-		return shop.Order{}, fmt.Errorf("place: %T cannot send a batch", s.db)
-	}
-	var (
-		o       shop.Order
-		scanErr error
-	)
-	batch := &pgx.Batch{}
-	batch.Queue(lockBuyerSQL, b.ClientKey)
-	batch.Queue(placeSQL, args...).QueryRow(func(row pgx.Row) error {
-		o, scanErr = scanOrder(row)
-		if shop.ErrorCode(scanErr) == shop.ErrNotFound {
-			return nil // an answer, not a failure (see txRow.Scan)
-		}
-		return scanErr
-	})
-	if err := batcher.SendBatch(ctx, batch).Close(); err != nil {
-		return shop.Order{}, translate(err)
-	}
-	return o, scanErr
-}
-
 // heldUnitsSQL sums, as units, what the client key (a query parameter)
-// holds in open orders; a NULL key holds nothing.
+// holds in open orders, every line; a NULL key holds nothing.
 func heldUnitsSQL(clientKey string) string {
-	return `SELECT coalesce(sum(quantity), 0) AS units FROM orders
-		WHERE client_key = ` + clientKey + ` AND status IN ('pending', 'processing')`
-}
-
-// held is the units a client holds in open orders.
-func (s *Orders) held(ctx context.Context, clientKey string) (int64, error) {
-	var n int64
-	err := s.db.QueryRow(ctx, heldUnitsSQL("$1"), clientKey).Scan(&n)
-	return n, translate(err)
+	return `SELECT coalesce(sum(l.quantity), 0) AS units FROM orders o JOIN order_lines l ON l.order_id = o.id
+		WHERE o.client_key = ` + clientKey + ` AND o.status IN ('pending', 'processing')`
 }
 
 // Get returns an order by id.
@@ -205,14 +244,27 @@ func (s *Orders) Get(ctx context.Context, id string) (shop.Order, error) {
 	return scanOrder(s.db.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id))
 }
 
+// MarkCancelled notes that the customer gave the order up: it is only
+// noted on an order that ended expired (a cancel that found the order
+// paid notes nothing) and only once.
+func (s *Orders) MarkCancelled(ctx context.Context, id string) error {
+	_, err := s.db.Exec(ctx, `UPDATE orders SET cancelled_at = now(), updated_at = now()
+		WHERE id = $1 AND status = 'expired' AND cancelled_at IS NULL`, id)
+	return translate(err)
+}
+
 // BySession returns the order of a Checkout Session.
 func (s *Orders) BySession(ctx context.Context, sessionID string) (shop.Order, error) {
 	return scanOrder(s.db.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE session_id = $1`, sessionID))
 }
 
-// ByPaymentIntentForUpdate returns and locks the order paid by a payment intent.
+// ByPaymentIntentForUpdate returns and locks the order paid by a payment
+// intent; in a Tx the lock and the read go in one round trip (see Lock).
 func (s *Orders) ByPaymentIntentForUpdate(ctx context.Context, pi string) (shop.Order, error) {
-	return scanOrder(s.db.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE payment_intent_id = $1 FOR UPDATE`, pi))
+	if err := execLater(ctx, s.db, `SELECT 1 FROM orders WHERE payment_intent_id = $1 FOR UPDATE`, pi); err != nil {
+		return shop.Order{}, err
+	}
+	return scanOrder(s.db.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE payment_intent_id = $1`, pi))
 }
 
 // SetSession records the Checkout Session created for an order. It commits
@@ -243,13 +295,26 @@ func refundsWaiting(pi string) string {
 // refunds of payment intent pi wait for it ("" for none). Take the
 // payment's lock first (LockPaymentIntent): it keeps the answer true until
 // the transaction ends.
+//
+// The lock and the read are two statements, sent together in a Tx (one
+// round trip): a locking read returns the order's newest row, but its
+// lines, read by a subquery, as of the statement's start, which may be
+// before the transaction it waited for committed; the read after the lock
+// sees that commit (READ COMMITTED takes a snapshot per statement).
 func (s *Orders) Lock(ctx context.Context, id, pi string) (o shop.Order, waiting bool, err error) {
-	o, err = scanOrder(s.db.QueryRow(ctx, lockOrderSQL, id, nullIfEmpty(pi)), &waiting)
+	if err := execLater(ctx, s.db, lockOrderSQL, id); err != nil {
+		return shop.Order{}, false, err
+	}
+	o, err = scanOrder(s.db.QueryRow(ctx, lockedOrderSQL, id, nullIfEmpty(pi)), &waiting)
 	return o, waiting, err
 }
 
-var lockOrderSQL = `SELECT ` + orderColumns + `, EXISTS (SELECT 1 FROM stripe_events e WHERE ` + refundsWaiting("$2") + `)
-	FROM orders WHERE id = $1 FOR UPDATE`
+const lockOrderSQL = `SELECT 1 FROM orders WHERE id = $1 FOR UPDATE`
+
+// lockedOrderSQL reads an order locked by lockOrderSQL, and whether refunds
+// of payment intent $2 wait for it.
+var lockedOrderSQL = `SELECT ` + orderColumns + `, EXISTS (SELECT 1 FROM stripe_events e WHERE ` + refundsWaiting("$2") + `)
+	FROM orders WHERE id = $1`
 
 func nullIfEmpty(s string) *string {
 	if s == "" {
@@ -258,24 +323,56 @@ func nullIfEmpty(s string) *string {
 	return &s
 }
 
-// Apply writes a move the domain decided (shop.Order.Move) for an order
-// the transaction holds locked, and gives its released units back to the
-// product in the same statement; in a Tx it goes with the next statement
-// or the commit. The status it moves from is part of the condition, so a
-// move made on a stale row writes nothing.
+// Apply writes a move the domain decided (shop.Order.Move, Restock,
+// Refund) for an order the transaction holds locked: the order, its lines,
+// and the units each line gives back to its product, in one statement; in
+// a Tx it goes with the next statement or the commit. The status it moves
+// from is part of the condition, so a move made on a stale row writes
+// nothing. The products are locked in id order, as a checkout locks them,
+// so a release and a checkout over the same products cannot deadlock.
 func (s *Orders) Apply(ctx context.Context, m shop.Move) error {
 	o := m.Order
+	var (
+		lineIDs, relIDs             []string
+		reserved, refunded, relUnit []int64
+		shipping                    []byte
+	)
+	for _, l := range o.Lines {
+		lineIDs, reserved, refunded = append(lineIDs, l.ProductID), append(reserved, l.Reserved), append(refunded, l.RefundedQuantity)
+	}
+	for _, r := range m.Released {
+		relIDs, relUnit = append(relIDs, r.ProductID), append(relUnit, r.Units)
+	}
+	if o.Shipping != nil {
+		var err error
+		if shipping, err = json.Marshal(o.Shipping); err != nil {
+			return err
+		}
+	}
 	return execLater(ctx, s.db, `
 		WITH moved AS (
-			UPDATE orders SET status = $2, updated_at = now(), paid_at = $3, refunded_at = $4, reserved = $5,
-				session_id = nullif($6, ''), payment_intent_id = nullif($7, ''), customer_email = $8
-			WHERE id = $1 AND status = $9
-			RETURNING product_id
+			UPDATE orders SET status = $2, updated_at = now(), paid_at = $3, refunded_at = $4,
+				session_id = nullif($5, ''), payment_intent_id = nullif($6, ''), customer_email = $7,
+				amount_total = $9, amount_discount = $10, amount_shipping = $11, amount_tax = $12,
+				amount_refunded = $13, shipping = $14, promotion_code = $15
+			WHERE id = $1 AND status = $8
+			RETURNING id
+		), lines AS (
+			UPDATE order_lines l SET reserved = x.reserved, refunded_quantity = x.refunded
+			FROM moved, unnest($16::uuid[], $17::bigint[], $18::bigint[]) AS x(product_id, reserved, refunded)
+			WHERE l.order_id = moved.id AND l.product_id = x.product_id
+				AND (l.reserved, l.refunded_quantity) IS DISTINCT FROM (x.reserved, x.refunded)
+		), released AS (
+			SELECT r.id, r.units FROM moved, unnest($19::uuid[], $20::bigint[]) AS r(id, units) WHERE r.units > 0
+		), locked AS (
+			SELECT p.id FROM products p WHERE p.id IN (SELECT id FROM released) AND p.stock IS NOT NULL
+			ORDER BY p.id FOR NO KEY UPDATE
 		)
-		UPDATE products p SET stock = LEAST(p.stock + $10, 1000000)
-		FROM moved WHERE p.id = moved.product_id AND p.stock IS NOT NULL AND $10 > 0`,
-		o.ID, o.Status, o.PaidAt, o.RefundedAt, o.Reserved, o.SessionID, o.PaymentIntentID, o.CustomerEmail,
-		m.From, m.Released)
+		UPDATE products p SET stock = LEAST(p.stock + released.units, 1000000)
+		FROM locked JOIN released ON released.id = locked.id WHERE p.id = locked.id`,
+		o.ID, o.Status, o.PaidAt, o.RefundedAt, o.SessionID, o.PaymentIntentID, o.CustomerEmail, m.From,
+		o.AmountTotal, o.AmountDiscount, o.AmountShipping, o.AmountTax, o.AmountRefunded, shipping, o.PromotionCode,
+		lineIDs, reserved, refunded, relIDs, relUnit)
 }
 
 // Flag marks an order for the admin's attention.
@@ -303,6 +400,11 @@ func (s *Orders) MarkReconciled(ctx context.Context, id string) error {
 type ListFilter struct {
 	Status shop.Status // empty for all
 	Number int64       // 0 for all
+	// ProductID keeps the orders with a line of that product; "" for all.
+	ProductID string
+	// Query keeps the orders whose customer e-mail contains it (any case)
+	// or, when it is one, whose number it is; "" for all.
+	Query  string
 	Limit  int
 	Cursor string
 }
@@ -320,10 +422,17 @@ func (s *Orders) List(ctx context.Context, f ListFilter) ([]shop.Order, string, 
 			return nil, "", err
 		}
 	}
+	queryNumber := int64(-1)
+	if n, ok := shop.ParseOrderNumber(f.Query); ok {
+		queryNumber = n
+	}
 	orders, err := collectOrders(s.db.Query(ctx, `
 		SELECT `+orderColumns+` FROM orders
 		WHERE ($1 = '' OR status = $1) AND ($5::bigint = 0 OR number = $5::bigint) AND (created_at, id) < ($2, $3::uuid)
-		ORDER BY created_at DESC, id DESC LIMIT $4`, string(f.Status), at, id, f.Limit+1, f.Number))
+			AND ($6::uuid IS NULL OR EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = orders.id AND l.product_id = $6::uuid))
+			AND ($7 = '' OR strpos(lower(customer_email), lower($7)) > 0 OR number = $8::bigint)
+		ORDER BY created_at DESC, id DESC LIMIT $4`, string(f.Status), at, id, f.Limit+1, f.Number,
+		nullIfEmpty(f.ProductID), f.Query, queryNumber))
 	if err != nil {
 		return nil, "", err
 	}
@@ -334,6 +443,27 @@ func (s *Orders) List(ctx context.Context, f ListFilter) ([]shop.Order, string, 
 		next = encodeCursor(last.CreatedAt, last.ID)
 	}
 	return orders, next, nil
+}
+
+// Export calls fn with every order created in [from, to), oldest first,
+// for the bookkeeper's CSV; the rows are read as fn goes.
+func (s *Orders) Export(ctx context.Context, from, to time.Time, fn func(shop.Order) error) error {
+	rows, err := s.db.Query(ctx, `SELECT `+orderColumns+` FROM orders
+		WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at, id`, from, to)
+	if err != nil {
+		return translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(o); err != nil {
+			return err
+		}
+	}
+	return translate(rows.Err())
 }
 
 // A cursor is the (time, id) of the last row of a page; opaque to clients.
@@ -375,13 +505,14 @@ type DayStats struct {
 }
 
 // Stats returns, for each of the last `days` days (UTC), the orders paid that
-// day and their revenue by currency (refunded orders count as orders but not
-// as revenue), and the number of orders in each status.
+// day and their revenue by currency net of refunds (refunded orders count as
+// orders but not as revenue; a partly refunded one counts what was kept),
+// and the number of orders in each status.
 func (s *Orders) Stats(ctx context.Context, days int, now time.Time) ([]DayStats, map[string]int64, error) {
 	start := now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -(days - 1))
 	rows, err := s.db.Query(ctx, `
 		SELECT to_char(date_trunc('day', paid_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD'), currency,
-			count(*), coalesce(sum(amount_total) FILTER (WHERE status = 'paid'), 0)
+			count(*), coalesce(sum(amount_total - amount_refunded) FILTER (WHERE status = 'paid'), 0)
 		FROM orders
 		WHERE paid_at >= $1 AND status IN ('paid', 'refunded')
 		GROUP BY 1, 2`, start)

@@ -45,10 +45,10 @@ func TestPlaceForCapsTheUnitsOneClientHolds(t *testing.T) {
 				defer wg.Done()
 				var err error
 				if i%2 == 0 {
-					_, err = postgres.NewOrders(pool).PlaceFor(ctx, greedy, p.ID, 3, time.Now().Add(time.Hour))
+					_, err = postgres.NewOrders(pool).PlaceFor(ctx, greedy, []shop.Item{{ProductID: p.ID, Quantity: 3}}, time.Now().Add(time.Hour))
 				} else {
 					err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
-						_, err := postgres.NewOrders(tx).PlaceFor(ctx, greedy, p.ID, 3, time.Now().Add(time.Hour))
+						_, err := postgres.NewOrders(tx).PlaceFor(ctx, greedy, []shop.Item{{ProductID: p.ID, Quantity: 3}}, time.Now().Add(time.Hour))
 						return err
 					})
 				}
@@ -77,13 +77,13 @@ func TestPlaceForCapsTheUnitsOneClientHolds(t *testing.T) {
 			t.Fatalf("stock %d after the race, want %d", stockOf(t, pool, p.ID), stock-18)
 		}
 		// Another client buys; the greedy one may take 2 more, not 3.
-		if _, err := postgres.NewOrders(pool).PlaceFor(ctx, postgres.Buyer{ClientKey: "203.0.113.9", MaxUnits: 20}, p.ID, 20, time.Now().Add(time.Hour)); err != nil {
+		if _, err := postgres.NewOrders(pool).PlaceFor(ctx, postgres.Buyer{ClientKey: "203.0.113.9", MaxUnits: 20}, []shop.Item{{ProductID: p.ID, Quantity: 20}}, time.Now().Add(time.Hour)); err != nil {
 			t.Fatalf("another client: %v", err)
 		}
-		if _, err := postgres.NewOrders(pool).PlaceFor(ctx, greedy, p.ID, 3, time.Now().Add(time.Hour)); shop.ErrorCode(err) != shop.ErrConflict {
+		if _, err := postgres.NewOrders(pool).PlaceFor(ctx, greedy, []shop.Item{{ProductID: p.ID, Quantity: 3}}, time.Now().Add(time.Hour)); shop.ErrorCode(err) != shop.ErrConflict {
 			t.Fatalf("21st unit: %v, want conflict", err)
 		}
-		if _, err := postgres.NewOrders(pool).PlaceFor(ctx, greedy, p.ID, 2, time.Now().Add(time.Hour)); err != nil {
+		if _, err := postgres.NewOrders(pool).PlaceFor(ctx, greedy, []shop.Item{{ProductID: p.ID, Quantity: 2}}, time.Now().Add(time.Hour)); err != nil {
 			t.Fatalf("20th unit: %v", err)
 		}
 		// An order that ends gives its units back to the client's allowance.
@@ -91,7 +91,7 @@ func TestPlaceForCapsTheUnitsOneClientHolds(t *testing.T) {
 			(SELECT id FROM orders WHERE client_key = $1 AND quantity = 3 LIMIT 1)`, greedy.ClientKey); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := postgres.NewOrders(pool).PlaceFor(ctx, greedy, p.ID, 3, time.Now().Add(time.Hour)); err != nil {
+		if _, err := postgres.NewOrders(pool).PlaceFor(ctx, greedy, []shop.Item{{ProductID: p.ID, Quantity: 3}}, time.Now().Add(time.Hour)); err != nil {
 			t.Fatalf("after an order of 3 ended: %v", err)
 		}
 		var key string
@@ -153,10 +153,10 @@ func TestOrderNumbersIncreaseAndNeverRepeat(t *testing.T) {
 			)
 			buyer := postgres.Buyer{ClientKey: "198.51.100." + string(rune('a'+i)), MaxUnits: 20}
 			if i%2 == 0 {
-				o, err = postgres.NewOrders(pool).PlaceFor(ctx, buyer, p.ID, 1, time.Now().Add(time.Hour))
+				o, err = postgres.NewOrders(pool).PlaceFor(ctx, buyer, []shop.Item{{ProductID: p.ID, Quantity: 1}}, time.Now().Add(time.Hour))
 			} else {
 				err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
-					o, err = postgres.NewOrders(tx).PlaceFor(ctx, buyer, p.ID, 1, time.Now().Add(time.Hour))
+					o, err = postgres.NewOrders(tx).PlaceFor(ctx, buyer, []shop.Item{{ProductID: p.ID, Quantity: 1}}, time.Now().Add(time.Hour))
 					return err
 				})
 			}
@@ -246,5 +246,66 @@ func TestOrderNumbersMigrationNumbersExistingOrders(t *testing.T) {
 	o, err := orders.Place(ctx, productID, 1, time.Now().Add(time.Hour))
 	if err != nil || o.Number != 1004 {
 		t.Fatalf("a new order: number %d, %v; want 1004", o.Number, err)
+	}
+}
+
+// Migration 0009 gives every existing order one line, with its reserved
+// units, and a refunded order its refunded quantity and amount.
+func TestOrderLinesMigrationMovesExistingOrders(t *testing.T) {
+	ctx := context.Background()
+	pool, err := postgres.Open(ctx, testdb.Empty(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	m, err := postgres.NewMigrator(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	for { // to the schema before order lines (0009)
+		v, _, err := m.Version()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v < 9 {
+			break
+		}
+		if err := m.Down(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var productID, held, refunded string
+	if err := pool.QueryRow(ctx, `INSERT INTO products (name, unit_amount, currency, stock) VALUES ('Mug', 1000, 'usd', 5) RETURNING id::text`).Scan(&productID); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRow(ctx, `INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_total, currency, expires_at, reserved)
+		VALUES ($1, 'Mug', 1000, 3, 3000, 'usd', now(), 3) RETURNING id::text`, productID).Scan(&held); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRow(ctx, `INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_total, currency, expires_at,
+			reserved, status, paid_at, refunded_at)
+		VALUES ($1, 'Old mug', 900, 2, 1800, 'usd', now(), 2, 'refunded', now(), now()) RETURNING id::text`, productID).Scan(&refunded); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	orders := postgres.NewOrders(pool)
+	o, err := orders.Get(ctx, held)
+	if err != nil || len(o.Lines) != 1 || o.Lines[0] != (shop.Line{ProductID: productID, ProductName: "Mug", UnitAmount: 1000, Quantity: 3,
+		AmountSubtotal: 3000, Reserved: 3}) || o.AmountSubtotal != 3000 || o.AmountTotal != 3000 || o.AmountRefunded != 0 {
+		t.Fatalf("a held order: %+v, %v", o, err)
+	}
+	o, err = orders.Get(ctx, refunded)
+	if err != nil || len(o.Lines) != 1 || o.Lines[0].RefundedQuantity != 2 || o.Lines[0].ProductName != "Old mug" ||
+		o.AmountRefunded != 1800 || o.Reserved() != 2 {
+		t.Fatalf("a refunded order: %+v, %v", o, err)
+	}
+	if err := m.DownAll(); err != nil {
+		t.Fatalf("down from 0009 with orders: %v", err)
 	}
 }

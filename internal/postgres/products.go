@@ -14,11 +14,11 @@ type Products struct{ db DBTX }
 // NewProducts returns the product store over db.
 func NewProducts(db DBTX) *Products { return &Products{db: db} }
 
-const productColumns = `id::text, name, description, unit_amount, currency, image_url, stock, max_per_order, active, created_at, updated_at`
+const productColumns = `id::text, name, description, unit_amount, currency, image_url, stock, max_per_order, tax_code, active, created_at, updated_at`
 
 func scanProduct(row pgx.Row) (shop.Product, error) {
 	p := shop.Product{Images: []shop.Image{}}
-	err := row.Scan(&p.ID, &p.Name, &p.Description, &p.UnitAmount, &p.Currency, &p.ImageURL, &p.Stock, &p.MaxPerOrder, &p.Active, &p.CreatedAt, &p.UpdatedAt)
+	err := row.Scan(&p.ID, &p.Name, &p.Description, &p.UnitAmount, &p.Currency, &p.ImageURL, &p.Stock, &p.MaxPerOrder, &p.TaxCode, &p.Active, &p.CreatedAt, &p.UpdatedAt)
 	return p, translate(err)
 }
 
@@ -68,20 +68,20 @@ func (s *Products) Get(ctx context.Context, id string) (shop.Product, error) {
 // Create inserts p and returns it as stored.
 func (s *Products) Create(ctx context.Context, p shop.Product) (shop.Product, error) {
 	return scanProduct(s.db.QueryRow(ctx, `
-		INSERT INTO products (name, description, unit_amount, currency, image_url, stock, active, max_per_order)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		INSERT INTO products (name, description, unit_amount, currency, image_url, stock, active, max_per_order, tax_code)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		RETURNING `+productColumns,
-		p.Name, p.Description, p.UnitAmount, p.Currency, p.ImageURL, p.Stock, p.Active, p.MaxPerOrder))
+		p.Name, p.Description, p.UnitAmount, p.Currency, p.ImageURL, p.Stock, p.Active, p.MaxPerOrder, p.TaxCode))
 }
 
 // Update writes every editable field of p and returns it with its pictures.
 func (s *Products) Update(ctx context.Context, p shop.Product) (shop.Product, error) {
 	p, err := scanProduct(s.db.QueryRow(ctx, `
 		UPDATE products SET name = $2, description = $3, unit_amount = $4, currency = $5,
-			image_url = $6, stock = $7, active = $8, max_per_order = $9, updated_at = now()
+			image_url = $6, stock = $7, active = $8, max_per_order = $9, tax_code = $10, updated_at = now()
 		WHERE id = $1
 		RETURNING `+productColumns,
-		p.ID, p.Name, p.Description, p.UnitAmount, p.Currency, p.ImageURL, p.Stock, p.Active, p.MaxPerOrder))
+		p.ID, p.Name, p.Description, p.UnitAmount, p.Currency, p.ImageURL, p.Stock, p.Active, p.MaxPerOrder, p.TaxCode))
 	if err != nil {
 		return p, err
 	}
@@ -100,6 +100,7 @@ func (s *Products) GetForUpdate(ctx context.Context, id string) (shop.Product, e
 func (s *Products) Delete(ctx context.Context, id string) (archived bool, err error) {
 	tag, err := s.db.Exec(ctx, `
 		DELETE FROM products p WHERE p.id = $1
+		AND NOT EXISTS (SELECT 1 FROM order_lines l WHERE l.product_id = p.id)
 		AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.product_id = p.id)`, id)
 	if err != nil && shop.ErrorCode(translate(err)) != shop.ErrConflict {
 		return false, translate(err)

@@ -64,8 +64,12 @@ func (t *Tx) Later(sql string, args ...any) {
 // execLater runs sql on db now, or, when db is a Tx, with its next
 // statement or its commit.
 func execLater(ctx context.Context, db DBTX, sql string, args ...any) error {
-	if tx, ok := db.(*Tx); ok {
+	switch tx := db.(type) {
+	case *Tx:
 		tx.Later(sql, args...)
+		return nil
+	case pgxTx:
+		tx.t.Later(sql, args...)
 		return nil
 	}
 	_, err := db.Exec(ctx, sql, args...)

@@ -313,12 +313,16 @@ func TestApplyWritesTheMove(t *testing.T) {
 			}
 			want := m.Order
 			if got.Status != to || got.SessionID != want.SessionID || got.PaymentIntentID != want.PaymentIntentID ||
-				got.CustomerEmail != want.CustomerEmail || got.Reserved != want.Reserved ||
+				got.CustomerEmail != want.CustomerEmail || got.Reserved() != want.Reserved() ||
 				!sameTime(got.PaidAt, want.PaidAt) || !sameTime(got.RefundedAt, want.RefundedAt) {
 				t.Errorf("%s → %s:\n want %+v\n got  %+v", from, to, want, got)
 			}
-			if d := stockOf(t, pool, p.ID) - stock; d != m.Released {
-				t.Errorf("%s → %s: stock moved by %d, want %d", from, to, d, m.Released)
+			released := int64(0)
+			for _, r := range m.Released {
+				released += r.Units
+			}
+			if d := stockOf(t, pool, p.ID) - stock; d != released {
+				t.Errorf("%s → %s: stock moved by %d, want %d", from, to, d, released)
 			}
 		}
 	}
@@ -361,7 +365,91 @@ func TestApplyOfAStaleMoveWritesNothing(t *testing.T) {
 	if got := stockOf(t, pool, p.ID); got != 3 {
 		t.Fatalf("stock %d, want 3: units released for a move that did not happen", got)
 	}
-	if got, _ := postgres.NewOrders(pool).Get(ctx, o.ID); got.Status != shop.StatusPaid || got.Reserved != 2 {
-		t.Fatalf("order %s reserving %d, want paid reserving 2", got.Status, got.Reserved)
+	if got, _ := postgres.NewOrders(pool).Get(ctx, o.ID); got.Status != shop.StatusPaid || got.Reserved() != 2 {
+		t.Fatalf("order %s reserving %d, want paid reserving 2", got.Status, got.Reserved())
+	}
+}
+
+// A transaction that waited for an order's lock reads the order's lines as
+// the transaction it waited for left them: a move decided on stale lines
+// would give their units back twice.
+func TestLockReadsTheLinesCommittedWhileItWaited(t *testing.T) {
+	ctx := context.Background()
+	pool, p := withProduct(t, 5)
+	o, err := postgres.NewOrders(pool).Place(ctx, p.ID, 2, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
+			locked, _, err := postgres.NewOrders(tx).Lock(ctx, o.ID, "")
+			if err != nil {
+				return err
+			}
+			m, _ := locked.Move(shop.StatusExpired, time.Now(), shop.Change{})
+			if err := postgres.NewOrders(tx).Apply(ctx, m); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `SELECT 1`); err != nil { // sends the move
+				return err
+			}
+			<-release
+			return nil
+		})
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	poll := func(what string) {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting until %s", what)
+		}
+		time.Sleep(5 * time.Millisecond) // the pace of polling a condition
+	}
+	// Wait until the first holds the lock and has written the lines.
+	for {
+		var reserved int64
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+			WHERE c.relname = 'order_lines' AND l.mode = 'RowExclusiveLock'`).Scan(&reserved); err != nil {
+			t.Fatal(err)
+		}
+		if reserved > 0 {
+			break
+		}
+		select {
+		case err := <-first:
+			t.Fatalf("the first transaction ended early: %v", err)
+		default:
+		}
+		poll("the first transaction wrote the lines")
+	}
+	second := make(chan shop.Order, 1)
+	go func() {
+		var got shop.Order
+		_ = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
+			var err error
+			got, _, err = postgres.NewOrders(tx).Lock(ctx, o.ID, "")
+			return err
+		})
+		second <- got
+	}()
+	// Wait until the second waits for the order's lock, then let the first commit.
+	for {
+		var waiting int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		poll("the second transaction waits for the lock")
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	got := <-second
+	if got.Status != shop.StatusExpired || got.Reserved() != 0 {
+		t.Fatalf("after waiting: %s holding %d (lines %+v), want expired holding 0", got.Status, got.Reserved(), got.Lines)
 	}
 }

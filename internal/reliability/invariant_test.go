@@ -21,9 +21,9 @@ func checkInvariant(t testing.TB, w *world, initial map[string]int64) string {
 	t.Helper()
 	rows, err := w.db.Query(context.Background(), `
 		SELECT p.id::text, p.stock,
-			coalesce(sum(o.quantity) FILTER (WHERE o.status IN ('pending', 'processing')), 0),
-			coalesce(sum(o.quantity) FILTER (WHERE o.status IN ('paid', 'refunded')), 0)
-		FROM products p LEFT JOIN orders o ON o.product_id = p.id
+			coalesce(sum(l.quantity) FILTER (WHERE o.status IN ('pending', 'processing')), 0),
+			coalesce(sum(l.quantity) FILTER (WHERE o.status IN ('paid', 'refunded')), 0)
+		FROM products p LEFT JOIN order_lines l ON l.product_id = p.id LEFT JOIN orders o ON o.id = l.order_id
 		GROUP BY p.id, p.stock`)
 	if err != nil {
 		t.Fatal(err)

@@ -29,6 +29,9 @@ type Error struct {
 	Fields  map[string]string
 	// RetryAfter, in seconds, accompanies ErrRateLimited.
 	RetryAfter int
+	// Lines names the lines of a cart that cannot be had (ErrConflict,
+	// ErrNotFound of a checkout).
+	Lines []Shortage
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }

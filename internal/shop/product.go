@@ -12,17 +12,20 @@ import (
 // unit; a nil Stock means unlimited. MaxPerOrder, when set, is the most
 // units one order may hold (MaxQuantity is the limit for every product).
 type Product struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Description string    `json:"description"`
-	UnitAmount  int64     `json:"unit_amount"`
-	Currency    string    `json:"currency"`
-	ImageURL    string    `json:"image_url"`
-	Stock       *int64    `json:"stock"`
-	MaxPerOrder *int64    `json:"max_per_order"`
-	Active      bool      `json:"active"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	UnitAmount  int64  `json:"unit_amount"`
+	Currency    string `json:"currency"`
+	ImageURL    string `json:"image_url"`
+	Stock       *int64 `json:"stock"`
+	MaxPerOrder *int64 `json:"max_per_order"`
+	// TaxCode is Stripe's tax code for the product (txcd_ and 8 digits), or
+	// "" for the account's default; sent when automatic tax is on.
+	TaxCode   string    `json:"tax_code"`
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 	// Images are the uploaded pictures in order, the main one first;
 	// never nil, so the JSON says [] when there are none.
 	Images []Image `json:"images"`
@@ -43,6 +46,7 @@ type ProductPatch struct {
 
 	SetMaxPerOrder bool
 	MaxPerOrder    *int64
+	TaxCode        *string
 }
 
 // Apply returns p with the patch applied.
@@ -70,6 +74,9 @@ func (pp ProductPatch) Apply(p Product) Product {
 	}
 	if pp.SetMaxPerOrder {
 		p.MaxPerOrder = pp.MaxPerOrder
+	}
+	if pp.TaxCode != nil {
+		p.TaxCode = *pp.TaxCode
 	}
 	return p
 }
@@ -136,6 +143,9 @@ func (p Product) Validate() error {
 	if p.MaxPerOrder != nil && (*p.MaxPerOrder < MinQuantity || *p.MaxPerOrder > MaxQuantity) {
 		f["max_per_order"] = "must be between 1 and 100, or null for no limit of its own"
 	}
+	if p.TaxCode != "" && !validTaxCode(p.TaxCode) {
+		f["tax_code"] = "must be a Stripe tax code (txcd_ and 8 digits), or empty"
+	}
 	if len(f) > 0 {
 		return Invalid(f)
 	}
@@ -149,4 +159,17 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+func validTaxCode(s string) bool {
+	rest, ok := strings.CutPrefix(s, "txcd_")
+	if !ok || len(rest) != 8 {
+		return false
+	}
+	for _, c := range rest {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

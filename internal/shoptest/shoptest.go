@@ -55,6 +55,17 @@ type Options struct {
 	CORSOrigins       string // CORS_ORIGINS
 	ShopName          string // SHOP_NAME
 	ShopTagline       string // SHOP_TAGLINE
+	ShippingCountries string // SHIPPING_COUNTRIES
+	PromotionCodes    bool   // PROMOTION_CODES
+	AutomaticTax      bool   // AUTOMATIC_TAX
+	// SMTPURL, MailStaff (comma list), MailRetryBase and MailMaxAttempts
+	// are SMTP_URL, MAIL_STAFF, MAIL_RETRY_BASE and MAIL_MAX_ATTEMPTS.
+	SMTPURL         string
+	MailStaff       string
+	MailRetryBase   string
+	MailMaxAttempts int
+	// ReconcileInterval is RECONCILE_INTERVAL (default the shop's).
+	ReconcileInterval string
 	// App options; BcryptCost defaults to bcrypt.MinCost, Web to an app
 	// with no files (the tests need the API), LogOutput to Shop.Logs.
 	App app.Options
@@ -126,6 +137,15 @@ func New(t testing.TB, o Options) (*app.App, string) {
 		// Every client of a test is 127.0.0.1: no cap unless one is asked for.
 		"CHECKOUT_MAX_UNITS_PER_CLIENT": strconv.FormatInt(o.MaxUnitsPerClient, 10),
 		"SHOP_NAME":                     o.ShopName, "SHOP_TAGLINE": o.ShopTagline,
+		"SHIPPING_COUNTRIES": o.ShippingCountries,
+		"PROMOTION_CODES":    strconv.FormatBool(o.PromotionCodes), "AUTOMATIC_TAX": strconv.FormatBool(o.AutomaticTax),
+		"SMTP_URL": o.SMTPURL, "MAIL_STAFF": o.MailStaff, "MAIL_RETRY_BASE": o.MailRetryBase,
+	}
+	if o.ReconcileInterval != "" {
+		env["RECONCILE_INTERVAL"] = o.ReconcileInterval
+	}
+	if o.MailMaxAttempts > 0 {
+		env["MAIL_MAX_ATTEMPTS"] = strconv.Itoa(o.MailMaxAttempts)
 	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
@@ -209,6 +229,7 @@ type Started struct {
 	OrderID     string `json:"order_id"`
 	SessionID   string `json:"session_id"`
 	CheckoutURL string `json:"checkout_url"`
+	Number      int64  `json:"number"`
 }
 
 // Response is an answer, read in full.

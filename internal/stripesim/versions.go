@@ -75,6 +75,7 @@ var DefaultEnabledEvents = []string{
 	"checkout.session.async_payment_failed",
 	"checkout.session.expired",
 	"charge.refunded",
+	"charge.dispute.created",
 }
 
 // enabled reports whether the webhook endpoint listens to typ.

@@ -82,6 +82,8 @@ func migrate(ctx context.Context, u string) error {
 
 func migrationsHash() string {
 	h := sha256.New()
+	// River's tables come from its migrator, at the version this binary carries.
+	fmt.Fprintf(h, "river:%d;", postgres.RiverLatest())
 	entries, _ := fs.ReadDir(migrations.FS, ".")
 	for _, e := range entries {
 		b, _ := fs.ReadFile(migrations.FS, e.Name())

@@ -13,32 +13,33 @@
 //   STRIPESIM_*        passed to the simulator, e.g. STRIPESIM_SHUFFLE=1 STRIPESIM_EVENTS='*'
 //                      STRIPESIM_API_VERSION=2025-03-31.basil
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { chromium } from 'playwright-core';
-
-const run = promisify(execFile);
-const here = dirname(fileURLToPath(import.meta.url));
-const webDir = resolve(here, '..');
-const repoDir = resolve(webDir, '..');
-const shotDir = resolve(process.env.SCREENSHOT_DIR ?? join(webDir, 'test-results', 'screenshots'));
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const pgAdminURL = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+import {
+  assertAccessible,
+  buildBinaries,
+  databaseURL,
+  DESKTOP,
+  freePort,
+  launchChromium,
+  openPage,
+  psql,
+  repoDir,
+  run,
+  shoot,
+  shotDir,
+  start,
+  stepper,
+  stop,
+  waitFor200,
+} from './harness.mjs';
 
 const ADMIN_EMAIL = 'admin@example.com';
 const ADMIN_PASSWORD = `e2e-${randomBytes(12).toString('hex')}`;
 const WEBHOOK_SECRET = 'whsec_e2e';
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 
 const tmp = mkdtempSync(join(tmpdir(), 'stripeshop-e2e-'));
 const dbName = `stripeshop_e2e_${process.pid}_${randomBytes(3).toString('hex')}`;
@@ -47,88 +48,30 @@ let dbCreated = false;
 let browser;
 let app; // http://127.0.0.1:port of stripeshop
 let sim; // http://127.0.0.1:port of stripesim
+let mailpit; // http://127.0.0.1:port of Mailpit's web UI and API
 const consoleErrors = [];
 
-function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => res(port));
-    });
-  });
-}
-
-function psql(sql) {
-  return run('psql', [pgAdminURL, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', sql], { timeout: 30_000 });
-}
-
-function databaseURL(name) {
-  const u = new URL(pgAdminURL);
-  u.pathname = `/${name}`;
-  u.searchParams.set('sslmode', 'disable');
-  return u.toString();
-}
-
-function start(name, bin, args, env) {
-  const logPath = join(tmp, `${name}.log`);
-  const log = openSync(logPath, 'a');
-  const child = spawn(bin, args, {
-    cwd: tmp, // no .env from the repo is read
-    env: { PATH: process.env.PATH, HOME: process.env.HOME ?? tmp, ...env },
-    stdio: ['ignore', log, log],
-  });
-  child.logPath = logPath;
-  child.exited = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal })));
-  children.push({ name, child });
-  return child;
-}
-
-function tail(path, lines = 40) {
-  try {
-    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-async function waitFor200(url, child, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  let exited = null;
-  child.exited.then((e) => (exited = e));
-  while (Date.now() < deadline) {
-    if (exited) throw new Error(`${url}: the process exited (${JSON.stringify(exited)}):\n${tail(child.logPath)}`);
-    try {
-      const res = await fetch(url);
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms:\n${tail(child.logPath)}`);
-}
-
 before(async () => {
-  mkdirSync(shotDir, { recursive: true });
-  if (!existsSync(join(webDir, 'dist', 'index.html'))) {
-    // The binary embeds web/dist; build it when the Makefile has not.
-    await run('npx', ['vite', 'build'], { cwd: webDir, timeout: 300_000 });
-    await run('node', ['-e', "require('fs').writeFileSync('dist/.gitkeep', '')"], { cwd: webDir });
-  }
   const bin = join(tmp, 'bin');
-  await run('go', ['build', '-o', join(bin, 'stripeshop'), './cmd/stripeshop'], { cwd: repoDir, timeout: 600_000 });
-  await run('go', ['build', '-o', join(bin, 'stripesim'), './cmd/stripesim'], { cwd: repoDir, timeout: 600_000 });
+  await buildBinaries(bin);
 
   await psql(`CREATE DATABASE "${dbName}"`);
   dbCreated = true;
 
+  // Mailpit, pinned as a go tool (its first build takes about 80 s), takes the shop's e-mails.
+  const { stdout: mailpitBin } = await run('go', ['tool', '-n', 'mailpit'], { cwd: repoDir, timeout: 600_000 });
+  const [smtpPort, mailpitPort] = [await freePort(), await freePort()];
+  mailpit = `http://127.0.0.1:${mailpitPort}`;
+  const mailpitProc = start(tmp, 'mailpit', mailpitBin.trim(), [
+    '--smtp', `127.0.0.1:${smtpPort}`, '--listen', `127.0.0.1:${mailpitPort}`,
+    '--database', join(tmp, 'mailpit.db'), '--smtp-disable-rdns', '--quiet',
+  ], {});
+  children.push(mailpitProc);
+
   const [appPort, simPort] = [await freePort(), await freePort()];
   app = `http://127.0.0.1:${appPort}`;
   sim = `http://127.0.0.1:${simPort}`;
-  const simProc = start('stripesim', join(bin, 'stripesim'), [], {
+  const simProc = start(tmp, 'stripesim', join(bin, 'stripesim'), [], {
     STRIPESIM_ADDR: `127.0.0.1:${simPort}`,
     STRIPESIM_PUBLIC_URL: sim,
     STRIPESIM_WEBHOOK_URL: `${app}/webhook/stripe`,
@@ -137,7 +80,8 @@ before(async () => {
     // (and the like) from the environment run the same flow as Stripe might.
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('STRIPESIM_'))),
   });
-  const appProc = start('stripeshop', join(bin, 'stripeshop'), ['serve'], {
+  children.push(simProc);
+  const appProc = start(tmp, 'stripeshop', join(bin, 'stripeshop'), ['serve'], {
     DATABASE_URL: databaseURL(dbName),
     HTTP_ADDR: `127.0.0.1:${appPort}`,
     APP_URL: app,
@@ -146,112 +90,29 @@ before(async () => {
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
+    SHOP_NAME: 'E2E Shop',
     SHOP_TAGLINE: 'Enamel mugs and camp coffee gear',
+    SMTP_URL: `smtp://127.0.0.1:${smtpPort}?starttls=none`,
+    MAIL_STAFF: 'staff@example.com',
   });
+  children.push(appProc);
+  await waitFor200(`${mailpit}/api/v1/messages`, mailpitProc);
   await waitFor200(`${sim}/_sim/events`, simProc);
   await waitFor200(`${app}/readyz`, appProc);
 
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    // launch() gives every run a fresh temporary profile of its own.
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close().catch(() => {});
-  for (const { child } of children.reverse()) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await child.exited;
-      clearTimeout(timer);
-    }
-  }
+  for (const child of children.reverse()) await stop(child);
   if (dbCreated) await psql(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch((e) => console.error(e));
   if (process.env.E2E_KEEP_TMP) console.log(`e2e logs and binaries kept in ${tmp}`);
   else rmSync(tmp, { recursive: true, force: true });
   console.log(`screenshots: ${shotDir}`);
 });
 
-/** A page whose console errors (and uncaught exceptions) fail the test. */
-async function newPage(who) {
-  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'UTC' });
-  // Every wait is for a condition (an element, a URL); the bound is only
-  // reached when it never comes, not when a busy machine renders late.
-  context.setDefaultTimeout(60_000);
-  const page = await context.newPage();
-  page.on('console', (msg) => {
-    if (msg.type() !== 'error') return;
-    const where = msg.location()?.url ?? '';
-    // The admin shell asks /me to learn whether someone is logged in; before
-    // the login that answers 401 by contract, and Chromium logs the status.
-    if (/status of 401/.test(msg.text()) && where.endsWith('/api/admin/me')) return;
-    // The simulator's hosted page (not part of this app) has no icon.
-    if (where === `${sim}/favicon.ico`) return;
-    consoleErrors.push(`[${who}] ${msg.text()} (${where || page.url()})`);
-  });
-  page.on('pageerror', (err) => consoleErrors.push(`[${who}] uncaught: ${err.message} (${page.url()})`));
-  page.scripts = [];
-  page.on('request', (req) => req.resourceType() === 'script' && page.scripts.push(req.url()));
-  return page;
-}
-
-/** Saves the page at desktop and phone width: NAME-desktop.png, NAME-phone.png. */
-async function shoot(page, name) {
-  await page.evaluate(() => document.fonts?.ready);
-  await page.screenshot({ path: join(shotDir, `${name}-desktop.png`), fullPage: true });
-  await page.setViewportSize(PHONE);
-  await laidOut(page);
-  await page.screenshot({ path: join(shotDir, `${name}-phone.png`), fullPage: true });
-  // At phone width nothing may push the page sideways (wide tables scroll in their own box).
-  const wide = await page.evaluate(() => {
-    const limit = document.documentElement.clientWidth;
-    if (document.documentElement.scrollWidth <= limit) return [];
-    return [...document.querySelectorAll('body *')]
-      .filter((el) => el.getBoundingClientRect().right > limit + 1 && !el.closest('.table-wrap, dialog:not([open])'))
-      .slice(0, 5)
-      .map((el) => `${el.tagName.toLowerCase()}.${el.className}`);
-  });
-  assert.deepEqual(wide, [], `${name}: the page is wider than a phone`);
-  await page.setViewportSize(DESKTOP);
-  await laidOut(page);
-}
-
-/**
- * Waits until the page is laid out at its viewport's width: every chart
- * has been resized to its box (RevenueChart does it from a ResizeObserver)
- * and a frame has been rendered since. A condition, not a pause: a busy
- * machine renders late.
- */
-async function laidOut(page) {
-  await page.waitForFunction(() =>
-    [...document.querySelectorAll('.chart__canvas')].every((box) => {
-      const chart = box.querySelector('.u-wrap'); // uPlot sets its width
-      return !chart || Math.abs(chart.getBoundingClientRect().width - Math.max(280, box.clientWidth)) < 1;
-    }), undefined, { timeout: 60_000 });
-  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
-}
-
-/**
- * Runs axe-core on the page and fails on any violation. Evaluated through
- * the driver, not as a script tag: the shop's CSP allows no inline script.
- */
-async function assertAccessible(page, what) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const found = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  assert.deepEqual(found, [], `${what}: axe violations`);
-}
+const newPage = (who) => openPage(browser, who, consoleErrors, sim);
 
 async function stockOf(admin, productName) {
   await admin.goto(`${app}/admin/products`);
@@ -259,27 +120,7 @@ async function stockOf(admin, productName) {
   return (await row.getByTestId('stock').textContent())?.trim();
 }
 
-let broken = false;
-
-/** A sub-step; after one fails the rest are skipped, and every open page is saved for a look. */
-function step(t, name, fn) {
-  return t.test(name, { skip: broken && 'an earlier step failed' }, async () => {
-    try {
-      await fn();
-    } catch (err) {
-      broken = true;
-      let n = 0;
-      for (const context of browser.contexts()) {
-        for (const page of context.pages()) {
-          n += 1;
-          await page.screenshot({ path: join(shotDir, `FAILED-${n}.png`), fullPage: true }).catch(() => {});
-          console.error(`failed at ${page.url()} (screenshot FAILED-${n}.png)`);
-        }
-      }
-      throw err;
-    }
-  });
-}
+const step = stepper(() => browser, 'FAILED');
 
 test('admin sells a product, a customer pays, the admin refunds, another customer cancels', async (t) => {
   const productName = `E2E enamel mug ${randomBytes(2).toString('hex')}`;
@@ -327,9 +168,9 @@ test('admin sells a product, a customer pays, the admin refunds, another custome
     const card = shopper.getByRole('link', { name: new RegExp(productName) });
     await card.waitFor();
     assert.match(await card.textContent(), /\$12\.50/);
-    await shopper.getByRole('heading', { level: 1, name: 'stripeshop' }).waitFor();
+    await shopper.getByRole('heading', { level: 1, name: 'E2E Shop' }).waitFor();
     await shopper.getByText('Enamel mugs and camp coffee gear').waitFor();
-    assert.equal(await shopper.title(), 'stripeshop');
+    assert.equal(await shopper.title(), 'E2E Shop');
     await shoot(shopper, 'storefront');
     await assertAccessible(shopper, 'storefront');
 
@@ -371,6 +212,41 @@ test('admin sells a product, a customer pays, the admin refunds, another custome
     assert.deepEqual(shopper.scripts.filter((u) => /\/assets\/(AdminApp|RevenueChart)-/.test(u)), []);
     assert.ok(shopper.scripts.some((u) => u.startsWith(`${app}/assets/index-`)), 'the storefront loaded its entry chunk');
     await shopper.context().close();
+  });
+
+  await step(t, 'the customer gets exactly one confirmation, and the admin sees it sent', async () => {
+    // The e-mail is sent by a job after the payment's transaction: wait for it, then for the admin to show it.
+    const confirmations = async () => {
+      const res = await fetch(`${mailpit}/api/v1/messages?limit=1000`);
+      const { messages } = await res.json();
+      return messages.filter((m) => m.To.some((to) => to.Address === 'buyer@example.com') && /confirmed/.test(m.Subject));
+    };
+    await admin.goto(`${app}/admin/orders`);
+    const row = admin.getByRole('row').filter({ hasText: productName });
+    await row.getByRole('link').click();
+    await admin.getByRole('heading', { name: 'E-mails' }).waitFor();
+    const sent = admin.locator('tr', { hasText: 'Order confirmation' }).getByText('Sent', { exact: true });
+    for (let i = 0; !(await sent.isVisible()); i += 1) {
+      assert.ok(i < 600, 'the confirmation is sent within a minute');
+      await admin.reload();
+      await admin.getByRole('heading', { name: 'E-mails' }).waitFor();
+    }
+    await admin.getByRole('heading', { name: 'E-mails' }).scrollIntoViewIfNeeded();
+    await shoot(admin, 'admin-order-emails');
+
+    const found = await confirmations();
+    assert.equal(found.length, 1, 'exactly one confirmation reached Mailpit');
+    const number = (await admin.getByRole('heading', { level: 1 }).textContent()).match(/#\d+/)[0];
+    assert.ok(found[0].Subject.includes(number), `the subject ${found[0].Subject} names ${number}`);
+    const msg = await (await fetch(`${mailpit}/api/v1/message/${found[0].ID}`)).json();
+    assert.ok(msg.Text.includes(`1 × ${productName} at $12.50: $12.50`), msg.Text);
+    assert.ok(msg.Text.includes('Total: $12.50'), msg.Text);
+    assert.ok(msg.HTML.includes('E2E Shop'), 'the HTML names the shop');
+    // The HTML e-mail as a mail client shows it.
+    const mailPage = await newPage('mail');
+    await mailPage.setContent(msg.HTML);
+    await shoot(mailPage, 'email-confirmation');
+    await mailPage.context().close();
   });
 
   await step(t, 'the admin sees the order paid and stock 1, then refunds it', async () => {
@@ -477,12 +353,7 @@ test('admin sells a product, a customer pays, the admin refunds, another custome
   await step(t, 'Back that restores the page from the back/forward cache checks the open order again', async () => {
     // playwright-core turns the back/forward cache off; a browser of this
     // step's own keeps it, as a customer's does.
-    const cached = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      ignoreDefaultArgs: ['--disable-back-forward-cache'],
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    const cached = await launchChromium({ ignoreDefaultArgs: ['--disable-back-forward-cache'] });
     try {
       const context = await cached.newContext({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'UTC' });
       context.setDefaultTimeout(60_000);

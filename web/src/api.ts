@@ -62,6 +62,8 @@ export interface ProductInput {
   image_url: string;
   stock: number | null;
   max_per_order?: number | null;
+  /** Stripe's tax code (txcd_ and 8 digits), or '' for the account's default. */
+  tax_code?: string;
   active?: boolean;
 }
 
@@ -106,6 +108,8 @@ export interface Order {
   session_id?: string | null;
   created_at: string;
   paid_at?: string | null;
+  /** Set when the customer cancelled it (its status is then expired). */
+  cancelled_at?: string | null;
   refunded_at?: string | null;
   /** Set when Stripe reported an amount other than the order's. */
   flagged?: boolean;
@@ -131,6 +135,46 @@ export interface OrderEvent {
 
 export interface OrderDetail extends Order {
   events: OrderEvent[];
+  /** The e-mails the order caused, oldest first. */
+  emails: OrderEmail[];
+  /** An e-mail of the order failed for good: it wants a resend. */
+  email_failed: boolean;
+  /** The dispute opened on the order's payment, if any. */
+  dispute: { reason: string; amount: number } | null;
+}
+
+export type EmailStatus = 'queued' | 'retrying' | 'sent' | 'failed';
+
+export interface OrderEmail {
+  id: number;
+  order_id: string;
+  kind: string;
+  recipient: string;
+  status: EmailStatus;
+  attempts: number;
+  last_error: string;
+  message_id: string;
+  created_at: string;
+  updated_at: string;
+  sent_at: string | null;
+}
+
+export interface Job {
+  id: number;
+  kind: string;
+  state: string;
+  attempt: number;
+  max_attempts: number;
+  args: Record<string, unknown>;
+  last_error: string;
+  created_at: string;
+  scheduled_at: string;
+  finalized_at: string | null;
+}
+
+export interface JobsPage {
+  counts: Record<string, number>;
+  jobs: Job[];
 }
 
 export interface WebhookEvent {
@@ -592,7 +636,24 @@ export async function adminGetOrder(id: string): Promise<OrderDetail> {
   const order = await request<OrderDetail>('GET', `/api/admin/orders/${seg(id)}`, {
     admin: true,
   });
-  return { ...order, events: order.events ?? [] };
+  return {
+    ...order,
+    events: order.events ?? [],
+    emails: order.emails ?? [],
+    email_failed: order.email_failed ?? false,
+    dispute: order.dispute ?? null,
+  };
+}
+
+/** Sends an order's e-mail again (same Message-ID; its attempts go on counting). */
+export function adminResendEmail(orderId: string, emailId: number): Promise<OrderEmail> {
+  return request<OrderEmail>('POST', `/api/admin/orders/${seg(orderId)}/emails/${emailId}/resend`, { admin: true });
+}
+
+/** The job queue: counts by state and the latest 100 jobs, optionally of one state. */
+export async function adminListJobs(state = ''): Promise<JobsPage> {
+  const body = await request<JobsPage>('GET', '/api/admin/jobs', { admin: true, query: { state: state || undefined } });
+  return { counts: body.counts ?? {}, jobs: body.jobs ?? [] };
 }
 
 export interface RefundRequest {

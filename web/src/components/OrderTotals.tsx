@@ -12,6 +12,9 @@ export function OrderTotals({ order }: { order: Order }) {
   const shipping = order.amount_shipping;
   const tax = order.amount_tax ?? 0;
   const subtotal = order.amount_subtotal;
+  // Stripe's events name the code by its id (promo_…), which means nothing
+  // to a customer; only a code as typed is shown beside the discount.
+  const code = order.promotion_code && !order.promotion_code.startsWith('promo_') ? order.promotion_code : '';
   const detailed = subtotal != null && (discount > 0 || tax > 0 || shipping != null || (order.lines?.length ?? 0) > 1);
   // Inclusive tax is part of the prices: the other amounts add up to the total without it.
   const taxIncluded = subtotal != null && tax > 0 && subtotal - discount + (shipping ?? 0) === order.amount_total;
@@ -25,7 +28,7 @@ export function OrderTotals({ order }: { order: Order }) {
       )}
       {discount > 0 && (
         <div>
-          <dt>Discount{order.promotion_code ? ` (${order.promotion_code})` : ''}</dt>
+          <dt>Discount{code ? ` (${code})` : ''}</dt>
           <dd>−{formatMoney(discount, cur)}</dd>
         </div>
       )}

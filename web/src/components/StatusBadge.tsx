@@ -13,6 +13,11 @@ export function statusLabel(status: string): string {
   return labels[status as OrderStatus] ?? status;
 }
 
-export function StatusBadge({ status }: { status: string }) {
-  return <span className={`badge badge--${status}`}>{statusLabel(status)}</span>;
+/**
+ * An order's status. An expired order the customer cancelled themselves
+ * (cancelled_at) reads "Cancelled": the lifecycle has one status for both.
+ */
+export function StatusBadge({ status, cancelled = false }: { status: string; cancelled?: boolean }) {
+  const label = cancelled && status === 'expired' ? 'Cancelled' : statusLabel(status);
+  return <span className={`badge badge--${status}`}>{label}</span>;
 }

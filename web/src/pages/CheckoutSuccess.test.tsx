@@ -109,7 +109,8 @@ describe('CheckoutSuccess', () => {
           amount_tax: 286,
           amount_total: 3756,
           amount_refunded: 0,
-          promotion_code: 'SAVE10',
+          // Stripe's id of the code: not shown to the customer.
+          promotion_code: 'promo_1QxSAVE10',
           shipping: {
             name: 'Ada Lovelace',
             address: { line1: '1 Main St', line2: '', city: 'Springfield', state: 'IL', postal_code: '62701', country: 'US' },
@@ -128,7 +129,7 @@ describe('CheckoutSuccess', () => {
       'Mug × 2$25.00',
       'Tea × 1$8.00',
       'Subtotal$33.00',
-      'Discount (SAVE10)−$3.30',
+      'Discount−$3.30',
       'Shipping (Standard)$5.00',
       'Tax$2.86',
       'Total$37.56',

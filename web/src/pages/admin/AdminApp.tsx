@@ -7,6 +7,7 @@ import Account from './Account';
 import { AdminLayout } from './AdminLayout';
 import Dashboard from './Dashboard';
 import Events from './Events';
+import Jobs from './Jobs';
 import Login from './Login';
 import OrderDetail from './OrderDetail';
 import Orders from './Orders';
@@ -83,6 +84,7 @@ export default function AdminApp() {
           <Route path="orders/:id" element={<OrderDetail />} />
           <Route path="shipping-rates" element={<ShippingRates />} />
           <Route path="events" element={<Events />} />
+          <Route path="jobs" element={<Jobs />} />
           <Route path="account" element={<Account />} />
           <Route path="*" element={<p>There is no admin page at this address.</p>} />
         </Route>

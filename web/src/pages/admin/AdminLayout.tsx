@@ -37,6 +37,7 @@ export function AdminLayout() {
             <NavLink to="/admin/orders">Orders</NavLink>
             <NavLink to="/admin/shipping-rates">Shipping</NavLink>
             <NavLink to="/admin/events">Webhook events</NavLink>
+            <NavLink to="/admin/jobs">Queue</NavLink>
           </nav>
           <div className="admin-user">
             <span className="admin-user__email">{session?.email}</span>

@@ -10,6 +10,7 @@ import { formatMoney } from '../../money';
 import { formatOrderNumber } from '../../orderNumber';
 import { formatDateTime } from './dates';
 import { refundable, RefundDialog } from './RefundDialog';
+import { OrderEmails } from './OrderEmails';
 
 export default function OrderDetail() {
   const { id = '' } = useParams();
@@ -73,13 +74,13 @@ export default function OrderDetail() {
       </p>
       <div className="page-head">
         <h1 id="order-heading">Order {formatOrderNumber(order.number)}</h1>
-        <StatusBadge status={order.status} />
+        <StatusBadge status={order.status} cancelled={Boolean(order.cancelled_at)} />
         {order.status === 'paid' && (order.amount_refunded ?? 0) > 0 && (
           <span className="badge badge--refunded">Partly refunded</span>
         )}
       </div>
       {order.flagged && (
-        <Alert kind="warning" title="Amount mismatch: check this order">
+        <Alert kind="warning" title={order.dispute ? 'Disputed: respond in Stripe' : 'Amount mismatch: check this order'}>
           <p>
             {order.flag_reason ||
               'Stripe reported an amount that differs from this order. It was not marked paid automatically.'}
@@ -144,7 +145,7 @@ export default function OrderDetail() {
           </>
         )}
         <OrderTotals order={order} />
-        {order.promotion_code && !(order.amount_discount ?? 0) && (
+        {order.promotion_code && (
           <div>
             <dt>Promotion code</dt>
             <dd>{order.promotion_code}</dd>
@@ -207,6 +208,8 @@ export default function OrderDetail() {
           </table>
         </div>
       )}
+
+      <OrderEmails order={order} onChange={reload} />
 
       <RefundDialog
         order={order}

@@ -200,7 +200,7 @@ export default function Orders() {
                   </td>
                   <td className="truncate" data-label="Customer">{o.customer_email || '—'}</td>
                   <td data-label="Status">
-                    <StatusBadge status={o.status} />
+                    <StatusBadge status={o.status} cancelled={Boolean(o.cancelled_at)} />
                     {o.flagged && (
                       <span className="badge badge--flagged" title={o.flag_reason ?? undefined}>
                         Flagged

@@ -14,11 +14,31 @@ const saved: Product = {
   image_url: 'https://img.example.com/mug.png',
   stock: 2,
   max_per_order: null,
+  tax_code: '',
   active: true,
   created_at: '2026-01-01T00:00:00Z',
   updated_at: '2026-01-01T00:00:00Z',
   images: [],
 };
+
+/**
+ * A new product form whose server refuses the product for field, with a
+ * name and a price already typed.
+ */
+async function createRefused(field: string, message: string) {
+  setCsrfToken('tok');
+  const fetch = stubFetch({
+    'POST /api/admin/products': {
+      status: 400,
+      body: { error: { code: 'invalid', message: `${field} ${message}`, fields: { [field]: message } } },
+    },
+  });
+  const user = userEvent.setup();
+  render(<ProductForm onSave={(input) => adminCreateProduct(input as never)} onSaved={vi.fn()} />);
+  await user.type(screen.getByLabelText('Name'), 'Mug');
+  await user.type(screen.getByLabelText('Price'), '5');
+  return { fetch, user };
+}
 
 describe('ProductForm', () => {
   it('creates a product with the price in minor units and blank stock as unlimited', async () => {
@@ -41,28 +61,34 @@ describe('ProductForm', () => {
       image_url: '',
       stock: null,
       max_per_order: null,
+      tax_code: '',
       active: true,
     });
   });
 
+  it('checks the tax code before sending, sends a good one, and shows the server’s error on it', async () => {
+    const { fetch, user } = await createRefused('tax_code', 'must be a Stripe tax code (txcd_ and 8 digits), or empty');
+    const taxCode = screen.getByLabelText('Tax code');
+    await user.type(taxCode, 'txcd_123');
+    await user.click(screen.getByRole('button', { name: 'Create product' }));
+    await waitFor(() => expect(taxCode).toHaveAttribute('aria-invalid', 'true'));
+    expect(taxCode).toHaveAccessibleDescription(/txcd_ and 8 digits/);
+    expect(taxCode).toHaveFocus();
+    expect(fetch).not.toHaveBeenCalled();
+
+    await user.clear(taxCode);
+    await user.type(taxCode, ' txcd_99999999 ');
+    await user.click(screen.getByRole('button', { name: 'Create product' }));
+    await waitFor(() => expect(fetch).toHaveBeenCalledTimes(1));
+    const [, init] = fetch.mock.calls[0]!;
+    expect(JSON.parse(String(init!.body))).toMatchObject({ tax_code: 'txcd_99999999' });
+    // The server's word on it goes beside the field too.
+    await waitFor(() => expect(taxCode).toHaveAccessibleDescription(/Stripe tax code/));
+    expect(taxCode).toHaveAttribute('aria-invalid', 'true');
+  });
+
   it('sends the most per order and shows the server’s error on it beside the field', async () => {
-    setCsrfToken('tok');
-    const fetch = stubFetch({
-      'POST /api/admin/products': {
-        status: 400,
-        body: {
-          error: {
-            code: 'invalid',
-            message: 'max_per_order must be between 1 and 100, or null for no limit of its own',
-            fields: { max_per_order: 'must be between 1 and 100, or null for no limit of its own' },
-          },
-        },
-      },
-    });
-    const user = userEvent.setup();
-    render(<ProductForm onSave={(input) => adminCreateProduct(input as never)} onSaved={vi.fn()} />);
-    await user.type(screen.getByLabelText('Name'), 'Mug');
-    await user.type(screen.getByLabelText('Price'), '5');
+    const { fetch, user } = await createRefused('max_per_order', 'must be between 1 and 100, or null for no limit of its own');
     await user.type(screen.getByLabelText('Most per order'), '3');
     await user.click(screen.getByRole('button', { name: 'Create product' }));
     await waitFor(() => expect(screen.getByLabelText('Most per order')).toHaveAttribute('aria-invalid', 'true'));

@@ -16,7 +16,7 @@ function priceTooHigh(currency: string): string {
 export const CURRENCIES = ['usd', 'eur', 'gbp', 'jpy', 'aud', 'cad', 'chf', 'dkk', 'nok', 'nzd', 'sek', 'sgd'];
 
 /** Form field ids; the server names its fields by JSON key, mapped here. */
-type FieldName = 'name' | 'description' | 'price' | 'currency' | 'image_url' | 'stock' | 'max_per_order' | 'active';
+type FieldName = 'name' | 'description' | 'price' | 'currency' | 'image_url' | 'stock' | 'max_per_order' | 'tax_code' | 'active';
 
 const fieldForKey: Record<string, FieldName> = {
   name: 'name',
@@ -26,6 +26,7 @@ const fieldForKey: Record<string, FieldName> = {
   image_url: 'image_url',
   stock: 'stock',
   max_per_order: 'max_per_order',
+  tax_code: 'tax_code',
   active: 'active',
 };
 
@@ -37,6 +38,7 @@ const labels: Record<FieldName, string> = {
   image_url: 'Image URL',
   stock: 'Stock',
   max_per_order: 'Most per order',
+  tax_code: 'Tax code',
   active: 'Active',
 };
 
@@ -50,6 +52,7 @@ interface Values {
   image_url: string;
   stock: string;
   max_per_order: string;
+  tax_code: string;
   active: boolean;
 }
 
@@ -62,6 +65,7 @@ function initialValues(p?: Product): Values {
     image_url: p?.image_url ?? '',
     stock: p?.stock == null ? '' : String(p.stock),
     max_per_order: p?.max_per_order == null ? '' : String(p.max_per_order),
+    tax_code: p?.tax_code ?? '',
     active: p?.active ?? true,
   };
 }
@@ -128,6 +132,10 @@ export function ProductForm({ product, onSave, onSaved, onCancel }: Props) {
         found.max_per_order = 'Enter a whole number from 1 to 100, or leave it blank for no limit of its own.';
       }
     }
+    const taxCode = values.tax_code.trim();
+    if (taxCode && !/^txcd_\d{8}$/.test(taxCode)) {
+      found.tax_code = 'Enter a Stripe tax code, txcd_ and 8 digits (like txcd_99999999), or leave it blank.';
+    }
     if (Object.keys(found).length > 0) return { input: null, errors: found };
     return {
       input: {
@@ -138,6 +146,7 @@ export function ProductForm({ product, onSave, onSaved, onCancel }: Props) {
         image_url: imageUrl,
         stock,
         max_per_order: maxPerOrder,
+        tax_code: taxCode,
         active: values.active,
       },
       errors: found,
@@ -330,6 +339,24 @@ export function ProductForm({ product, onSave, onSaved, onCancel }: Props) {
         )}
         {preview.trim() === '' && <p className="muted">No image</p>}
       </div>
+
+      <Field
+        id="tax_code"
+        label="Tax code"
+        error={errors.tax_code}
+        hint="Stripe's tax code for automatic tax, like txcd_99999999 (general tangible goods); blank uses the account's default."
+      >
+        {(c) => (
+          <input
+            {...c}
+            type="text"
+            autoComplete="off"
+            spellCheck={false}
+            value={values.tax_code}
+            onChange={(e) => set('tax_code', e.target.value)}
+          />
+        )}
+      </Field>
 
       <div className={`field field--checkbox${errors.active ? ' field--invalid' : ''}`}>
         <input
