@@ -133,7 +133,7 @@ func (s *Service) Start(ctx context.Context, items []shop.Item, clientKey string
 	if err != nil {
 		return Started{}, err
 	}
-	buyer := postgres.Buyer{ClientKey: clientKey, MaxUnits: s.maxUnitsPerClient}
+	buyer := postgres.Buyer{ClientKey: clientKey, MaxUnits: s.maxUnitsPerClient, FreeShippingOver: s.sessions.FreeShippingOver}
 	order, err := postgres.NewOrders(s.pool).PlaceFor(ctx, buyer, items, s.now().Add(SessionLifetime).Truncate(time.Second))
 	if err != nil {
 		return Started{}, err
@@ -165,14 +165,20 @@ func (s *Service) Start(ctx context.Context, items []shop.Item, clientKey string
 }
 
 // createSession asks Stripe for the order's session. Every parameter derives
-// from the order row, the shop's settings and its shipping rates, so the
-// reconciler can repeat the call with the same idempotency key and get the
-// same session back (unless an admin changed the rates meanwhile: then
-// Stripe refuses the key, and the order is given up as one with no session).
+// from the order as it was placed (its lines with their pictures, the
+// shipping options it was offered) and the shop's settings, never from what
+// an admin may change since: the reconciler repeats the call with the same
+// idempotency key and must get the same session back, where Stripe would
+// refuse a repeat with other parameters and the order be given up while its
+// session can still be paid.
 func (s *Service) createSession(ctx context.Context, o shop.Order) (payments.Session, error) {
-	rates, err := postgres.NewShippingRates(s.pool).Active(ctx, o.Currency)
-	if err != nil {
-		return payments.Session{}, err
+	options := o.ShippingOptions
+	if options == nil { // placed before the options were kept with the order
+		rates, err := postgres.NewShippingRates(s.pool).Active(ctx, o.Currency)
+		if err != nil {
+			return payments.Session{}, err
+		}
+		options = shop.ShippingOptions(rates, o.AmountSubtotal, s.sessions.FreeShippingOver)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
@@ -191,12 +197,12 @@ func (s *Service) createSession(ctx context.Context, o shop.Order) (payments.Ses
 	}
 	for _, l := range o.Lines {
 		p.Lines = append(p.Lines, payments.LineItem{Name: l.ProductName, UnitAmount: l.UnitAmount, Quantity: l.Quantity, TaxCode: l.TaxCode,
-			ImageURL: s.imageURL(ctx, l.ProductID)})
+			ImageURL: s.imageURL(l.Image)})
 	}
 	if len(p.Lines) == 0 { // an order written without lines (by hand, or a bench's)
-		p.Lines = []payments.LineItem{{Name: o.ProductName, UnitAmount: o.UnitAmount, Quantity: o.Quantity, ImageURL: s.imageURL(ctx, o.ProductID)}}
+		p.Lines = []payments.LineItem{{Name: o.ProductName, UnitAmount: o.UnitAmount, Quantity: o.Quantity}}
 	}
-	for _, r := range shop.ShippingOptions(rates, o.AmountSubtotal, s.sessions.FreeShippingOver) {
+	for _, r := range options {
 		opt := payments.ShippingOption{ID: r.ID, Name: r.Name, Amount: r.Amount, Currency: o.Currency}
 		if r.MinDays != nil {
 			opt.MinDays = *r.MinDays

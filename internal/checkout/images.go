@@ -1,33 +1,20 @@
 package checkout
 
 import (
-	"context"
 	"strings"
-
-	"github.com/stripeshop/stripeshop/internal/postgres"
 )
 
-// imageURL is the product's picture for its line on Stripe's checkout page:
-// the main uploaded picture's largest variant, or else the product's
-// external image_url. Stripe fetches it from the public internet and takes
-// https only, so a shop whose APP_URL is not https sends none of its own.
-// A failure to read it never stops a checkout: the line goes without.
-//
-// It is read when the session is created, not kept on the order: findSession
-// repeats the call with the same idempotency key after a crash, and should
-// the main picture change in between, Stripe refuses the repeat as a
-// different request. Keeping the URL with the order's line (as its price is
-// kept) would close that window.
-func (s *Service) imageURL(ctx context.Context, productID string) string {
-	main, external, err := postgres.NewImages(s.pool).CheckoutPicture(ctx, productID)
+// imageURL is a line's picture (shop.Line.Image, kept when the order was
+// placed) as Stripe's checkout page shows it: the shop's own picture as an
+// absolute URL on APP_URL, an external image_url as it is. Stripe fetches
+// it from the public internet and takes https only, so a shop whose
+// APP_URL is not https sends none of its own.
+func (s *Service) imageURL(image string) string {
 	switch {
-	case err != nil:
-		s.log.Warn("no picture for the checkout line", "product_id", productID, "err", err)
-		return ""
-	case main == "":
-		return external
+	case !strings.HasPrefix(image, "/"):
+		return image // external (the product form takes https only), or none
 	case strings.HasPrefix(s.appURL, "https://"):
-		return strings.TrimRight(s.appURL, "/") + main
+		return strings.TrimRight(s.appURL, "/") + image
 	}
 	return ""
 }

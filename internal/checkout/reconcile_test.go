@@ -29,12 +29,7 @@ func (c *movableClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 func onSimulator(t *testing.T) (*Service, *movableClock, string, string) {
 	t.Helper()
 	clk := &movableClock{}
-	srv := httptest.NewUnstartedServer(nil)
-	sim := stripesim.New(stripesim.Config{PublicURL: "http://" + srv.Listener.Addr().String(), Now: clk.Now,
-		WebhookSecret: "whsec_test", SweepInterval: 10 * time.Millisecond})
-	srv.Config.Handler = sim
-	srv.Start()
-	t.Cleanup(func() { sim.Close(); srv.Close() })
+	srv := startSimulator(t, clk)
 	pool, _ := testdb.New(t)
 	stock := int64(5)
 	p, err := postgres.NewProducts(pool).Create(context.Background(),
@@ -47,9 +42,22 @@ func onSimulator(t *testing.T) (*Service, *movableClock, string, string) {
 	return svc, clk, p.ID, srv.URL
 }
 
+// startSimulator runs the simulator on clk; it returns its server.
+func startSimulator(t *testing.T, clk *movableClock) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	sim := stripesim.New(stripesim.Config{PublicURL: "http://" + srv.Listener.Addr().String(), Now: clk.Now,
+		WebhookSecret: "whsec_test", SweepInterval: 10 * time.Millisecond})
+	srv.Config.Handler = sim
+	srv.Start()
+	t.Cleanup(func() { sim.Close(); srv.Close() })
+	return srv
+}
+
 func (s *Service) mustPlace(t *testing.T, productID string, qty int64) shop.Order {
 	t.Helper()
-	o, err := postgres.NewOrders(s.pool).Place(context.Background(), productID, qty, s.now().Add(SessionLifetime).Truncate(time.Second))
+	o, err := postgres.NewOrders(s.pool).PlaceFor(context.Background(), postgres.Buyer{FreeShippingOver: s.sessions.FreeShippingOver},
+		[]shop.Item{{ProductID: productID, Quantity: qty}}, s.now().Add(SessionLifetime).Truncate(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

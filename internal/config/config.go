@@ -262,7 +262,7 @@ func (c *Config) loadMail(get func(k, def string) string) error {
 	if u, err := url.Parse(c.AppURL); err == nil && u.Hostname() != "" {
 		host = u.Hostname()
 	}
-	c.MailFrom = get("MAIL_FROM", c.ShopName+" <orders@"+host+">")
+	c.MailFrom = get("MAIL_FROM", (&netmail.Address{Name: c.ShopName, Address: "orders@" + host}).String())
 	if _, err := netmail.ParseAddress(c.MailFrom); err != nil {
 		return &Error{"MAIL_FROM", "must be an address, e.g. Shop <orders@example.com>"}
 	}

@@ -180,7 +180,7 @@ func sessionEvent(eventID string, st started, amount int64, email string) []byte
 		"created": time.Now().Unix(),
 		"data": map[string]any{"object": map[string]any{
 			"id": st.SessionID, "object": "checkout.session", "status": "complete", "payment_status": "paid",
-			"currency": "usd", "amount_total": amount, "customer_email": email, "client_reference_id": st.OrderID,
+			"currency": "usd", "amount_subtotal": amount, "amount_total": amount, "customer_email": email, "client_reference_id": st.OrderID,
 			"metadata": map[string]string{"order_id": st.OrderID}, "payment_intent": "pi_" + strings.ReplaceAll(st.OrderID, "-", ""),
 		}},
 	})

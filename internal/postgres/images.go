@@ -207,31 +207,6 @@ func (s *Images) Variant(ctx context.Context, key string, width int, ext, ifNone
 	return v, translate(err)
 }
 
-// CheckoutPicture answers, in one round trip, what a checkout line may show
-// of a product: the path of its main picture's widest variant ("" when it
-// has none) and its external image_url.
-func (s *Images) CheckoutPicture(ctx context.Context, productID string) (mainPath, imageURL string, err error) {
-	var key, ext *string
-	var width *int
-	err = s.db.QueryRow(ctx, `
-		SELECT p.image_url, main.key, main.ext, main.width
-		FROM products p
-		LEFT JOIN LATERAL (
-			SELECT m.key, m.ext, (SELECT max(v.width) FROM media_variants v WHERE v.key = m.key) AS width
-			FROM product_images pi JOIN media m ON m.key = pi.media_key
-			WHERE pi.product_id = p.id
-			ORDER BY pi.position, pi.created_at, pi.id LIMIT 1
-		) main ON true
-		WHERE p.id = $1`, productID).Scan(&imageURL, &key, &ext, &width)
-	if err != nil {
-		return "", "", translate(err)
-	}
-	if key != nil && ext != nil && width != nil {
-		mainPath = shop.MediaPath(*key, *width, *ext)
-	}
-	return mainPath, imageURL, nil
-}
-
 // attachImages fills in each product's pictures.
 func attachImages(ctx context.Context, db DBTX, products []shop.Product) error {
 	ids := make([]string, len(products))

@@ -2,9 +2,11 @@ package postgres_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/stripeshop/stripeshop/internal/images"
 	"github.com/stripeshop/stripeshop/internal/postgres"
 	"github.com/stripeshop/stripeshop/internal/shop"
 	"github.com/stripeshop/stripeshop/internal/testdb"
@@ -137,5 +139,58 @@ func TestPlaceNeverOversells(t *testing.T) {
 	var n int
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM orders`).Scan(&n); err != nil || n != 2 {
 		t.Fatalf("%d orders, want the 2 placed", n)
+	}
+}
+
+// An order still open when 0012 arrives may have its session made again:
+// its lines get the picture it was sent with, and with no options kept its
+// session reads the shop's rates as before (nil options).
+func TestOrderSnapshotMigrationKeepsOpenOrdersPictures(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, _ := testdb.New(t)
+	p, err := postgres.NewProducts(pool).Create(ctx, shop.Product{Name: "Mug", UnitAmount: 1200, Currency: "usd", Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := strings.Repeat("c", 32)
+	if _, err := postgres.NewImages(pool).SaveMedia(ctx, images.Picture{Key: key, Width: 800, Height: 600, Ext: "png",
+		Variants: []images.Variant{{Width: 320, Height: 240, Ext: "png", ContentType: "image/png", Data: []byte("a")},
+			{Width: 640, Height: 480, Ext: "png", ContentType: "image/png", Data: []byte("b")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := postgres.NewImages(pool).Add(ctx, p.ID, key, ""); err != nil {
+		t.Fatal(err)
+	}
+	orders := postgres.NewOrders(pool)
+	open, err := orders.Place(ctx, p.ID, 1, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended, err := orders.Place(ctx, p.ID, 1, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE orders SET status = 'expired' WHERE id = $1`, ended.ID); err != nil {
+		t.Fatal(err)
+	}
+	m, err := postgres.NewMigrator(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if err := m.Down(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		id, image string
+	}{{open.ID, "/media/" + key + "/640.png"}, {ended.ID, ""}} {
+		o, err := orders.Get(ctx, c.id)
+		if err != nil || o.Lines[0].Image != c.image || o.ShippingOptions != nil {
+			t.Errorf("order %s: picture %q, options %v, %v; want %q and none kept", o.Status, o.Lines[0].Image, o.ShippingOptions, err, c.image)
+		}
 	}
 }

@@ -25,10 +25,10 @@ func NewOrders(db DBTX) *Orders { return &Orders{db: db} }
 const orderColumns = `id::text, number, status, product_id::text, product_name, unit_amount, quantity, amount_total,
 	currency, customer_email, coalesce(session_id, ''), coalesce(payment_intent_id, ''), flagged, flag_reason,
 	expires_at, created_at, updated_at, paid_at, refunded_at, amount_subtotal, amount_discount, amount_shipping,
-	amount_tax, amount_refunded, shipping, promotion_code, cancelled_at,
+	amount_tax, amount_refunded, shipping, promotion_code, cancelled_at, shipping_options,
 	(SELECT coalesce(json_agg(json_build_object('product_id', l.product_id, 'product_name', l.product_name,
 		'unit_amount', l.unit_amount, 'quantity', l.quantity, 'reserved', l.reserved,
-		'refunded_quantity', l.refunded_quantity, 'tax_code', l.tax_code) ORDER BY l.position), '[]')
+		'refunded_quantity', l.refunded_quantity, 'tax_code', l.tax_code, 'image', l.image) ORDER BY l.position), '[]')
 	 FROM order_lines l WHERE l.order_id = orders.id)`
 
 // lineRow is a line as orderColumns reads it.
@@ -40,17 +40,27 @@ type lineRow struct {
 	Reserved         int64  `json:"reserved"`
 	RefundedQuantity int64  `json:"refunded_quantity"`
 	TaxCode          string `json:"tax_code"`
+	Image            string `json:"image"`
+}
+
+// shippingOption is a shipping option as orders.shipping_options keeps it.
+type shippingOption struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Amount  int64  `json:"amount"`
+	MinDays *int64 `json:"min_days"`
+	MaxDays *int64 `json:"max_days"`
 }
 
 func scanOrder(row pgx.Row, extra ...any) (shop.Order, error) {
 	var (
-		o            shop.Order
-		shipping, ls []byte
+		o                     shop.Order
+		shipping, options, ls []byte
 	)
 	err := row.Scan(append([]any{&o.ID, &o.Number, &o.Status, &o.ProductID, &o.ProductName, &o.UnitAmount, &o.Quantity, &o.AmountTotal,
 		&o.Currency, &o.CustomerEmail, &o.SessionID, &o.PaymentIntentID, &o.Flagged, &o.FlagReason,
 		&o.ExpiresAt, &o.CreatedAt, &o.UpdatedAt, &o.PaidAt, &o.RefundedAt, &o.AmountSubtotal, &o.AmountDiscount, &o.AmountShipping,
-		&o.AmountTax, &o.AmountRefunded, &shipping, &o.PromotionCode, &o.CancelledAt, &ls}, extra...)...)
+		&o.AmountTax, &o.AmountRefunded, &shipping, &o.PromotionCode, &o.CancelledAt, &options, &ls}, extra...)...)
 	if err != nil {
 		return o, translate(err)
 	}
@@ -58,6 +68,17 @@ func scanOrder(row pgx.Row, extra ...any) (shop.Order, error) {
 		o.Shipping = &shop.Shipping{}
 		if err := json.Unmarshal(shipping, o.Shipping); err != nil {
 			return o, fmt.Errorf("order %s shipping: %w", o.ID, err)
+		}
+	}
+	if options != nil { // NULL: placed before the options were kept
+		var opts []shippingOption
+		if err := json.Unmarshal(options, &opts); err != nil {
+			return o, fmt.Errorf("order %s shipping options: %w", o.ID, err)
+		}
+		o.ShippingOptions = make([]shop.ShippingRate, len(opts))
+		for i, r := range opts {
+			o.ShippingOptions[i] = shop.ShippingRate{ID: r.ID, Name: r.Name, Amount: r.Amount, Currency: o.Currency,
+				MinDays: r.MinDays, MaxDays: r.MaxDays, Active: true}
 		}
 	}
 	var lines []lineRow
@@ -68,7 +89,7 @@ func scanOrder(row pgx.Row, extra ...any) (shop.Order, error) {
 	for i, l := range lines {
 		o.Lines[i] = shop.Line{ProductID: l.ProductID, ProductName: l.ProductName, UnitAmount: l.UnitAmount,
 			Quantity: l.Quantity, AmountSubtotal: l.UnitAmount * l.Quantity, RefundedQuantity: l.RefundedQuantity,
-			TaxCode: l.TaxCode, Reserved: l.Reserved}
+			TaxCode: l.TaxCode, Reserved: l.Reserved, Image: l.Image}
 	}
 	return o, nil
 }
@@ -95,6 +116,9 @@ func collectOrders(rows pgx.Rows, err error) ([]shop.Order, error) {
 type Buyer struct {
 	ClientKey string
 	MaxUnits  int64
+	// FreeShippingOver is the subtotal (minor units) from which the order
+	// is offered free shipping (FREE_SHIPPING_OVER); 0 is never.
+	FreeShippingOver int64
 }
 
 // capped says whether the buyer's open orders limit a new one.
@@ -155,7 +179,10 @@ func (s *Orders) PlaceFor(ctx context.Context, b Buyer, items []shop.Item, expir
 // lockCartSQL locks the products of limited stock of a cart ($1) in id
 // order and reads them, and those of unlimited stock without a lock (their
 // orders take nothing, so concurrent buyers of one need not queue), with
-// the units client $2 holds and the new order's id and number.
+// the units client $2 holds and the new order's id and number. With each
+// product it reads its main picture, and with the cart the active shipping
+// rates of its products' currencies (cheapest first, as
+// ShippingRates.Active lists them): the order keeps both for its session.
 var lockCartSQL = `
 	WITH locked AS (
 		SELECT ` + productColumns + ` FROM products WHERE id = ANY($1::uuid[]) AND stock IS NOT NULL
@@ -165,8 +192,37 @@ var lockCartSQL = `
 	)
 	SELECT gen_random_uuid()::text, nextval('order_number_seq'), now(), (` + heldUnitsSQL("$2::text") + `),
 		coalesce((SELECT json_agg(json_build_object('id', id, 'name', name, 'unit_amount', unit_amount, 'currency', currency,
-			'stock', stock, 'max_per_order', max_per_order, 'tax_code', tax_code, 'active', active))
-			FROM (SELECT * FROM locked UNION ALL SELECT * FROM free) p), '[]')`
+			'stock', stock, 'max_per_order', max_per_order, 'tax_code', tax_code, 'active', active,
+			'image_url', image_url, 'main_picture', (
+				SELECT json_build_object('key', m.key, 'ext', m.ext,
+					'width', (SELECT max(v.width) FROM media_variants v WHERE v.key = m.key))
+				FROM product_images pi JOIN media m ON m.key = pi.media_key
+				WHERE pi.product_id = p.id::uuid
+				ORDER BY pi.position, pi.created_at, pi.id LIMIT 1)))
+			FROM (SELECT * FROM locked UNION ALL SELECT * FROM free) p), '[]'),
+		(SELECT coalesce(json_agg(json_build_object('id', r.id, 'name', r.name, 'amount', r.amount,
+			'currency', r.currency, 'min_days', r.min_days, 'max_days', r.max_days, 'active', r.active)
+			ORDER BY r.amount, r.name, r.id), '[]')
+			FROM shipping_rates r
+			WHERE r.active AND r.currency IN (SELECT currency FROM products WHERE id = ANY($1::uuid[])))`
+
+// cartProduct is a product as lockCartSQL reads it.
+type cartProduct struct {
+	shop.Product
+	MainPicture *struct {
+		Key   string `json:"key"`
+		Ext   string `json:"ext"`
+		Width *int   `json:"width"`
+	} `json:"main_picture"`
+}
+
+// image is the picture a line of the product shows: see shop.Line.Image.
+func (p cartProduct) image() string {
+	if m := p.MainPicture; m != nil && m.Width != nil {
+		return shop.MediaPath(m.Key, *m.Width, m.Ext)
+	}
+	return p.ImageURL
+}
 
 func placeIn(ctx context.Context, tx *Tx, b Buyer, items []shop.Item, expiresAt time.Time) (shop.Order, error) {
 	ids := make([]string, len(items))
@@ -182,17 +238,23 @@ func placeIn(ctx context.Context, tx *Tx, b Buyer, items []shop.Item, expiresAt 
 		now      time.Time
 		held     int64
 		products []byte
+		rates    []byte
 	)
-	if err := tx.QueryRow(ctx, lockCartSQL, ids, nullIfEmpty(b.ClientKey)).Scan(&id, &number, &now, &held, &products); err != nil {
+	if err := tx.QueryRow(ctx, lockCartSQL, ids, nullIfEmpty(b.ClientKey)).Scan(&id, &number, &now, &held, &products, &rates); err != nil {
 		return shop.Order{}, translate(err)
 	}
-	var locked []shop.Product
+	var locked []cartProduct
 	if err := json.Unmarshal(products, &locked); err != nil {
 		return shop.Order{}, fmt.Errorf("place: products: %w", err)
 	}
+	var active []shop.ShippingRate
+	if err := json.Unmarshal(rates, &active); err != nil {
+		return shop.Order{}, fmt.Errorf("place: shipping rates: %w", err)
+	}
 	cart := shop.Cart{Items: items, Products: make(map[string]shop.Product, len(locked)), Held: held}
+	images := make(map[string]string, len(locked))
 	for _, p := range locked {
-		cart.Products[p.ID] = p
+		cart.Products[p.ID], images[p.ID] = p.Product, p.image()
 	}
 	if b.capped() {
 		cart.MaxUnits = b.MaxUnits
@@ -201,15 +263,35 @@ func placeIn(ctx context.Context, tx *Tx, b Buyer, items []shop.Item, expiresAt 
 	if err != nil {
 		return shop.Order{}, err
 	}
+	for i := range lines {
+		lines[i].Image = images[lines[i].ProductID]
+	}
 	o := shop.NewOrder(lines, cart.Products[lines[0].ProductID].Currency)
 	o.ID, o.Number, o.CreatedAt, o.UpdatedAt, o.ExpiresAt = id, number, now, now, expiresAt
+	var ofCurrency []shop.ShippingRate
+	for _, r := range active {
+		if r.Currency == o.Currency {
+			ofCurrency = append(ofCurrency, r)
+		}
+	}
+	// Never nil: nil is an order placed before the options were kept.
+	o.ShippingOptions = append([]shop.ShippingRate{}, shop.ShippingOptions(ofCurrency, o.AmountSubtotal, b.FreeShippingOver)...)
+	options := make([]shippingOption, len(o.ShippingOptions))
+	for i, r := range o.ShippingOptions {
+		options[i] = shippingOption{ID: r.ID, Name: r.Name, Amount: r.Amount, MinDays: r.MinDays, MaxDays: r.MaxDays}
+	}
+	optionsJSON, err := json.Marshal(options)
+	if err != nil {
+		return shop.Order{}, err
+	}
 	var (
-		lineIDs, names, taxCodes []string
-		amounts, qtys, reserved  []int64
+		lineIDs, names, taxCodes, lineImages []string
+		amounts, qtys, reserved              []int64
 	)
 	for _, l := range lines {
 		lineIDs, names, taxCodes = append(lineIDs, l.ProductID), append(names, l.ProductName), append(taxCodes, l.TaxCode)
 		amounts, qtys, reserved = append(amounts, l.UnitAmount), append(qtys, l.Quantity), append(reserved, l.Reserved)
+		lineImages = append(lineImages, l.Image)
 	}
 	// The rows are locked and the domain checked the stock: the CHECK on
 	// products.stock is the last word if it ever got this wrong.
@@ -217,15 +299,15 @@ func placeIn(ctx context.Context, tx *Tx, b Buyer, items []shop.Item, expiresAt 
 		FROM unnest($1::uuid[], $2::bigint[]) AS r(id, units)
 		WHERE p.id = r.id AND r.units > 0`, lineIDs, reserved)
 	tx.Later(`INSERT INTO orders (id, number, product_id, product_name, unit_amount, quantity, amount_subtotal, amount_total,
-			currency, expires_at, client_key, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $11)`,
+			currency, expires_at, client_key, created_at, updated_at, shipping_options)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $11, $12)`,
 		o.ID, o.Number, o.ProductID, o.ProductName, o.UnitAmount, o.Quantity, o.AmountSubtotal, o.Currency,
-		expiresAt, nullIfEmpty(b.ClientKey), now)
-	tx.Later(`INSERT INTO order_lines (order_id, position, product_id, product_name, unit_amount, quantity, reserved, tax_code)
-		SELECT $1, r.n - 1, r.product_id, r.name, r.unit_amount, r.quantity, r.reserved, r.tax_code
-		FROM unnest($2::uuid[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[])
-			WITH ORDINALITY AS r(product_id, name, unit_amount, quantity, reserved, tax_code, n)`,
-		o.ID, lineIDs, names, amounts, qtys, reserved, taxCodes)
+		expiresAt, nullIfEmpty(b.ClientKey), now, optionsJSON)
+	tx.Later(`INSERT INTO order_lines (order_id, position, product_id, product_name, unit_amount, quantity, reserved, tax_code, image)
+		SELECT $1, r.n - 1, r.product_id, r.name, r.unit_amount, r.quantity, r.reserved, r.tax_code, r.image
+		FROM unnest($2::uuid[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], $8::text[])
+			WITH ORDINALITY AS r(product_id, name, unit_amount, quantity, reserved, tax_code, image, n)`,
+		o.ID, lineIDs, names, amounts, qtys, reserved, taxCodes, lineImages)
 	return o, nil
 }
 

@@ -220,6 +220,10 @@ type Order struct {
 	RefundedAt      *time.Time `json:"refunded_at,omitempty"`
 	// ExpiresAt is when its Checkout Session expires.
 	ExpiresAt time.Time `json:"-"`
+	// ShippingOptions are the rates its Checkout Session offers, in order,
+	// as they were when it was placed; nil for an order placed before they
+	// were kept.
+	ShippingOptions []ShippingRate `json:"-"`
 }
 
 // Line is one product of an order, as sold.
@@ -235,6 +239,10 @@ type Line struct {
 	// Reserved is the units the line took from stock: its quantity, or 0
 	// for a product with unlimited stock, and 0 again once given back.
 	Reserved int64 `json:"-"`
+	// Image is the product's picture when the order was placed: the path
+	// of its main picture on the shop ("/media/…"), else its external
+	// image_url, else "".
+	Image string `json:"-"`
 }
 
 // Shipping is where an order goes and how, as the customer gave it on
