@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { crc32, deflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
+import { shoot } from './harness.mjs';
 
 const execAsync = promisify(execFile);
 const webDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -275,6 +276,7 @@ test('pictures: upload, order, storefront srcset, refusals, a second replica', a
   assert.equal(await admin.getByLabel('Add pictures').getAttribute('aria-invalid'), 'true');
   assert.equal(await list.getByRole('listitem').count(), 2, 'nothing refused was added');
   await axe(admin, 'product edit page with refusals');
+  await shoot(admin, 'admin-product-pictures');
 
   // The storefront shows the main picture with srcset, width and height, lazily.
   const shopper = await page('customer');
@@ -288,10 +290,12 @@ test('pictures: upload, order, storefront srcset, refusals, a second replica', a
   assert.ok(Number(await img.getAttribute('width')) > 0 && Number(await img.getAttribute('height')) > 0);
   await shopper.waitForFunction((src) => [...document.images].some((i) => i.getAttribute('src') === src && i.complete && i.naturalWidth > 0), secondBefore);
   await axe(shopper, 'storefront');
+  await shoot(shopper, 'storefront-pictures');
   await card.click();
   await shopper.getByRole('heading', { name }).waitFor();
   assert.match(await shopper.locator('img.gallery__main').getAttribute('srcset'), /640w/);
   await axe(shopper, 'product page');
+  await shoot(shopper, 'product-gallery');
 
   // The other replica serves the same bytes at the same address, and its catalog shows them.
   const [a, b] = await Promise.all([fetch(replicaA + secondBefore), fetch(replicaB + secondBefore)]);
