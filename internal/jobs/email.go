@@ -49,7 +49,7 @@ func (q *Queue) Enabled() bool { return q != nil && q.cfg.Sender != nil }
 // change sends nothing. An e-mail the order has already, a customer e-mail
 // with no customer address, or a staff e-mail with no staff list, is not
 // queued. Two round trips whatever the kinds: the records (with whatever
-// the transaction has pending), then the jobs.
+// the transaction has pending), then the jobs; nothing is left pending.
 func (q *Queue) EnqueueMail(ctx context.Context, tx pgx.Tx, o shop.Order, kinds ...shop.EmailKind) error {
 	if !q.Enabled() {
 		return nil
@@ -72,25 +72,21 @@ func (q *Queue) EnqueueMail(ctx context.Context, tx pgx.Tx, o shop.Order, kinds 
 	if err != nil || len(fresh) == 0 {
 		return err
 	}
-	var (
-		params []river.InsertManyParams
-		ids    []int64
-	)
+	var params []river.InsertManyParams
 	for _, e := range want {
 		if id, ok := fresh[e.Kind]; ok {
 			params = append(params, river.InsertManyParams{Args: SendEmailArgs{OrderID: o.ID, Email: e.Kind, EmailID: id}})
-			ids = append(ids, id)
 		}
 	}
-	res, err := q.client.InsertManyTx(ctx, tx, params)
-	if err != nil {
+	// The record learns its job's id when the job runs (Sent, Attempted):
+	// noting it here was a third statement in the webhook's transaction,
+	// an update of rows it had just inserted (which Postgres follows with
+	// a foreign-key check of the order per row), for an id nothing reads
+	// before the job has run (Resend waits for a queued e-mail).
+	if _, err := q.client.InsertManyTx(ctx, tx, params); err != nil {
 		return fmt.Errorf("queue the order's e-mails: %w", err)
 	}
-	jobIDs := make([]int64, len(res))
-	for i, r := range res {
-		jobIDs[i] = r.Job.ID
-	}
-	return emails.SetJobs(ctx, ids, jobIDs)
+	return nil
 }
 
 // Resend sends an order's e-mail again, for the admin: its job runs again
@@ -167,14 +163,14 @@ func (w *sendEmailWorker) Work(ctx context.Context, job *river.Job[SendEmailArgs
 	}
 	msg, err := mail.Render(a.Email, mail.NewView(q.cfg.Shop, o, d))
 	if err != nil {
-		_ = emails.Attempted(ctx, e.ID, job.Attempt, shop.EmailGaveUp, err.Error())
+		_ = emails.Attempted(ctx, e.ID, job.ID, job.Attempt, shop.EmailGaveUp, err.Error())
 		return river.JobCancel(err)
 	}
 	err = q.cfg.Sender.Send(ctx, strings.Split(e.Recipient, ", "), e.MessageID, msg)
 	switch {
 	case err == nil:
 		return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-			if err := postgres.NewEmails(tx).Sent(ctx, e.ID, job.Attempt); err != nil {
+			if err := postgres.NewEmails(tx).Sent(ctx, e.ID, job.ID, job.Attempt); err != nil {
 				return err
 			}
 			_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
@@ -182,7 +178,7 @@ func (w *sendEmailWorker) Work(ctx context.Context, job *river.Job[SendEmailArgs
 		})
 	case mail.IsPermanent(err):
 		q.log.Error("e-mail refused for good", "order_id", a.OrderID, "kind", a.Email, "err", err)
-		if rerr := emails.Attempted(ctx, e.ID, job.Attempt, shop.EmailGaveUp, err.Error()); rerr != nil {
+		if rerr := emails.Attempted(ctx, e.ID, job.ID, job.Attempt, shop.EmailGaveUp, err.Error()); rerr != nil {
 			return rerr // retried: the failure is recorded next time
 		}
 		return river.JobCancel(err)
@@ -194,7 +190,7 @@ func (w *sendEmailWorker) Work(ctx context.Context, job *river.Job[SendEmailArgs
 		} else {
 			q.log.Warn("e-mail not sent; retrying", "order_id", a.OrderID, "kind", a.Email, "attempt", job.Attempt, "err", err)
 		}
-		if rerr := emails.Attempted(ctx, e.ID, job.Attempt, status, err.Error()); rerr != nil {
+		if rerr := emails.Attempted(ctx, e.ID, job.ID, job.Attempt, status, err.Error()); rerr != nil {
 			q.log.Warn("record an e-mail attempt", "err", rerr)
 		}
 		return err

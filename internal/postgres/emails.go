@@ -63,7 +63,10 @@ func (s *Emails) Queue(ctx context.Context, orderID string, emails []NewEmail) (
 }
 
 // SetJobs notes the job that sends each e-mail (ids and jobIDs pair up);
-// in a Tx it goes with the next statement or the commit.
+// in a Tx it goes with the next statement or the commit. The worker notes
+// its job too (Sent, Attempted): an e-mail queued with an order's change
+// gets its job id when the job first runs, which spares that transaction
+// a statement (see jobs.Queue.EnqueueMail).
 func (s *Emails) SetJobs(ctx context.Context, ids, jobIDs []int64) error {
 	return execLater(ctx, s.db, `UPDATE order_emails e SET job_id = j.job
 		FROM unnest($1::bigint[], $2::bigint[]) AS j(id, job) WHERE e.id = j.id`, ids, jobIDs)
@@ -97,18 +100,20 @@ func (s *Emails) ForOrder(ctx context.Context, orderID string) ([]shop.Email, er
 	return out, translate(rows.Err())
 }
 
-// Attempted records an attempt that did not send: status retrying, or
-// failed when no attempt is left.
-func (s *Emails) Attempted(ctx context.Context, id int64, attempt int, status, lastError string) error {
-	_, err := s.db.Exec(ctx, `UPDATE order_emails SET status = $2, attempts = $3, last_error = $4, updated_at = now()
-		WHERE id = $1 AND status <> 'sent'`, id, status, attempt, truncate(lastError, 1000))
+// Attempted records an attempt, by job jobID, that did not send: status
+// retrying, or failed when no attempt is left.
+func (s *Emails) Attempted(ctx context.Context, id, jobID int64, attempt int, status, lastError string) error {
+	_, err := s.db.Exec(ctx, `UPDATE order_emails SET status = $2, attempts = $3, last_error = $4, updated_at = now(),
+		job_id = $5
+		WHERE id = $1 AND status <> 'sent'`, id, status, attempt, truncate(lastError, 1000), jobID)
 	return translate(err)
 }
 
-// Sent records a sent e-mail.
-func (s *Emails) Sent(ctx context.Context, id int64, attempt int) error {
-	_, err := s.db.Exec(ctx, `UPDATE order_emails SET status = 'sent', attempts = $2, last_error = '', sent_at = now(), updated_at = now()
-		WHERE id = $1`, id, attempt)
+// Sent records an e-mail sent by job jobID.
+func (s *Emails) Sent(ctx context.Context, id, jobID int64, attempt int) error {
+	_, err := s.db.Exec(ctx, `UPDATE order_emails SET status = 'sent', attempts = $2, last_error = '', sent_at = now(), updated_at = now(),
+		job_id = $3
+		WHERE id = $1`, id, attempt, jobID)
 	return translate(err)
 }
 
