@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/stripeshop/stripeshop/internal/mailpit"
 	"github.com/stripeshop/stripeshop/internal/payments"
 	"github.com/stripeshop/stripeshop/internal/shoptest"
@@ -202,6 +204,9 @@ func TestPaidOrderSendsOneConfirmation(t *testing.T) {
 		}
 		return sent == 2
 	})
+	// The webhook's transaction leaves the job id out; the job notes it
+	// when it sends (Resend retries that job).
+	jobsOf(t, s.DatabaseURL, st.OrderID)
 	o := order(t, admin, st.OrderID)
 	got := mailTo(t, w.buyer())
 	if len(got) != 1 {
@@ -228,6 +233,28 @@ func TestPaidOrderSendsOneConfirmation(t *testing.T) {
 	staff := mailTo(t, w.staff())
 	if len(staff) != 1 || !strings.Contains(staff[0].Subject, "New order "+number) {
 		t.Fatalf("staff got %d e-mails (%v), want the new order", len(staff), staff)
+	}
+}
+
+// jobsOf checks that each e-mail of an order names the River job, of its
+// kind and order, that sent it.
+func jobsOf(t *testing.T, dbURL, orderID string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var emails, matched int
+	if err := conn.QueryRow(ctx, `SELECT count(*), count(j.id) FROM order_emails e
+		LEFT JOIN river_job j ON j.id = e.job_id AND j.kind = 'send_email'
+			AND j.args->>'order_id' = e.order_id::text AND j.args->>'kind' = e.kind AND (j.args->>'email_id')::bigint = e.id
+		WHERE e.order_id = $1`, orderID).Scan(&emails, &matched); err != nil {
+		t.Fatal(err)
+	}
+	if emails == 0 || matched != emails {
+		t.Fatalf("%d of the order's %d e-mails name the job that sent them", matched, emails)
 	}
 }
 
