@@ -61,6 +61,10 @@ func (m *Migrator) Up() error {
 	return migrateRiver(context.Background(), m.pool)
 }
 
+// MigrateTo moves the shop's schema up or down to version (River's tables
+// are left as they are).
+func (m *Migrator) MigrateTo(version uint) error { return ignoreNoChange(m.m.Migrate(version)) }
+
 // Down rolls back the most recent migration.
 func (m *Migrator) Down() error { return ignoreNoChange(m.m.Steps(-1)) }
 

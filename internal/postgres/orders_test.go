@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/stripeshop/stripeshop/internal/postgres"
 	"github.com/stripeshop/stripeshop/internal/shop"
 	"github.com/stripeshop/stripeshop/internal/testdb"
@@ -194,32 +196,7 @@ func TestOrderNumbersIncreaseAndNeverRepeat(t *testing.T) {
 // created, and new ones after them.
 func TestOrderNumbersMigrationNumbersExistingOrders(t *testing.T) {
 	ctx := context.Background()
-	pool, err := postgres.Open(ctx, testdb.Empty(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	m, err := postgres.NewMigrator(pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	if err := m.Up(); err != nil {
-		t.Fatal(err)
-	}
-	// Back to the schema before order numbers (0007), whatever came after it.
-	for {
-		v, _, err := m.Version()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if v < 7 {
-			break
-		}
-		if err := m.Down(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	pool, m := schemaAt(t, 6) // before order numbers (0007)
 	var productID string
 	if err := pool.QueryRow(ctx, `INSERT INTO products (name, unit_amount, currency) VALUES ('Mug', 1000, 'usd') RETURNING id::text`).Scan(&productID); err != nil {
 		t.Fatal(err)
@@ -253,31 +230,7 @@ func TestOrderNumbersMigrationNumbersExistingOrders(t *testing.T) {
 // units, and a refunded order its refunded quantity and amount.
 func TestOrderLinesMigrationMovesExistingOrders(t *testing.T) {
 	ctx := context.Background()
-	pool, err := postgres.Open(ctx, testdb.Empty(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	m, err := postgres.NewMigrator(pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	if err := m.Up(); err != nil {
-		t.Fatal(err)
-	}
-	for { // to the schema before order lines (0009)
-		v, _, err := m.Version()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if v < 9 {
-			break
-		}
-		if err := m.Down(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	pool, m := schemaAt(t, 8) // before order lines (0009)
 	var productID, held, refunded string
 	if err := pool.QueryRow(ctx, `INSERT INTO products (name, unit_amount, currency, stock) VALUES ('Mug', 1000, 'usd', 5) RETURNING id::text`).Scan(&productID); err != nil {
 		t.Fatal(err)
@@ -308,4 +261,24 @@ func TestOrderLinesMigrationMovesExistingOrders(t *testing.T) {
 	if err := m.DownAll(); err != nil {
 		t.Fatalf("down from 0009 with orders: %v", err)
 	}
+}
+
+// schemaAt is a new database whose schema is at migration version, for a
+// test of what a later migration does to the rows already there.
+func schemaAt(t *testing.T, version uint) (*pgxpool.Pool, *postgres.Migrator) {
+	t.Helper()
+	pool, err := postgres.Open(context.Background(), testdb.Empty(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	m, err := postgres.NewMigrator(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	if err := m.MigrateTo(version); err != nil {
+		t.Fatal(err)
+	}
+	return pool, m
 }
