@@ -7,25 +7,27 @@
 //
 //   node --test web/e2e/images.test.mjs     (CHROMIUM_PATH, PG_ADMIN_URL as for flow.test.mjs)
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { crc32, deflateSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
-import { shoot } from './harness.mjs';
+import {
+  assertAccessible as axe,
+  buildBinaries,
+  databaseURL,
+  DESKTOP,
+  freePort,
+  launchChromium,
+  psql,
+  repoDir,
+  shoot,
+  start,
+  stop,
+  waitFor200,
+} from './harness.mjs';
 
-const execAsync = promisify(execFile);
-const webDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const repoDir = resolve(webDir, '..');
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const pgAdmin = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const password = `img-e2e-${randomBytes(8).toString('hex')}`;
 const GPS_MARKER = 'GPSSECRET';
 
@@ -110,82 +112,45 @@ function bombPNG() {
 
 // ---- two replicas of the shop on one database ----
 
-function port() {
-  return new Promise((done, fail) => {
-    const s = createServer().on('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => done(p));
-    });
-  });
-}
-
 async function replica(name, bin, dbURL) {
-  const addr = `127.0.0.1:${await port()}`;
-  const log = join(work, `${name}.log`);
-  const child = spawn(bin, ['serve'], {
-    cwd: work,
-    env: {
-      PATH: process.env.PATH,
-      HOME: work,
-      DATABASE_URL: dbURL,
-      HTTP_ADDR: addr,
-      APP_URL: `http://${addr}`,
-      STRIPE_SECRET_KEY: 'sk_test_img',
-      // Nothing here pays: no Stripe is reachable, and none is asked.
-      STRIPE_API_URL: 'http://127.0.0.1:9',
-      STRIPE_WEBHOOK_SECRET: 'whsec_img',
-      ADMIN_EMAIL: 'admin@example.com',
-      ADMIN_PASSWORD: password,
-    },
-    stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
+  const addr = `127.0.0.1:${await freePort()}`;
+  const child = start(work, name, bin, ['serve'], {
+    HOME: work,
+    DATABASE_URL: dbURL,
+    HTTP_ADDR: addr,
+    APP_URL: `http://${addr}`,
+    STRIPE_SECRET_KEY: 'sk_test_img',
+    // Nothing here pays: no Stripe is reachable, and none is asked.
+    STRIPE_API_URL: 'http://127.0.0.1:9',
+    STRIPE_WEBHOOK_SECRET: 'whsec_img',
+    ADMIN_EMAIL: 'admin@example.com',
+    ADMIN_PASSWORD: password,
   });
   procs.push(child);
   const url = `http://${addr}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited:\n${readFileSync(log, 'utf8').slice(-3000)}`);
-    const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
-    if (ok) return url;
-    if (Date.now() > deadline) throw new Error(`${name} never became ready:\n${readFileSync(log, 'utf8').slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitFor200(`${url}/readyz`, child, 90_000);
+  return url;
 }
 
 before(async () => {
-  if (!existsSync(join(webDir, 'dist', 'index.html'))) {
-    await execAsync('npx', ['vite', 'build'], { cwd: webDir, timeout: 300_000 });
-  }
-  const bin = join(work, 'stripeshop');
-  await execAsync('go', ['build', '-o', bin, './cmd/stripeshop'], { cwd: repoDir, timeout: 600_000 });
-  await execAsync('psql', [pgAdmin, '-v', 'ON_ERROR_STOP=1', '-qc', `CREATE DATABASE "${db}"`]);
-  const u = new URL(pgAdmin);
-  u.pathname = `/${db}`;
-  u.searchParams.set('sslmode', 'disable');
-  replicaA = await replica('replica-a', bin, u.toString()); // applies the migrations
-  replicaB = await replica('replica-b', bin, u.toString());
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  const bin = join(work, 'bin');
+  await buildBinaries(bin);
+  await psql(`CREATE DATABASE "${db}"`);
+  replicaA = await replica('replica-a', join(bin, 'stripeshop'), databaseURL(db)); // applies the migrations
+  replicaB = await replica('replica-b', join(bin, 'stripeshop'), databaseURL(db));
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close().catch(() => {});
-  for (const p of procs) {
-    if (p.exitCode === null) {
-      p.kill('SIGTERM');
-      await new Promise((r) => p.once('exit', r));
-    }
-  }
-  await execAsync('psql', [pgAdmin, '-qc', `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`]).catch((e) => console.error(e));
+  for (const p of procs) await stop(p);
+  await psql(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`).catch((e) => console.error(e));
   if (process.env.E2E_KEEP_TMP) console.log(`logs kept in ${work}`);
   else rmSync(work, { recursive: true, force: true });
 });
 
 async function page(who) {
-  // axe is injected as a script: the shop's CSP (script-src 'self') would refuse it.
-  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
   context.setDefaultTimeout(60_000);
   const p = await context.newPage();
   p.on('console', (m) => {
@@ -199,13 +164,6 @@ async function page(who) {
   });
   p.on('pageerror', (e) => problems.push(`[${who}] uncaught: ${e.message}`));
   return p;
-}
-
-async function axe(p, what) {
-  await p.addScriptTag({ content: axeSource });
-  const r = await p.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const found = r.violations.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  assert.deepEqual(found, [], `${what}: axe violations`);
 }
 
 /** Every URL of an <img>'s srcset. */
