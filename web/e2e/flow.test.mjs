@@ -377,6 +377,10 @@ test('admin sells a product, a customer pays, the admin refunds, another custome
       await banner.waitFor();
       await shopper.getByText(/^You have 1 in an open order/).waitFor();
       await banner.getByRole('button', { name: 'Cancel order' }).click();
+      // The restored page already said "Only 1 left" (it is the page as it was
+      // left): wait for the cancel's own answer before closing the browser,
+      // or the request may still be in flight.
+      await shopper.getByText(/^Order #\d+ is cancelled and you have not been charged\./).waitFor();
       await shopper.getByText('Only 1 left').waitFor();
       await shopper.getByRole('button', { name: 'Buy now' }).waitFor();
     } finally {
