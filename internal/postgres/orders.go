@@ -229,6 +229,7 @@ func placeIn(ctx context.Context, tx *Tx, b Buyer, items []shop.Item, expiresAt 
 	for i, it := range items {
 		ids[i] = it.ProductID
 	}
+	tx.GenericPlans()
 	if b.capped() {
 		tx.Later(lockBuyerSQL, b.ClientKey) // travels with the statement
 	}
@@ -431,6 +432,7 @@ func (s *Orders) Apply(ctx context.Context, m shop.Move) error {
 			return err
 		}
 	}
+	genericPlans(s.db)
 	return execLater(ctx, s.db, `
 		WITH moved AS (
 			UPDATE orders SET status = $2, updated_at = now(), paid_at = $3, refunded_at = $4,

@@ -29,6 +29,9 @@ type Tx struct {
 	// in a round trip of their own) cannot leave later statements to run,
 	// and commit, outside any transaction.
 	err error
+	// generic: the transaction's statements use their generic plans (see
+	// GenericPlans).
+	generic bool
 }
 
 // InTx runs fn in a transaction, committed when fn returns nil. The
@@ -59,6 +62,33 @@ func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx *Tx) error) error 
 // before the statement that needs it).
 func (t *Tx) Later(sql string, args ...any) {
 	t.pending.Queue(sql, args...)
+}
+
+// GenericPlans makes the rest of the transaction's statements run on the
+// plan Postgres keeps with each prepared statement, made once per
+// connection, instead of a plan for each call's arguments. Call it before
+// statements that take an array parameter (a cart's products, a move's
+// lines): Postgres guesses ten elements for a parameter array when it
+// weighs the kept plan, so it finds a plan made for the one or two of each
+// call cheaper every time and plans again at every call. For the cart's
+// lock and the order's move that planning cost two to four times their
+// execution (docs/benchmarks.md §10); their plans are index scans whatever
+// the arguments. Queued like Later; once per transaction.
+func (t *Tx) GenericPlans() {
+	if !t.generic {
+		t.generic = true
+		t.Later("SET LOCAL plan_cache_mode = force_generic_plan")
+	}
+}
+
+// genericPlans is GenericPlans when db is a Tx, and nothing otherwise.
+func genericPlans(db DBTX) {
+	switch tx := db.(type) {
+	case *Tx:
+		tx.GenericPlans()
+	case pgxTx:
+		tx.t.GenericPlans()
+	}
 }
 
 // execLater runs sql on db now, or, when db is a Tx, with its next

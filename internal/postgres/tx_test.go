@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -451,5 +452,64 @@ func TestLockReadsTheLinesCommittedWhileItWaited(t *testing.T) {
 	got := <-second
 	if got.Status != shop.StatusExpired || got.Reserved() != 0 {
 		t.Fatalf("after waiting: %s holding %d (lines %+v), want expired holding 0", got.Status, got.Reserved(), got.Lines)
+	}
+}
+
+// The cart's lock and the order's move take array parameters, for which
+// Postgres would plan again at every call (it prices its kept plan for ten
+// elements, and the call's own plan for one is always cheaper): a plan cost
+// more than the statement's execution. They run on the kept generic plan:
+// on one connection, twelve checkouts and twelve moves made no custom plan.
+func TestCartAndMoveRunOnGenericPlans(t *testing.T) {
+	ctx := context.Background()
+	u := testdb.URL(t)
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	pool, err := postgres.Open(ctx, u+sep+"pool_max_conns=1") // one connection: its prepared statements are the ones read
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	stock := int64(1000)
+	a, err := postgres.NewProducts(pool).Create(ctx, shopProduct(&stock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := postgres.NewProducts(pool).Create(ctx, shopProduct(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 12 {
+		o, err := postgres.NewOrders(pool).PlaceFor(ctx, postgres.Buyer{}, []shop.Item{{ProductID: a.ID, Quantity: 1}, {ProductID: b.ID, Quantity: 2}}, time.Now().Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, ok := o.Move(shop.StatusExpired, time.Now(), shop.Change{})
+		if !ok {
+			t.Fatal("pending → expired refused")
+		}
+		if err := postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
+			if _, _, err := postgres.NewOrders(tx).Lock(ctx, o.ID, ""); err != nil {
+				return err
+			}
+			return postgres.NewOrders(tx).Apply(ctx, m)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := stockOf(t, pool, a.ID); got != stock {
+		t.Fatalf("stock %d after twelve orders placed and expired, want %d", got, stock)
+	}
+	for _, stmt := range []string{"%WITH locked AS%", "%WITH moved AS%", "%SET stock = p.stock - r.units%"} {
+		var generic, custom int64
+		if err := pool.QueryRow(ctx, `SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0)
+			FROM pg_prepared_statements WHERE statement LIKE $1`, stmt).Scan(&generic, &custom); err != nil {
+			t.Fatal(err)
+		}
+		if custom != 0 || generic < 12 {
+			t.Errorf("statement %s: %d custom plans and %d runs on the generic one, want 0 and at least 12", stmt, custom, generic)
+		}
 	}
 }
