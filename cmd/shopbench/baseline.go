@@ -262,7 +262,8 @@ type minimalEvent struct {
 // is pending and the amount matches, queue its two e-mails (River's
 // InsertManyTx, unique per order and kind, as the server's), and note the
 // outcome on the event. It is the same SQL work as the server's HandleEvent
-// for this event, but for the server's e-mail records (order_emails).
+// for this event: the server's e-mail records (order_emails) are written by
+// the jobs when they run, not in this transaction.
 func applyPaid(ctx context.Context, pool *pgxpool.Pool, queue *river.Client[pgx.Tx], ev minimalEvent, payload []byte) error {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
@@ -308,8 +309,10 @@ func applyPaid(ctx context.Context, pool *pgxpool.Pool, queue *river.Client[pgx.
 		}
 		opts := baselineJobOpts()
 		if _, err := queue.InsertManyTx(ctx, tx, []river.InsertManyParams{
-			{Args: jobs.SendEmailArgs{OrderID: orderID, Email: shop.EmailConfirmation}, InsertOpts: &opts},
-			{Args: jobs.SendEmailArgs{OrderID: orderID, Email: shop.EmailStaffPaid}, InsertOpts: &opts},
+			{Args: jobs.SendEmailArgs{OrderID: orderID, Email: shop.EmailConfirmation, Recipient: email,
+				MessageID: jobs.MessageID(orderID, shop.EmailConfirmation, "127.0.0.1")}, InsertOpts: &opts},
+			{Args: jobs.SendEmailArgs{OrderID: orderID, Email: shop.EmailStaffPaid, Recipient: "staff@example.com",
+				MessageID: jobs.MessageID(orderID, shop.EmailStaffPaid, "127.0.0.1")}, InsertOpts: &opts},
 		}); err != nil {
 			return err
 		}

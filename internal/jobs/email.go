@@ -18,11 +18,18 @@ import (
 
 // SendEmailArgs is one e-mail of an order. River keeps one job per order
 // and kind in every state, completed included, so an event delivered again
-// (or to another replica at the same moment) never queues a second.
+// (or to another replica at the same moment) never queues a second. The
+// job is the e-mail's only trace until it first runs, when it writes the
+// e-mail's record (postgres.Emails.Record) under its own id: the admin
+// reads a queued e-mail from these args.
 type SendEmailArgs struct {
-	OrderID string         `json:"order_id" river:"unique"`
-	Email   shop.EmailKind `json:"kind" river:"unique"`
-	EmailID int64          `json:"email_id"`
+	OrderID   string         `json:"order_id" river:"unique"`
+	Email     shop.EmailKind `json:"kind" river:"unique"`
+	Recipient string         `json:"recipient"`
+	MessageID string         `json:"message_id"`
+	// EmailID names the record of a job queued before the job wrote it
+	// (a release before migration 0013); 0 for the others.
+	EmailID int64 `json:"email_id,omitempty"`
 }
 
 // Kind is River's name for the job.
@@ -46,47 +53,39 @@ func (q *Queue) Enabled() bool { return q != nil && q.cfg.Sender != nil }
 
 // EnqueueMail queues an order's e-mails of the given kinds in the caller's
 // transaction (the one that makes the change they tell of): a rolled-back
-// change sends nothing. An e-mail the order has already, a customer e-mail
-// with no customer address, or a staff e-mail with no staff list, is not
-// queued. Two round trips whatever the kinds: the records (with whatever
-// the transaction has pending), then the jobs; nothing is left pending.
+// change sends nothing. A customer e-mail with no customer address, or a
+// staff e-mail with no staff list, is not queued; one the order has queued
+// already is not queued again (River's uniqueness, and the record the
+// first job wrote once River has cleaned that job away). One statement,
+// River's insert, with whatever the transaction has pending before it.
 func (q *Queue) EnqueueMail(ctx context.Context, tx pgx.Tx, o shop.Order, kinds ...shop.EmailKind) error {
 	if !q.Enabled() {
 		return nil
 	}
-	var want []postgres.NewEmail
+	var params []river.InsertManyParams
 	for _, k := range kinds {
-		recipient := o.CustomerEmail
-		if k.Staff() {
-			recipient = strings.Join(q.cfg.Staff, ", ")
-		}
-		if recipient != "" {
-			want = append(want, postgres.NewEmail{Kind: k, Recipient: recipient, MessageID: MessageID(o.ID, k, q.cfg.Domain)})
+		if e := q.email(o, k); e.Recipient != "" {
+			params = append(params, river.InsertManyParams{Args: SendEmailArgs{OrderID: o.ID, Email: k,
+				Recipient: e.Recipient, MessageID: e.MessageID}})
 		}
 	}
-	if len(want) == 0 {
+	if len(params) == 0 {
 		return nil
 	}
-	emails := postgres.NewEmails(tx)
-	fresh, err := emails.Queue(ctx, o.ID, want)
-	if err != nil || len(fresh) == 0 {
-		return err
-	}
-	var params []river.InsertManyParams
-	for _, e := range want {
-		if id, ok := fresh[e.Kind]; ok {
-			params = append(params, river.InsertManyParams{Args: SendEmailArgs{OrderID: o.ID, Email: e.Kind, EmailID: id}})
-		}
-	}
-	// The record learns its job's id when the job runs (Sent, Attempted):
-	// noting it here was a third statement in the webhook's transaction,
-	// an update of rows it had just inserted (which Postgres follows with
-	// a foreign-key check of the order per row), for an id nothing reads
-	// before the job has run (Resend waits for a queued e-mail).
 	if _, err := q.client.InsertManyTx(ctx, tx, params); err != nil {
 		return fmt.Errorf("queue the order's e-mails: %w", err)
 	}
 	return nil
+}
+
+// email is the e-mail of a kind an order sends: to the customer or the
+// staff (no recipient when there is none), with its Message-ID.
+func (q *Queue) email(o shop.Order, k shop.EmailKind) postgres.NewEmail {
+	recipient := o.CustomerEmail
+	if k.Staff() {
+		recipient = strings.Join(q.cfg.Staff, ", ")
+	}
+	return postgres.NewEmail{OrderID: o.ID, Kind: k, Recipient: recipient, MessageID: MessageID(o.ID, k, q.cfg.Domain)}
 }
 
 // Resend sends an order's e-mail again, for the admin: its job runs again
@@ -121,7 +120,8 @@ func (q *Queue) Resend(ctx context.Context, orderID string, emailID int64) (shop
 				return err
 			}
 		}
-		res, err := q.client.InsertTx(ctx, tx, SendEmailArgs{OrderID: e.OrderID, Email: e.Kind, EmailID: e.ID}, nil)
+		res, err := q.client.InsertTx(ctx, tx, SendEmailArgs{OrderID: e.OrderID, Email: e.Kind,
+			Recipient: e.Recipient, MessageID: e.MessageID}, nil)
 		if err != nil {
 			return err
 		}
@@ -146,16 +146,25 @@ func (w *sendEmailWorker) Work(ctx context.Context, job *river.Job[SendEmailArgs
 	q, a := w.q, job.Args
 	pool := q.cfg.Pool
 	emails := postgres.NewEmails(pool)
-	e, err := emails.Get(ctx, a.EmailID)
+	o, err := postgres.NewOrders(pool).Get(ctx, a.OrderID)
+	if err != nil {
+		return err
+	}
+	var e shop.Email
+	if a.EmailID != 0 {
+		e, err = emails.Get(ctx, a.EmailID)
+	} else {
+		want := postgres.NewEmail{OrderID: a.OrderID, Kind: a.Email, Recipient: a.Recipient, MessageID: a.MessageID}
+		if want.Recipient == "" || want.MessageID == "" {
+			want = q.email(o, a.Email)
+		}
+		e, err = emails.Record(ctx, job.ID, want)
+	}
 	if err != nil {
 		return err
 	}
 	if e.Status == shop.EmailSent {
-		return nil
-	}
-	o, err := postgres.NewOrders(pool).Get(ctx, a.OrderID)
-	if err != nil {
-		return err
+		return nil // sent by an earlier job of the e-mail
 	}
 	d, err := postgres.NewOrders(pool).DisputeOf(ctx, a.OrderID)
 	if err != nil {

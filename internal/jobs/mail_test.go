@@ -12,11 +12,15 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/stripeshop/stripeshop/internal/mailpit"
 	"github.com/stripeshop/stripeshop/internal/payments"
 	"github.com/stripeshop/stripeshop/internal/shoptest"
 	"github.com/stripeshop/stripeshop/internal/stripesim"
+	"github.com/stripeshop/stripeshop/internal/testdb"
 )
 
 // mp is one Mailpit for the package's tests; each test's shop writes to
@@ -249,7 +253,8 @@ func jobsOf(t *testing.T, dbURL, orderID string) {
 	var emails, matched int
 	if err := conn.QueryRow(ctx, `SELECT count(*), count(j.id) FROM order_emails e
 		LEFT JOIN river_job j ON j.id = e.job_id AND j.kind = 'send_email'
-			AND j.args->>'order_id' = e.order_id::text AND j.args->>'kind' = e.kind AND (j.args->>'email_id')::bigint = e.id
+			AND j.args->>'order_id' = e.order_id::text AND j.args->>'kind' = e.kind AND j.args->>'recipient' = e.recipient
+			AND j.args->>'message_id' = e.message_id
 		WHERE e.order_id = $1`, orderID).Scan(&emails, &matched); err != nil {
 		t.Fatal(err)
 	}
@@ -304,3 +309,73 @@ func TestSamePaidEventFiftyTimesOnTwoReplicas(t *testing.T) {
 }
 
 func timeNow() time.Time { return time.Now() }
+
+// The transaction that pays an order queues its e-mails as River jobs and
+// nothing else; each e-mail's record is written by its job. Until the job
+// runs the admin sees the e-mail queued, under the id it keeps once sent,
+// and a resend of it is refused as still queued.
+func TestQueuedEmailKeepsItsIDUntilSent(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	// The shop's queue is paused before the shop starts (its worker reads
+	// that as it starts), so no job can run before the checks below.
+	w.dbURL = testdb.URL(t)
+	pool, err := pgxpool.New(ctx, w.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := pool.Exec(ctx, `INSERT INTO river_queue (name, metadata, paused_at, created_at, updated_at)
+		VALUES ($1, '{}', now(), now(), now())`, river.QueueDefault); err != nil {
+		t.Fatal(err)
+	}
+	s := w.shop(mp.SMTPURL())
+	queue, err := river.NewClient(riverpgxv5.New(pool), &river.Config{}) // insert-only: resumes the queue
+	if err != nil {
+		t.Fatal(err)
+	}
+	mug := w.product(s, "Mug", 700)
+	st := w.checkout(s, mug, 2)
+	ev := sessionEvent("evt_queued_"+st.OrderID[:8], st, 1400, w.buyer())
+	if code, err := shoptest.Deliver(s.URL, ev, shoptest.WebhookSecret, timeNow()); err != nil || code != 200 {
+		t.Fatalf("delivery: %d %v, want 200", code, err)
+	}
+	admin := s.Login(t)
+	queued := order(t, admin, st.OrderID)
+	if len(queued.Emails) != 2 {
+		t.Fatalf("%d e-mails listed while the queue is paused, want the confirmation and the staff's", len(queued.Emails))
+	}
+	var records int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM order_emails WHERE order_id = $1`, st.OrderID).Scan(&records); err != nil || records != 0 {
+		t.Fatalf("%d e-mail records before any job ran (%v), want 0: the paying transaction writes only the jobs", records, err)
+	}
+	for _, e := range queued.Emails {
+		if e.Status != "queued" || e.Attempts != 0 || e.ID == 0 {
+			t.Fatalf("e-mail before its job ran: %+v, want queued, no attempt, an id", e)
+		}
+	}
+	if queued.Emails[0].Kind != "order_confirmation" || queued.Emails[0].Recipient != w.buyer() ||
+		queued.Emails[1].Kind != "staff_new_order" || queued.Emails[1].Recipient != w.staff() {
+		t.Fatalf("queued e-mails %+v, want the buyer's confirmation then the staff's new order", queued.Emails)
+	}
+	if r := admin.Do("POST", fmt.Sprintf("/api/admin/orders/%s/emails/%d/resend", st.OrderID, queued.Emails[0].ID), nil); r.Status != 409 {
+		t.Fatalf("resend of a queued e-mail: %d %s, want 409", r.Status, r.Body)
+	}
+	if err := queue.QueueResume(ctx, river.QueueDefault, nil); err != nil {
+		t.Fatal(err)
+	}
+	shoptest.Eventually(t, wait, "the e-mails are sent once the queue resumes", func() bool {
+		o := order(t, admin, st.OrderID)
+		return len(o.Emails) == 2 && o.Emails[0].Status == "sent" && o.Emails[1].Status == "sent"
+	})
+	sent := order(t, admin, st.OrderID)
+	for i, e := range sent.Emails {
+		if e.ID != queued.Emails[i].ID || e.Attempts != 1 {
+			t.Errorf("sent e-mail %+v: id %d while queued, want the same id and one attempt", e, queued.Emails[i].ID)
+		}
+	}
+	if got := mailTo(t, w.buyer()); len(got) != 1 {
+		t.Fatalf("the customer got %d e-mails, want 1", len(got))
+	}
+	jobsOf(t, s.DatabaseURL, st.OrderID)
+}

@@ -24,67 +24,64 @@ func scanEmail(row pgx.Row) (shop.Email, error) {
 	return e, translate(err)
 }
 
-// NewEmail is an e-mail to record.
+// NewEmail is an e-mail to record: the job that sends it names it.
 type NewEmail struct {
+	OrderID   string
 	Kind      shop.EmailKind
 	Recipient string
 	MessageID string
 }
 
-// Queue records e-mails of an order in one statement (in a Tx, it goes
-// with whatever is pending) and returns the ids of those it recorded by
-// kind: an order that has an e-mail of a kind already (a redelivered
-// event) records nothing for it.
-func (s *Emails) Queue(ctx context.Context, orderID string, emails []NewEmail) (map[shop.EmailKind]int64, error) {
-	kinds, rcpts, ids := make([]string, len(emails)), make([]string, len(emails)), make([]string, len(emails))
-	for i, e := range emails {
-		kinds[i], rcpts[i], ids[i] = string(e.Kind), e.Recipient, e.MessageID
-	}
-	var (
-		gotIDs   []int64
-		gotKinds []string
-	)
-	err := s.db.QueryRow(ctx, `
+// Record returns the record of an e-mail, written now by the job jobID
+// that sends it, at its first attempt, with the job's id for its own; an
+// e-mail recorded before (an attempt before, or a job queued again after
+// River cleaned the first away) is returned as it is. One statement.
+func (s *Emails) Record(ctx context.Context, jobID int64, e NewEmail) (shop.Email, error) {
+	return scanEmail(s.db.QueryRow(ctx, `
 		WITH ins AS (
-			INSERT INTO order_emails (order_id, kind, recipient, message_id)
-			SELECT $1, k, r, m FROM unnest($2::text[], $3::text[], $4::text[]) AS e(k, r, m)
-			ON CONFLICT (order_id, kind) DO NOTHING RETURNING id, kind
+			INSERT INTO order_emails (id, order_id, kind, recipient, message_id, job_id)
+			VALUES ($1, $2, $3, $4, $5, $1)
+			ON CONFLICT (order_id, kind) DO NOTHING
+			RETURNING `+emailColumns+`
 		)
-		SELECT coalesce(array_agg(id), '{}'), coalesce(array_agg(kind), '{}') FROM ins`,
-		orderID, kinds, rcpts, ids).Scan(&gotIDs, &gotKinds)
-	if err != nil {
-		return nil, translate(err)
-	}
-	out := make(map[shop.EmailKind]int64, len(gotIDs))
-	for i, id := range gotIDs {
-		out[shop.EmailKind(gotKinds[i])] = id
-	}
-	return out, nil
+		SELECT * FROM ins
+		UNION ALL
+		SELECT `+emailColumns+` FROM order_emails WHERE order_id = $2 AND kind = $3
+		LIMIT 1`, jobID, e.OrderID, e.Kind, e.Recipient, e.MessageID))
 }
 
 // SetJobs notes the job that sends each e-mail (ids and jobIDs pair up);
-// in a Tx it goes with the next statement or the commit. The worker notes
-// its job too (Sent, Attempted): an e-mail queued with an order's change
-// gets its job id when the job first runs, which spares that transaction
-// a statement (see jobs.Queue.EnqueueMail).
+// in a Tx it goes with the next statement or the commit.
 func (s *Emails) SetJobs(ctx context.Context, ids, jobIDs []int64) error {
 	return execLater(ctx, s.db, `UPDATE order_emails e SET job_id = j.job
 		FROM unnest($1::bigint[], $2::bigint[]) AS j(id, job) WHERE e.id = j.id`, ids, jobIDs)
 }
 
+// emailsSQL selects the e-mails that records (a condition on
+// order_emails) and jobs (the same condition on River's job j) keep: the
+// recorded ones, and those queued whose job has not run yet, read from the
+// job (River's send_email, its args as jobs.SendEmailArgs writes them) as
+// queued with no attempt, under the id their record will take.
+func emailsSQL(records, jobs string) string {
+	return `SELECT ` + emailColumns + ` FROM order_emails WHERE ` + records + `
+		UNION ALL
+		SELECT j.id, j.args->>'order_id', j.args->>'kind', coalesce(j.args->>'recipient', ''), 'queued', 0, '',
+			coalesce(j.args->>'message_id', ''), j.created_at, j.created_at, NULL::timestamptz
+		FROM river_job j
+		WHERE ` + jobs + ` AND j.kind = 'send_email' AND j.state NOT IN ('completed', 'cancelled', 'discarded')
+			AND NOT EXISTS (SELECT 1 FROM order_emails e WHERE e.order_id::text = j.args->>'order_id' AND e.kind = j.args->>'kind')`
+}
+
 // Get returns an e-mail by id.
 func (s *Emails) Get(ctx context.Context, id int64) (shop.Email, error) {
-	return scanEmail(s.db.QueryRow(ctx, `SELECT `+emailColumns+` FROM order_emails WHERE id = $1`, id))
+	return scanEmail(s.db.QueryRow(ctx, emailsSQL(`id = $1`, `j.id = $1`), id))
 }
 
-// Find returns an order's e-mail of a kind.
-func (s *Emails) Find(ctx context.Context, orderID string, kind shop.EmailKind) (shop.Email, error) {
-	return scanEmail(s.db.QueryRow(ctx, `SELECT `+emailColumns+` FROM order_emails WHERE order_id = $1 AND kind = $2`, orderID, kind))
-}
-
-// ForOrder lists an order's e-mails, oldest first.
+// ForOrder lists an order's e-mails, oldest first (River's index on the
+// args finds the order's jobs).
 func (s *Emails) ForOrder(ctx context.Context, orderID string) ([]shop.Email, error) {
-	rows, err := s.db.Query(ctx, `SELECT `+emailColumns+` FROM order_emails WHERE order_id = $1 ORDER BY id`, orderID)
+	rows, err := s.db.Query(ctx, emailsSQL(`order_id = $1::text::uuid`, `j.args @> jsonb_build_object('order_id', $1::text)`)+`
+		ORDER BY id`, orderID)
 	if err != nil {
 		return nil, translate(err)
 	}

@@ -179,7 +179,7 @@ func TestOrderSnapshotMigrationKeepsOpenOrdersPictures(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	if err := m.Down(); err != nil {
+	if err := m.MigrateTo(11); err != nil { // before 0012
 		t.Fatal(err)
 	}
 	if err := m.Up(); err != nil {
@@ -192,5 +192,73 @@ func TestOrderSnapshotMigrationKeepsOpenOrdersPictures(t *testing.T) {
 		if err != nil || o.Lines[0].Image != c.image || o.ShippingOptions != nil {
 			t.Errorf("order %s: picture %q, options %v, %v; want %q and none kept", o.Status, o.Lines[0].Image, o.ShippingOptions, err, c.image)
 		}
+	}
+}
+
+// From 0013 an e-mail's record takes the id of the job that first sends it:
+// River's job ids move past every id the records took from their own
+// sequence before, so no new record can take an older one's id.
+func TestEmailIDMigrationMovesJobIDsPastTheRecords(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, _ := testdb.New(t)
+	p, err := postgres.NewProducts(pool).Create(ctx, shop.Product{Name: "Mug", UnitAmount: 1200, Currency: "usd", Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := postgres.NewOrders(pool).Place(ctx, p.ID, 1, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := postgres.NewMigrator(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if err := m.MigrateTo(12); err != nil {
+		t.Fatal(err)
+	}
+	// Records as 0011 made them, their sequence far ahead of River's (each
+	// redelivered event used an id of it).
+	var last int64
+	if err := pool.QueryRow(ctx, `SELECT setval(pg_get_serial_sequence('order_emails', 'id'), 5000)`).Scan(&last); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO order_emails (order_id, kind, recipient, message_id)
+		VALUES ($1, 'order_confirmation', 'a@example.com', 'm1'), ($1, 'staff_new_order', 's@example.com', 'm2')`, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	var maxRecord, nextJob int64
+	if err := pool.QueryRow(ctx, `SELECT (SELECT max(id) FROM order_emails), nextval('river_job_id_seq')`).Scan(&maxRecord, &nextJob); err != nil {
+		t.Fatal(err)
+	}
+	if maxRecord != 5002 || nextJob <= maxRecord {
+		t.Fatalf("after 0013: records up to id %d, River's next job id %d; want 5002 and above it", maxRecord, nextJob)
+	}
+	// A record now takes the id it is given (its job's).
+	e, err := postgres.NewEmails(pool).Record(ctx, nextJob, postgres.NewEmail{OrderID: o.ID, Kind: shop.EmailFailed,
+		Recipient: "a@example.com", MessageID: "m3"})
+	if err != nil || e.ID != nextJob || e.Status != shop.EmailQueued {
+		t.Fatalf("record of job %d: %+v, %v; want that id, queued", nextJob, e, err)
+	}
+	// And it is kept, not made again, by a later job of the same e-mail.
+	again, err := postgres.NewEmails(pool).Record(ctx, nextJob+7, postgres.NewEmail{OrderID: o.ID, Kind: shop.EmailFailed,
+		Recipient: "a@example.com", MessageID: "m3"})
+	if err != nil || again.ID != nextJob {
+		t.Fatalf("a later job's record: %+v, %v; want the first one, id %d", again, err, nextJob)
+	}
+	// Down and up again keeps the records.
+	if err := m.MigrateTo(12); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM order_emails`).Scan(&n); err != nil || n != 3 {
+		t.Fatalf("%d records after down and up, want 3 (%v)", n, err)
 	}
 }
