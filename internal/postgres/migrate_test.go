@@ -201,11 +201,7 @@ func TestOrderSnapshotMigrationKeepsOpenOrdersPictures(t *testing.T) {
 func TestEmailIDMigrationMovesJobIDsPastTheRecords(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, _ := testdb.New(t)
-	p, err := postgres.NewProducts(pool).Create(ctx, shop.Product{Name: "Mug", UnitAmount: 1200, Currency: "usd", Active: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, p := withProduct(t, -1)
 	o, err := postgres.NewOrders(pool).Place(ctx, p.ID, 1, time.Now().Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
