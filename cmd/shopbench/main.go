@@ -90,6 +90,7 @@ const settleBound = 30 * time.Second
 var errChecks = errors.New("a correctness check failed (see the report)")
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	began := time.Now()
 	var cfg config
 	fs := flag.NewFlagSet("shopbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -153,7 +154,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer env.tearDown(progress)
 
-	b := &bench{cfg: cfg, env: env, say: progress}
+	b := &bench{cfg: cfg, env: env, say: progress, began: began}
 	rep, err := b.run(ctx)
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,6 +38,8 @@ type bench struct {
 	rep      *report
 	products []product
 	buyers   atomic.Uint32
+	// began is when the run began (set-up included): the report's wall time.
+	began time.Time
 }
 
 func (b *bench) run(ctx context.Context) (*report, error) {
@@ -122,7 +125,8 @@ func (b *bench) run(ctx context.Context) (*report, error) {
 			return nil, err
 		}
 	}
-	b.rep.evaluateTargets()
+	b.rep.WallS = time.Since(b.began).Seconds()
+	b.rep.evaluateTargets(slices.Equal(b.cfg.scenarios, allScenarios))
 	return b.rep, nil
 }
 
