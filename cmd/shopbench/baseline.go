@@ -338,52 +338,178 @@ func baselineJobOpts() river.InsertOpts {
 	return opts
 }
 
-// minimalCheckout is POST /api/checkout as a minimal chi + pgx + stripe-go
-// handler would write it, for a product with unlimited stock: insert the
-// order at the product's price (one statement), create the session with
-// the same stripe-go call, record its id, answer 201. No rate limit, no
-// access log, no metrics, a plain commit for the session id.
+// minimalCheckout is POST /api/checkout as a careful engineer would write
+// it with chi, pgx and stripe-go in a minimal handler, doing the durable
+// work the server does: for one product ({"product_id","quantity"}) or a
+// cart ({"items":[…]}), one transaction locks the products of limited
+// stock in id order (those of unlimited stock are only read: their orders
+// take nothing, so their buyers need not queue on their rows, nor do the
+// server's), refuses a missing, inactive or short one (409), takes the
+// units, inserts the order (its number from order_number_seq, its amounts
+// the sum of its lines) and one row per line; then it creates the session
+// with one line item per line, records its id and answers 201. No rate
+// limit, no per-client cap (so no client key on the order), no shipping
+// options, no access log, no metrics; a plain commit for the session id.
 func minimalCheckout(pool *pgxpool.Pool, pay *payments.Client, appURL string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
-			ProductID string `json:"product_id"`
-			Quantity  int64  `json:"quantity"`
+			cartItem
+			Items []cartItem `json:"items"`
 		}
-		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&in); err != nil || in.Quantity < 1 {
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&in); err != nil {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
-		var (
-			orderID, name, currency string
-			unitAmount              int64
-			expires                 time.Time
-		)
-		err := pool.QueryRow(r.Context(), `
-			INSERT INTO orders (product_id, product_name, unit_amount, quantity, amount_subtotal, amount_total, currency, expires_at)
-			SELECT id, name, unit_amount, $2, unit_amount * $2, unit_amount * $2, currency, date_trunc('second', now() + interval '31 minutes')
-			FROM products WHERE id = $1 AND active AND stock IS NULL
-			RETURNING id::text, product_name, unit_amount, currency, expires_at`, in.ProductID, in.Quantity).
-			Scan(&orderID, &name, &unitAmount, &currency, &expires)
-		if err != nil {
+		items := in.Items
+		if len(items) == 0 {
+			items = []cartItem{in.cartItem}
+		}
+		for _, it := range items {
+			if it.Quantity < 1 || it.Quantity > 100 {
+				http.Error(w, "quantity must be between 1 and 100", http.StatusBadRequest)
+				return
+			}
+		}
+		expires := time.Now().Add(31 * time.Minute).Truncate(time.Second)
+		o, err := placeCart(r.Context(), pool, items, expires)
+		var short errShort
+		switch {
+		case errors.As(err, &short):
 			http.Error(w, err.Error(), http.StatusConflict)
 			return
+		case err != nil:
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
 		}
-		sess, err := pay.CreateSession(r.Context(), payments.SessionParams{
-			OrderID: orderID, ProductName: name, Currency: currency, UnitAmount: unitAmount, Quantity: in.Quantity,
+		params := payments.SessionParams{
+			OrderID: o.id, OrderNumber: o.number, Currency: o.currency,
 			SuccessURL: appURL + "/checkout/success?session_id={CHECKOUT_SESSION_ID}",
-			CancelURL:  appURL + "/checkout/cancel?product_id=" + in.ProductID + "&order_id=" + orderID,
+			CancelURL:  appURL + "/checkout/cancel?product_id=" + items[0].ProductID + "&order_id=" + o.id,
 			ExpiresAt:  expires,
-		})
+		}
+		for _, l := range o.lines {
+			params.Lines = append(params.Lines, payments.LineItem{Name: l.name, UnitAmount: l.unitAmount, Quantity: l.quantity, TaxCode: l.taxCode})
+		}
+		sess, err := pay.CreateSession(r.Context(), params)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
-		if _, err := pool.Exec(r.Context(), `UPDATE orders SET session_id = $2, updated_at = now() WHERE id = $1`, orderID, sess.ID); err != nil {
+		if _, err := pool.Exec(r.Context(), `UPDATE orders SET session_id = $2, updated_at = now() WHERE id = $1`, o.id, sess.ID); err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusCreated)
-		_ = json.NewEncoder(w).Encode(map[string]string{"order_id": orderID, "session_id": sess.ID, "checkout_url": sess.URL})
+		_ = json.NewEncoder(w).Encode(map[string]any{"order_id": o.id, "session_id": sess.ID, "checkout_url": sess.URL, "number": o.number})
 	}
+}
+
+// cartItem is a line of the server's checkout request.
+type cartItem struct {
+	ProductID string `json:"product_id"`
+	Quantity  int64  `json:"quantity"`
+}
+
+// errShort is a cart the shop cannot sell as it stands.
+type errShort string
+
+func (e errShort) Error() string { return string(e) }
+
+type placedLine struct {
+	productID, name, taxCode       string
+	unitAmount, quantity, reserved int64
+}
+
+type placedOrder struct {
+	id       string
+	number   int64
+	currency string
+	lines    []placedLine
+}
+
+// placeCart records a pending order of the items, taking their units from
+// limited stock: all lines or none.
+func placeCart(ctx context.Context, pool *pgxpool.Pool, items []cartItem, expires time.Time) (placedOrder, error) {
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.ProductID
+	}
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return placedOrder{}, err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
+	rows, err := tx.Query(ctx, `
+		WITH locked AS (
+			SELECT id, name, unit_amount, currency, tax_code, stock, active FROM products
+			WHERE id = ANY($1::uuid[]) AND stock IS NOT NULL ORDER BY id FOR NO KEY UPDATE
+		)
+		SELECT * FROM locked
+		UNION ALL
+		SELECT id, name, unit_amount, currency, tax_code, stock, active FROM products
+		WHERE id = ANY($1::uuid[]) AND stock IS NULL`, ids)
+	if err != nil {
+		return placedOrder{}, err
+	}
+	type row struct {
+		name, currency, taxCode string
+		unitAmount              int64
+		stock                   *int64
+		active                  bool
+	}
+	found := map[string]row{}
+	for rows.Next() {
+		var id string
+		var p row
+		if err := rows.Scan(&id, &p.name, &p.unitAmount, &p.currency, &p.taxCode, &p.stock, &p.active); err != nil {
+			return placedOrder{}, err
+		}
+		found[id] = p
+	}
+	if err := rows.Err(); err != nil {
+		return placedOrder{}, err
+	}
+	o := placedOrder{id: newUUID()}
+	var subtotal int64
+	var lineIDs, names, taxCodes []string
+	var amounts, qtys, reserved []int64
+	for i, it := range items {
+		p, ok := found[it.ProductID]
+		switch {
+		case !ok || !p.active:
+			return placedOrder{}, errShort("product " + it.ProductID + " is not for sale")
+		case i > 0 && p.currency != o.currency:
+			return placedOrder{}, errShort("the cart mixes currencies")
+		case p.stock != nil && *p.stock < it.Quantity:
+			return placedOrder{}, errShort("not enough of " + p.name + " left")
+		}
+		o.currency = p.currency
+		l := placedLine{productID: it.ProductID, name: p.name, taxCode: p.taxCode, unitAmount: p.unitAmount, quantity: it.Quantity}
+		if p.stock != nil {
+			l.reserved = it.Quantity
+		}
+		o.lines = append(o.lines, l)
+		subtotal += l.unitAmount * l.quantity
+		lineIDs, names, taxCodes = append(lineIDs, l.productID), append(names, l.name), append(taxCodes, l.taxCode)
+		amounts, qtys, reserved = append(amounts, l.unitAmount), append(qtys, l.quantity), append(reserved, l.reserved)
+	}
+	// The writes in one round trip.
+	first := o.lines[0]
+	batch := &pgx.Batch{}
+	batch.Queue(`UPDATE products p SET stock = p.stock - r.units
+		FROM unnest($1::uuid[], $2::bigint[]) AS r(id, units) WHERE p.id = r.id AND r.units > 0`, lineIDs, reserved)
+	batch.Queue(`INSERT INTO orders (id, number, product_id, product_name, unit_amount, quantity, amount_subtotal, amount_total, currency, expires_at)
+		VALUES ($1, nextval('order_number_seq'), $2, $3, $4, $5, $6, $6, $7, $8) RETURNING number`,
+		o.id, first.productID, first.name, first.unitAmount, first.quantity, subtotal, o.currency, expires).
+		QueryRow(func(r pgx.Row) error { return r.Scan(&o.number) })
+	batch.Queue(`INSERT INTO order_lines (order_id, position, product_id, product_name, unit_amount, quantity, reserved, tax_code)
+		SELECT $1, r.n - 1, r.id, r.name, r.unit_amount, r.quantity, r.reserved, r.tax_code
+		FROM unnest($2::uuid[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[])
+			WITH ORDINALITY AS r(id, name, unit_amount, quantity, reserved, tax_code, n)`,
+		o.id, lineIDs, names, amounts, qtys, reserved, taxCodes)
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return placedOrder{}, err
+	}
+	return o, tx.Commit(ctx)
 }

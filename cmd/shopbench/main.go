@@ -3,7 +3,7 @@
 // to its baseline, because absolute figures on a shared machine are noise.
 //
 //	go run ./cmd/shopbench [--duration 5s] [--rounds 2] [--warmup 1s] [--concurrency 8]
-//	    [--scenarios catalog,webhook,checkout,flashsale,mixed,checkout-latency,image] [--json]
+//	    [--scenarios catalog,webhook,checkout,checkout-cart,flashsale,mixed,checkout-latency,image] [--json]
 //	    [--crowd 400 --latency 300ms --latency-jitter 50ms]
 //	    [--cpuprofile DIR] [--target URL --database-url URL ...]
 //
@@ -41,10 +41,10 @@ func main() {
 	}
 }
 
-// allScenarios in the order they run: flashsale archives its product
-// before mixed, so every scenario sees the same 50-product catalog; image
-// gives a product a picture, so it comes last.
-var allScenarios = []string{"catalog", "webhook", "checkout", "flashsale", "mixed", "checkout-latency", "image"}
+// allScenarios in the order they run: checkout-cart and flashsale archive
+// their products before mixed, so every scenario sees the same catalog;
+// image gives a product a picture, so it comes last.
+var allScenarios = []string{"catalog", "webhook", "checkout", "checkout-cart", "flashsale", "mixed", "checkout-latency", "image"}
 
 type config struct {
 	duration    time.Duration
@@ -90,6 +90,7 @@ const settleBound = 30 * time.Second
 var errChecks = errors.New("a correctness check failed (see the report)")
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	began := time.Now()
 	var cfg config
 	fs := flag.NewFlagSet("shopbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -153,7 +154,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer env.tearDown(progress)
 
-	b := &bench{cfg: cfg, env: env, say: progress}
+	b := &bench{cfg: cfg, env: env, say: progress, began: began}
 	rep, err := b.run(ctx)
 	if err != nil {
 		return err

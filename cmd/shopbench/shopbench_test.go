@@ -45,7 +45,7 @@ func TestShopbench(t *testing.T) {
 	for _, r := range rep.Results {
 		rows[r.Scenario] = append(rows[r.Scenario], r)
 	}
-	want := map[string]int{"catalog": 5, "webhook": 3, "checkout": 3, "flashsale": 1, "mixed": 1, "image": 2,
+	want := map[string]int{"catalog": 5, "webhook": 3, "checkout": 3, "checkout-cart": 2, "flashsale": 1, "mixed": 1, "image": 2,
 		"checkout-latency": 2, "flashsale-latency": 1}
 	for scenario, n := range want {
 		if len(rows[scenario]) != n {
@@ -79,7 +79,17 @@ func TestShopbench(t *testing.T) {
 		t.Errorf("flash sale: %d answers and %d errors, want 400 buyers answered", fs[0].Requests, fs[0].Errors)
 	}
 	if !strings.Contains(strings.Join(rep.Notes, "\n"), "minimal chi+pgx+stripe-go handler") {
-		t.Errorf("notes: %q, want the checkout's comparison with the minimal handler", rep.Notes)
+		t.Errorf("notes: %q, want the checkout's comparison of the minimal handler with the bare call", rep.Notes)
+	}
+	for _, scenario := range []string{"checkout", "checkout-cart"} {
+		for _, r := range rows[scenario] {
+			if r.Target == "stripeshop" && r.Ratio != nil && !strings.Contains(r.RatioTo, "chi+pgx+stripe-go") {
+				t.Errorf("%s: the server's ratio is to %q, want the minimal handler", scenario, r.RatioTo)
+			}
+		}
+	}
+	if rep.WallS <= 0 {
+		t.Errorf("wall time %v, want the run's", rep.WallS)
 	}
 
 	checks := map[string]check{}
@@ -89,8 +99,8 @@ func TestShopbench(t *testing.T) {
 			t.Errorf("check %s failed: %s", c.Name, c.Detail)
 		}
 	}
-	for _, name := range []string{"flashsale", "flashsale-latency", "webhook", "catalog body", "no leak after catalog",
-		"no leak after mixed", "no leak after checkout-latency"} {
+	for _, name := range []string{"flashsale", "flashsale-latency", "webhook", "checkout-cart", "catalog body", "no leak after catalog",
+		"no leak after checkout-cart", "no leak after mixed", "no leak after checkout-latency"} {
 		if _, ok := checks[name]; !ok {
 			t.Errorf("no %q check in the report", name)
 		}
@@ -99,6 +109,11 @@ func TestShopbench(t *testing.T) {
 		if c := checks[name]; !strings.Contains(c.Detail, "40 sold, 360 clean 409s, 0 other; stock left 0, 40 orders") {
 			t.Errorf("%s: %s", name, c.Detail)
 		}
+	}
+	// The cart check compares counts of the run itself; at least one cart
+	// must have been placed for it to say anything.
+	if c := checks["checkout-cart"]; strings.HasPrefix(c.Detail, "0 carts") {
+		t.Errorf("checkout-cart: no cart placed: %s", c.Detail)
 	}
 	if rep.Latency == nil || rep.Latency.Crowd != 40 || rep.Latency.LittleRPS != 800 {
 		t.Errorf("checkout-latency figures: %+v", rep.Latency)
@@ -110,13 +125,14 @@ func TestShopbench(t *testing.T) {
 		stated[tg.Name] = true
 		t.Logf("target %s: %s (want %s)", tg.Name, tg.Got, tg.Want)
 	}
-	for _, name := range []string{"server peak RSS, every scenario", "flashsale correct, only 409s", "flashsale at Stripe's latency correct"} {
+	for _, name := range []string{"server peak RSS, every scenario", "flashsale correct, only 409s", "flashsale at Stripe's latency correct",
+		"make bench (every scenario) wall time, set-up included"} {
 		if !stated[name] {
 			t.Errorf("targets: no %q in %+v", name, rep.Targets)
 		}
 	}
-	if len(rep.Targets) > 9 {
-		t.Errorf("targets: %+v, want at most the issue's nine", rep.Targets)
+	if len(rep.Targets) > 12 {
+		t.Errorf("targets: %+v, want at most the issue's twelve", rep.Targets)
 	}
 }
 
