@@ -125,15 +125,68 @@ func (t *Tx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 	return &txRow{tx: t, ctx: ctx, sql: sql, args: args}
 }
 
-// Query sends what is pending, then runs sql; its rows must be closed
-// before the next statement.
+// Query runs sql, with whatever is pending, in one round trip; its rows
+// must be closed before the next statement. A pending statement's failure
+// is Query's error (River reads its inserts through Query: its jobs go
+// with the statements queued before them).
 func (t *Tx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	if b := t.take(); len(b.QueuedQueries) > 0 || t.err != nil {
-		if err := t.send(ctx, b); err != nil {
-			return nil, err
+	if t.err != nil {
+		return nil, t.err
+	}
+	b := t.take()
+	if len(b.QueuedQueries) == 0 {
+		return t.conn.Query(ctx, sql, args...)
+	}
+	pending := len(b.QueuedQueries)
+	b.Queue(sql, args...)
+	br := t.conn.SendBatch(ctx, b)
+	fail := func(err error) (pgx.Rows, error) {
+		_ = br.Close()
+		t.err = err
+		return nil, err
+	}
+	for range pending {
+		if _, err := br.Exec(); err != nil {
+			return fail(err)
 		}
 	}
-	return t.conn.Query(ctx, sql, args...)
+	rows, err := br.Query()
+	if err != nil {
+		return fail(err)
+	}
+	return &batchRows{Rows: rows, br: br, tx: t}, nil
+}
+
+// batchRows are the rows of a batch's last statement: closing them ends
+// the batch.
+type batchRows struct {
+	pgx.Rows
+	br     pgx.BatchResults
+	tx     *Tx
+	closed bool
+}
+
+func (r *batchRows) Close() {
+	if r.closed {
+		return
+	}
+	r.closed = true
+	r.Rows.Close()
+	err := r.br.Close()
+	if rerr := r.Rows.Err(); rerr != nil {
+		err = rerr // the statement failed: so does the transaction
+	}
+	if err != nil && r.tx.err == nil {
+		r.tx.err = err
+	}
+}
+
+func (r *batchRows) Next() bool {
+	if r.Rows.Next() {
+		return true
+	}
+	r.Close()
+	return false
 }
 
 type txRow struct {

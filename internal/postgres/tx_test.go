@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -512,4 +513,88 @@ func TestCartAndMoveRunOnGenericPlans(t *testing.T) {
 			t.Errorf("statement %s: %d custom plans and %d runs on the generic one, want 0 and at least 12", stmt, custom, generic)
 		}
 	}
+}
+
+// countBatches counts what a connection sends: batches and lone queries.
+type countBatches struct{ batches, queries atomic.Int64 }
+
+func (c *countBatches) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	c.batches.Add(1)
+	return ctx
+}
+func (c *countBatches) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (c *countBatches) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+func (c *countBatches) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.queries.Add(1)
+	return ctx
+}
+func (c *countBatches) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// Query sends the statements queued before it with its own, in one round
+// trip (River's job inserts read their rows through Query), and a queued
+// statement's failure is Query's and the transaction's.
+func TestTxQueryTravelsWithWhatIsPending(t *testing.T) {
+	ctx := context.Background()
+	u := testdb.URL(t)
+	cfg, err := pgxpool.ParseConfig(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trace := &countBatches{}
+	cfg.ConnConfig.Tracer = trace
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	stock := int64(10)
+	p, err := postgres.NewProducts(pool).Create(ctx, shopProduct(&stock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	take := `UPDATE products SET stock = stock - $2 WHERE id = $1`
+	for range 2 { // the second time, every statement is prepared: one round trip
+		want := stockOf(t, pool, p.ID) - 3
+		batches, queries := trace.batches.Load(), trace.queries.Load()
+		err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
+			tx.Later(take, p.ID, 1)
+			tx.Later(take, p.ID, 2)
+			rows, err := tx.Query(ctx, `SELECT stock FROM products WHERE id = $1`, p.ID)
+			if err != nil {
+				return err
+			}
+			got, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[int64])
+			if err != nil {
+				return err
+			}
+			if got != want {
+				t.Errorf("Query saw stock %d, want %d: the statements queued before it first", got, want)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, q := trace.batches.Load()-batches, trace.queries.Load()-queries; b != 2 || q != 0 {
+			t.Errorf("%d batches and %d lone queries for begin, two queued statements, a query and the commit; want 2 batches (the statements with the query, the commit)", b, q)
+		}
+	}
+	if got := stockOf(t, pool, p.ID); got != 4 {
+		t.Fatalf("stock %d after two transactions taking 3, want 4", got)
+	}
+	// A queued statement that fails is the query's error; nothing commits.
+	err = postgres.InTx(ctx, pool, func(tx *postgres.Tx) error {
+		tx.Later(take, p.ID, 1)
+		tx.Later(take, p.ID, 100) // breaks CHECK (stock >= 0)
+		rows, err := tx.Query(ctx, `SELECT stock FROM products WHERE id = $1`, p.ID)
+		if err == nil {
+			rows.Close()
+			t.Error("Query after a failing queued statement: want its error")
+		}
+		return nil // even an fn that ignores it cannot commit
+	})
+	if err == nil || stockOf(t, pool, p.ID) != 4 {
+		t.Fatalf("after a failing queued statement: err %v, stock %d; want an error and 4", err, stockOf(t, pool, p.ID))
+	}
+	noOpenTransaction(t, pool)
 }
