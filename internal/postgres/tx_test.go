@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -463,16 +462,8 @@ func TestLockReadsTheLinesCommittedWhileItWaited(t *testing.T) {
 // on one connection, twelve checkouts and twelve moves made no custom plan.
 func TestCartAndMoveRunOnGenericPlans(t *testing.T) {
 	ctx := context.Background()
-	u := testdb.URL(t)
-	sep := "?"
-	if strings.Contains(u, "?") {
-		sep = "&"
-	}
-	pool, err := postgres.Open(ctx, u+sep+"pool_max_conns=1") // one connection: its prepared statements are the ones read
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	// One connection: its prepared statements are the ones read.
+	pool := poolWith(t, func(c *pgxpool.Config) { c.MaxConns = 1 })
 	stock := int64(1000)
 	a, err := postgres.NewProducts(pool).Create(ctx, shopProduct(&stock))
 	if err != nil {
@@ -515,6 +506,22 @@ func TestCartAndMoveRunOnGenericPlans(t *testing.T) {
 	}
 }
 
+// poolWith is a pool on a fresh database, configured by tweak.
+func poolWith(t *testing.T, tweak func(*pgxpool.Config)) *pgxpool.Pool {
+	t.Helper()
+	cfg, err := pgxpool.ParseConfig(testdb.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tweak(cfg)
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
 // countBatches counts what a connection sends: batches and lone queries.
 type countBatches struct{ batches, queries atomic.Int64 }
 
@@ -535,18 +542,8 @@ func (c *countBatches) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryE
 // statement's failure is Query's and the transaction's.
 func TestTxQueryTravelsWithWhatIsPending(t *testing.T) {
 	ctx := context.Background()
-	u := testdb.URL(t)
-	cfg, err := pgxpool.ParseConfig(u)
-	if err != nil {
-		t.Fatal(err)
-	}
 	trace := &countBatches{}
-	cfg.ConnConfig.Tracer = trace
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	pool := poolWith(t, func(c *pgxpool.Config) { c.ConnConfig.Tracer = trace })
 	stock := int64(10)
 	p, err := postgres.NewProducts(pool).Create(ctx, shopProduct(&stock))
 	if err != nil {
