@@ -541,17 +541,22 @@ const cartLines = 5
 // allows (its CHECK), far above what a run sells.
 const cartStock = 1_000_000
 
+// cartProducts is the number of products the scenario's carts are drawn
+// from.
+const cartProducts = 100
+
 // checkoutCart: POST /api/checkout of a cart of five products of limited
 // stock, one unit each, against the minimal handler doing the same cart
-// work. Every request takes a unit of each product, so the contenders'
-// buyers queue on the same five row locks, as a shop's do on its best
-// sellers. The server caps the units a client holds in open orders
-// (CHECKOUT_MAX_UNITS_PER_CLIENT, 20 by default); each request names a
-// client of its own (buyerAddr), which holds 5.
+// work. Each cart is five products drawn at random from a hundred, so the
+// row with the measured cart work, not one queue on the same five row
+// locks (the flash sale is the hot-row scenario). The server caps the
+// units a client holds in open orders (CHECKOUT_MAX_UNITS_PER_CLIENT, 20 by
+// default); each request names a client of its own (buyerAddr), which
+// holds 5.
 func (b *bench) checkoutCart(ctx context.Context) error {
 	rows, err := b.env.pool.Query(ctx, `INSERT INTO products (name, description, unit_amount, currency, stock)
 		SELECT 'Shopbench cart product ' || g, 'One line of the benchmark cart.', 1000 + g * 100, 'usd', $2
-		FROM generate_series(1, $1) g RETURNING id::text`, cartLines, cartStock)
+		FROM generate_series(1, $1) g RETURNING id::text`, cartProducts, cartStock)
 	if err != nil {
 		return err
 	}
@@ -561,13 +566,13 @@ func (b *bench) checkoutCart(ctx context.Context) error {
 	}
 	// Out of the catalog afterwards, so later scenarios see the same one.
 	defer b.env.pool.Exec(context.WithoutCancel(ctx), `UPDATE products SET active = false WHERE id = ANY($1)`, ids) //nolint:errcheck
-	items := make([]cartItem, len(ids))
-	for i, id := range ids {
-		items[i] = cartItem{ProductID: id, Quantity: 1}
-	}
-	body, err := json.Marshal(map[string]any{"items": items})
-	if err != nil {
-		return err
+	cart := func(w *worker) []byte {
+		items := make([]cartItem, 0, cartLines)
+		for _, i := range w.rng.Perm(len(ids))[:cartLines] {
+			items = append(items, cartItem{ProductID: ids[i], Quantity: 1})
+		}
+		body, _ := json.Marshal(map[string]any{"items": items}) // strings and ints: cannot fail
+		return body
 	}
 	child, minURL, err := b.env.startBaseline(ctx, "checkout")
 	if err != nil {
@@ -575,8 +580,8 @@ func (b *bench) checkoutCart(ctx context.Context) error {
 	}
 	defer b.env.stopChild(child)
 	var placed atomic.Int64 // 201s of both contenders, warm-ups included
-	minOp := b.checkoutOpAt(minURL, body, &placed)
-	srvOp := b.checkoutOpAt(b.env.serverURL, body, &placed)
+	minOp := b.checkoutOpAt(minURL, cart, &placed)
+	srvOp := b.checkoutOpAt(b.env.serverURL, cart, &placed)
 	res, err := b.contend(ctx,
 		runSpec{scenario: "checkout-cart", target: "baseline: chi+pgx+stripe-go, same cart work", baseline: true,
 			serverPID: child.cmd.Process.Pid, pick: func(*worker) *op { return minOp }, before: b.env.restartSim},
@@ -588,16 +593,16 @@ func (b *bench) checkoutCart(ctx context.Context) error {
 	b.ratio(res[1], res[0])
 
 	// Every 201 is an order with its session and its five lines, whose
-	// total is their sum, and each of them took one unit of each product.
+	// total is their sum, and each line took one unit of its product.
 	var complete, orders, taken, reserved int64
 	if err := b.env.pool.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM orders o WHERE o.product_id = $1::uuid AND o.session_id IS NOT NULL
-			AND (SELECT count(*) FROM order_lines l WHERE l.order_id = o.id AND l.reserved = 1) = $3
+		(SELECT count(*) FROM orders o WHERE o.product_id = ANY($1::uuid[]) AND o.session_id IS NOT NULL
+			AND (SELECT count(*) FROM order_lines l WHERE l.order_id = o.id AND l.reserved = 1) = $2
 			AND o.amount_total = (SELECT sum(l.unit_amount * l.quantity) FROM order_lines l WHERE l.order_id = o.id)),
-		(SELECT count(*) FROM orders WHERE product_id = $1::uuid),
-		(SELECT sum($4 - stock) FROM products WHERE id = ANY($2::uuid[])),
-		(SELECT coalesce(sum(reserved), 0) FROM order_lines WHERE product_id = ANY($2::uuid[]))`,
-		ids[0], ids, cartLines, cartStock).Scan(&complete, &orders, &taken, &reserved); err != nil {
+		(SELECT count(*) FROM orders WHERE product_id = ANY($1::uuid[])),
+		(SELECT sum($3 - stock) FROM products WHERE id = ANY($1::uuid[])),
+		(SELECT coalesce(sum(reserved), 0) FROM order_lines WHERE product_id = ANY($1::uuid[]))`,
+		ids, cartLines, cartStock).Scan(&complete, &orders, &taken, &reserved); err != nil {
 		return err
 	}
 	n := placed.Load()
@@ -607,12 +612,13 @@ func (b *bench) checkoutCart(ctx context.Context) error {
 	return nil
 }
 
-// checkoutOpAt posts body to base's /api/checkout as a new buyer each
-// time, and counts the 201s in placed when it is not nil.
-func (b *bench) checkoutOpAt(base string, body []byte, placed *atomic.Int64) *op {
+// checkoutOpAt posts the body that body makes for the worker to base's
+// /api/checkout as a new buyer each time, and counts the 201s in placed
+// when it is not nil.
+func (b *bench) checkoutOpAt(base string, body func(*worker) []byte, placed *atomic.Int64) *op {
 	url := base + "/api/checkout"
 	return &op{name: "checkout", do: func(ctx context.Context, w *worker) error {
-		err := w.call(ctx, "POST", url, body, map[string]string{
+		err := w.call(ctx, "POST", url, body(w), map[string]string{
 			"Content-Type": "application/json", "X-Forwarded-For": b.buyerAddr(),
 		}, http.StatusCreated)
 		if err == nil && placed != nil {
@@ -626,9 +632,11 @@ func (b *bench) checkoutOp(p product) *op {
 	return b.checkoutOpAt(b.env.serverURL, checkoutBody(p), nil)
 }
 
-// checkoutBody is the request for one unit of one product.
-func checkoutBody(p product) []byte {
-	return fmt.Appendf(nil, `{"product_id":%q,"quantity":1}`, p.ID)
+// checkoutBody is the request for one unit of one product, the same for
+// every worker.
+func checkoutBody(p product) func(*worker) []byte {
+	body := fmt.Appendf(nil, `{"product_id":%q,"quantity":1}`, p.ID)
+	return func(*worker) []byte { return body }
 }
 
 // buyerAddr is a new client address for each buyer: 10.0.0.1, 10.0.0.2, …

@@ -42,7 +42,9 @@ type CacheConfig struct {
 	// Registry receives the catalog's metrics; nil registers none.
 	Registry prometheus.Registerer
 	// MinRebuildInterval spaces the rebuilds that notifications trigger,
-	// so a burst of changes costs one catalog query per interval.
+	// so a burst of changes costs one catalog query per interval; a
+	// catalog whose rebuild takes longer than a tenth of it is rebuilt
+	// that much less often (rebuildShare).
 	MinRebuildInterval time.Duration
 	// FallbackTTL is how old the catalog may be while it is not listening.
 	FallbackTTL time.Duration
@@ -63,7 +65,8 @@ type CacheConfig struct {
 //
 // Staleness is bounded: a notification triggers a rebuild at once, or, under
 // a stream of them (a flash sale reserving stock on every request), at most
-// once per MinRebuildInterval. While the LISTEN connection is down the
+// once per MinRebuildInterval (or ten times the last rebuild's time, when
+// that is longer: see rebuildShare). While the LISTEN connection is down the
 // catalog is rebuilt every FallbackTTL/2 and a read never serves one older
 // than FallbackTTL, so no replica shows old data for long whatever happens
 // to its connection. Edits made through this replica (Invalidate) are seen
@@ -101,6 +104,7 @@ type cacheMetrics struct {
 type snapshot struct {
 	gen     uint64
 	builtAt time.Time
+	took    time.Duration // the rebuild's own time
 	list    page
 	byID    map[string]page
 }
@@ -244,7 +248,7 @@ func (c *CatalogCache) rebuild(ctx context.Context, onlyIfStale bool) (*snapshot
 		c.metrics.rebuilds.WithLabelValues("error").Inc()
 		return nil, err
 	}
-	s.gen, s.builtAt = gen, start
+	s.gen, s.builtAt, s.took = gen, start, time.Since(start)
 	c.snap.Store(s)
 	c.metrics.rebuilds.WithLabelValues("ok").Inc()
 	return s, nil
@@ -317,8 +321,21 @@ func (c *CatalogCache) Run(ctx context.Context) {
 	wg.Wait()
 }
 
+// rebuildShare bounds the time the catalog's rebuilds take under a stream
+// of changes to this share of one core: a large catalog (1,000 products
+// with pictures took ~20 ms to read, encode and compress) is rebuilt less
+// often than every MinRebuildInterval while a sale changes its stock on
+// every order. Measured in docs/benchmarks.md §10.
+const rebuildShare = 10
+
+// rebuildGap is how long after the start of a rebuild that took took the
+// next one triggered by a change may start.
+func rebuildGap(minInterval, took time.Duration) time.Duration {
+	return max(minInterval, rebuildShare*took)
+}
+
 // refresh rebuilds the snapshot when a change was announced (no sooner than
-// MinRebuildInterval after the last rebuild), every FallbackTTL/2 while the
+// rebuildGap after the last rebuild), every FallbackTTL/2 while the
 // listener is down, and every MaxAge regardless.
 func (c *CatalogCache) refresh(ctx context.Context) {
 	timer := time.NewTimer(0)
@@ -329,7 +346,7 @@ func (c *CatalogCache) refresh(ctx context.Context) {
 		switch {
 		case s == nil:
 		case c.seen.Load() > s.gen:
-			due = time.Until(s.builtAt.Add(c.cfg.MinRebuildInterval))
+			due = time.Until(s.builtAt.Add(rebuildGap(c.cfg.MinRebuildInterval, s.took)))
 		case !c.listening.Load():
 			due = time.Until(s.builtAt.Add(c.cfg.FallbackTTL / 2))
 		default:

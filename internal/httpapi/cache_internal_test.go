@@ -133,3 +133,19 @@ func TestWithoutListenerTheTTLBoundsStaleness(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// Under a stream of changes a catalog is rebuilt every MinRebuildInterval,
+// or, when a rebuild takes more than a tenth of that, ten times its time
+// apart: a large catalog's rebuilds stay within a tenth of a core.
+func TestRebuildGapGrowsWithTheRebuildsTime(t *testing.T) {
+	for _, c := range []struct{ took, want time.Duration }{
+		{time.Millisecond, 100 * time.Millisecond},
+		{10 * time.Millisecond, 100 * time.Millisecond},
+		{22 * time.Millisecond, 220 * time.Millisecond},
+		{time.Second, 10 * time.Second},
+	} {
+		if got := rebuildGap(100*time.Millisecond, c.took); got != c.want {
+			t.Errorf("rebuild of %v: next no sooner than %v after, want %v", c.took, got, c.want)
+		}
+	}
+}
