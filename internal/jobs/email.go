@@ -104,19 +104,16 @@ func (q *Queue) Resend(ctx context.Context, orderID string, emailID int64) (shop
 		return e, shop.Errorf(shop.ErrConflict, "the e-mail is still queued; it is sent soon")
 	}
 	err = pgx.BeginFunc(ctx, q.cfg.Pool, func(tx pgx.Tx) error {
-		if err := postgres.NewEmails(tx).Requeue(ctx, e.ID); err != nil {
+		jobID, recorded, err := postgres.NewEmails(tx).Requeue(ctx, e.ID)
+		switch {
+		case err != nil:
 			return err
-		}
-		var jobID int64
-		if err := tx.QueryRow(ctx, `SELECT coalesce(job_id, 0) FROM order_emails WHERE id = $1`, e.ID).Scan(&jobID); err != nil {
-			return err
+		case !recorded:
+			jobID = e.ID // a job that gave up before it wrote the record: the e-mail's id is its
 		}
 		if jobID != 0 {
 			_, err := q.client.JobRetryTx(ctx, tx, jobID)
-			if err == nil {
-				return nil
-			}
-			if !errorsIsNotFound(err) {
+			if err == nil || !errorsIsNotFound(err) {
 				return err
 			}
 		}
@@ -124,6 +121,13 @@ func (q *Queue) Resend(ctx context.Context, orderID string, emailID int64) (shop
 			Recipient: e.Recipient, MessageID: e.MessageID}, nil)
 		if err != nil {
 			return err
+		}
+		if res.UniqueSkippedAsDuplicate {
+			// Another job of the e-mail is kept (one queued again after
+			// River cleaned the record's away, which found it sent): run it.
+			if _, err := q.client.JobRetryTx(ctx, tx, res.Job.ID); err != nil {
+				return err
+			}
 		}
 		return postgres.NewEmails(tx).SetJobs(ctx, []int64{e.ID}, []int64{res.Job.ID})
 	})
@@ -163,8 +167,12 @@ func (w *sendEmailWorker) Work(ctx context.Context, job *river.Job[SendEmailArgs
 	if err != nil {
 		return err
 	}
-	if e.Status == shop.EmailSent {
-		return nil // sent by an earlier job of the e-mail
+	if e.Status == shop.EmailSent || e.Status == shop.EmailGaveUp {
+		// Sent, or failed for good, by an earlier job of the e-mail (this
+		// one was queued again once River had cleaned that one away): only
+		// the admin's Resend, which queues the record again, sends it. The
+		// record names this job, the one Resend will run.
+		return emails.SetJobs(ctx, []int64{e.ID}, []int64{job.ID})
 	}
 	d, err := postgres.NewOrders(pool).DisputeOf(ctx, a.OrderID)
 	if err != nil {

@@ -146,9 +146,11 @@ func TestRolledBackTransitionSendsNothing(t *testing.T) {
 }
 
 // A dispute flags the order with its reason and amount and tells the staff.
-func TestDisputeFlagsTheOrderAndTellsTheStaff(t *testing.T) {
-	w := newWorld(t)
-	s, st := w.paidOrder(mp.SMTPURL(), "Mug", 1500, 2)
+// disputedOrder has a customer buy qty mugs and pay, and then dispute the
+// payment (Stripe's charge.dispute.created) for 10.00.
+func (w *world) disputedOrder(qty int64) (*shoptest.Shop, started, *shoptest.Client) {
+	t := w.t
+	s, st := w.paidOrder(mp.SMTPURL(), "Mug", 1500, qty)
 	admin := s.Login(t)
 	var pi string
 	shoptest.Eventually(t, wait, "the order is paid", func() bool {
@@ -162,6 +164,12 @@ func TestDisputeFlagsTheOrderAndTellsTheStaff(t *testing.T) {
 	})
 	shoptest.NewClient(t, w.simURL).MustDo("POST", "/_sim/disputes",
 		map[string]any{"payment_intent": pi, "reason": "fraudulent", "amount": 1000}, 200, nil)
+	return s, st, admin
+}
+
+func TestDisputeFlagsTheOrderAndTellsTheStaff(t *testing.T) {
+	w := newWorld(t)
+	_, st, admin := w.disputedOrder(2)
 	shoptest.Eventually(t, wait, "the staff hear of the dispute", func() bool {
 		return len(withSubject(mailTo(t, w.staff()), "Dispute opened")) == 1
 	})
@@ -260,4 +268,68 @@ func TestEveryMoveSendsItsEmails(t *testing.T) {
 	if len(refund) != 1 || !strings.Contains(refund[0].Text, "We have refunded $10.00") {
 		t.Fatalf("refund e-mails: %+v", refund)
 	}
+}
+
+// An e-mail queued again once River has cleaned its job away (a dispute
+// event reprocessed after a day, say) is not sent twice: its new job finds
+// the record sent. The admin's Resend then runs that job, and the e-mail
+// goes out once more.
+func TestEmailQueuedAgainAfterCleanupSendsOnceAndResends(t *testing.T) {
+	w := newWorld(t)
+	s, st, admin := w.disputedOrder(1)
+	disputeMails := func() int { return len(withSubject(mailTo(t, w.staff()), "Dispute opened")) }
+	shoptest.Eventually(t, wait, "the staff hear of the dispute", func() bool { return disputeMails() == 1 })
+
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, s.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	// River's cleaner deletes completed jobs after a day.
+	if _, err := conn.Exec(ctx, `DELETE FROM river_job WHERE kind = 'send_email' AND args->>'kind' = 'staff_dispute_opened'`); err != nil {
+		t.Fatal(err)
+	}
+	var detail struct {
+		Events []struct {
+			ID   string `json:"id"`
+			Type string `json:"type"`
+		} `json:"events"`
+	}
+	admin.MustDo("GET", "/api/admin/orders/"+st.OrderID, nil, 200, &detail)
+	reprocessed := false
+	for _, e := range detail.Events {
+		if e.Type == "charge.dispute.created" {
+			admin.MustDo("POST", "/api/admin/events/"+e.ID+"/reprocess", nil, 200, nil)
+			reprocessed = true
+		}
+	}
+	if !reprocessed {
+		t.Fatalf("no charge.dispute.created among the order's events %+v", detail.Events)
+	}
+	var second int64
+	shoptest.Eventually(t, wait, "the dispute's new job has run", func() bool {
+		return conn.QueryRow(ctx, `SELECT id FROM river_job WHERE kind = 'send_email' AND args->>'kind' = 'staff_dispute_opened'
+			AND state = 'completed'`).Scan(&second) == nil
+	})
+	if n := disputeMails(); n != 1 {
+		t.Fatalf("the staff got %d dispute e-mails after the event was applied again, want still 1", n)
+	}
+	o := order(t, admin, st.OrderID)
+	var dispute int64
+	for _, e := range o.Emails {
+		if e.Kind == "staff_dispute_opened" {
+			dispute = e.ID
+		}
+	}
+	admin.MustDo("POST", fmt.Sprintf("/api/admin/orders/%s/emails/%d/resend", st.OrderID, dispute), nil, 202, nil)
+	shoptest.Eventually(t, wait, "the resent dispute e-mail arrives", func() bool { return disputeMails() == 2 })
+	shoptest.Eventually(t, wait, "the e-mail is recorded sent again", func() bool {
+		for _, e := range order(t, admin, st.OrderID).Emails {
+			if e.ID == dispute {
+				return e.Status == "sent"
+			}
+		}
+		return false
+	})
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -59,17 +60,23 @@ func (s *Emails) SetJobs(ctx context.Context, ids, jobIDs []int64) error {
 
 // emailsSQL selects the e-mails that records (a condition on
 // order_emails) and jobs (the same condition on River's job j) keep: the
-// recorded ones, and those queued whose job has not run yet, read from the
-// job (River's send_email, its args as jobs.SendEmailArgs writes them) as
-// queued with no attempt, under the id their record will take.
+// recorded ones, and those whose job has not written a record yet, read
+// from the job (River's send_email, its args as jobs.SendEmailArgs writes
+// them) under the id their record will take: queued, retrying after a
+// failure that came before the record (the order could not be read, say),
+// or failed when River gave the job up or it was cancelled.
 func emailsSQL(records, jobs string) string {
 	return `SELECT ` + emailColumns + ` FROM order_emails WHERE ` + records + `
 		UNION ALL
-		SELECT j.id, j.args->>'order_id', j.args->>'kind', coalesce(j.args->>'recipient', ''), 'queued', 0, '',
+		SELECT j.id, j.args->>'order_id', j.args->>'kind', coalesce(j.args->>'recipient', ''),
+			CASE WHEN j.state IN ('discarded', 'cancelled') THEN 'failed' WHEN j.state = 'retryable' THEN 'retrying' ELSE 'queued' END,
+			CASE WHEN j.state IN ('discarded', 'cancelled', 'retryable') THEN j.attempt ELSE 0 END,
+			coalesce(j.errors[array_length(j.errors, 1)]->>'error', ''),
 			coalesce(j.args->>'message_id', ''), j.created_at, j.created_at, NULL::timestamptz
 		FROM river_job j
-		WHERE ` + jobs + ` AND j.kind = 'send_email' AND j.state NOT IN ('completed', 'cancelled', 'discarded')
-			AND NOT EXISTS (SELECT 1 FROM order_emails e WHERE e.order_id::text = j.args->>'order_id' AND e.kind = j.args->>'kind')`
+		WHERE ` + jobs + ` AND j.kind = 'send_email' AND j.state <> 'completed'
+			AND NOT EXISTS (SELECT 1 FROM order_emails e
+				WHERE e.order_id = (j.args->>'order_id')::uuid AND e.kind = j.args->>'kind')`
 }
 
 // Get returns an e-mail by id.
@@ -114,10 +121,16 @@ func (s *Emails) Sent(ctx context.Context, id, jobID int64, attempt int) error {
 	return translate(err)
 }
 
-// Requeue puts an e-mail back in the queue for the admin's resend.
-func (s *Emails) Requeue(ctx context.Context, id int64) error {
-	_, err := s.db.Exec(ctx, `UPDATE order_emails SET status = 'queued', sent_at = NULL, updated_at = now() WHERE id = $1`, id)
-	return translate(err)
+// Requeue puts an e-mail back in the queue for the admin's resend and
+// returns the job that last ran it; false when the e-mail has no record
+// (its job gave up before writing one).
+func (s *Emails) Requeue(ctx context.Context, id int64) (jobID int64, recorded bool, err error) {
+	err = s.db.QueryRow(ctx, `UPDATE order_emails SET status = 'queued', sent_at = NULL, updated_at = now() WHERE id = $1
+		RETURNING coalesce(job_id, 0)`, id).Scan(&jobID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, false, nil
+	}
+	return jobID, err == nil, translate(err)
 }
 
 func truncate(s string, n int) string {

@@ -246,15 +246,41 @@ func TestEmailIDMigrationMovesJobIDsPastTheRecords(t *testing.T) {
 	if err != nil || again.ID != nextJob {
 		t.Fatalf("a later job's record: %+v, %v; want the first one, id %d", again, err, nextJob)
 	}
-	// Down and up again keeps the records.
+	// The previous release, during a rolling deploy, writes a record with
+	// no id: it takes one of River's, no job's and no other record's.
+	var legacy int64
+	if err := pool.QueryRow(ctx, `INSERT INTO order_emails (order_id, kind, recipient, message_id)
+		VALUES ($1, 'refund_issued', 'a@example.com', 'm4') RETURNING id`, o.ID).Scan(&legacy); err != nil || legacy <= nextJob {
+		t.Fatalf("a record written without an id: id %d (%v), want one of River's after %d", legacy, err, nextJob)
+	}
+	// Going back, an e-mail whose job has not run gets its record, and its
+	// job the record's id, as the previous release's worker reads them.
+	var queued int64
+	if err := pool.QueryRow(ctx, `INSERT INTO river_job (args, kind, max_attempts)
+		VALUES (jsonb_build_object('order_id', $1::text, 'kind', 'payment_pending', 'recipient', 'a@example.com', 'message_id', 'm5'),
+			'send_email', 12) RETURNING id`, o.ID).Scan(&queued); err != nil {
+		t.Fatal(err)
+	}
 	if err := m.MigrateTo(12); err != nil {
 		t.Fatal(err)
 	}
+	var recordID, named int64
+	if err := pool.QueryRow(ctx, `SELECT e.id, (j.args->>'email_id')::bigint FROM order_emails e, river_job j
+		WHERE e.order_id = $1 AND e.kind = 'payment_pending' AND j.id = $2`, o.ID, queued).Scan(&recordID, &named); err != nil ||
+		recordID != queued || named != queued {
+		t.Fatalf("after going back: record %d, the job names %d (%v); want both %d", recordID, named, err, queued)
+	}
+	var fresh int64
+	if err := pool.QueryRow(ctx, `INSERT INTO order_emails (order_id, kind, recipient, message_id)
+		VALUES ($1, 'staff_payment_failed', 'a@example.com', 'm6') RETURNING id`, o.ID).Scan(&fresh); err != nil || fresh <= queued {
+		t.Fatalf("a record after going back: id %d (%v), want one after %d", fresh, err, queued)
+	}
+	// And up again keeps them all.
 	if err := m.Up(); err != nil {
 		t.Fatal(err)
 	}
 	var n int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM order_emails`).Scan(&n); err != nil || n != 3 {
-		t.Fatalf("%d records after down and up, want 3 (%v)", n, err)
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM order_emails`).Scan(&n); err != nil || n != 6 {
+		t.Fatalf("%d records after down and up, want 6 (%v)", n, err)
 	}
 }
