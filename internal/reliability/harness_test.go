@@ -108,6 +108,18 @@ func newWorld(t testing.TB) *world {
 	return w
 }
 
+// simLogLines is the simulator's log lines that contain part, for a
+// failure's message.
+func (w *world) simLogLines(part string) string {
+	var out []string
+	for line := range strings.SplitSeq(w.simLogs.String(), "\n") {
+		if strings.Contains(line, part) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
 // balance forwards a webhook to the next server in turn.
 func (w *world) balance(rw http.ResponseWriter, r *http.Request) {
 	w.lbMu.Lock()

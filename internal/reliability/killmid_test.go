@@ -86,7 +86,8 @@ func TestKillBeforeStripeAnswers(t *testing.T) {
 				eventually(t, "Stripe to make the session after the shop died", func() error {
 					s := atStripe()
 					if len(s) != 1 || s[0].Status != "open" {
-						return fmt.Errorf("sessions for the order: %+v", s)
+						return fmt.Errorf("sessions for the order: %+v; the simulator's answers to %s: %s",
+							s, sessions, w.simLogLines("path="+sessions))
 					}
 					made = s[0].ID
 					return nil
