@@ -46,6 +46,24 @@ func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
+// collect scans every row of a query with scan, closing the rows; an
+// empty result is an empty slice, not nil.
+func collect[T any](rows pgx.Rows, err error, scan func(pgx.Row) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, translate(rows.Err())
+}
+
 // translate turns driver errors into shop errors: no rows → not_found,
 // unique violation → conflict, an unreachable database → unavailable.
 func translate(err error) error {

@@ -89,19 +89,7 @@ func (s *Emails) Get(ctx context.Context, id int64) (shop.Email, error) {
 func (s *Emails) ForOrder(ctx context.Context, orderID string) ([]shop.Email, error) {
 	rows, err := s.db.Query(ctx, emailsSQL(`order_id = $1::text::uuid`, `j.args @> jsonb_build_object('order_id', $1::text)`)+`
 		ORDER BY id`, orderID)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	out := []shop.Email{}
-	for rows.Next() {
-		e, err := scanEmail(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, translate(rows.Err())
+	return collect(rows, err, scanEmail)
 }
 
 // Attempted records an attempt, by job jobID, that did not send: status

@@ -180,17 +180,5 @@ func decodeEventCursor(c string) (time.Time, string, error) {
 }
 
 func collectEvents(rows pgx.Rows, err error) ([]shop.Event, error) {
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	events := []shop.Event{}
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, e)
-	}
-	return events, translate(rows.Err())
+	return collect(rows, err, scanEvent)
 }

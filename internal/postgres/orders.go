@@ -95,19 +95,7 @@ func scanOrder(row pgx.Row, extra ...any) (shop.Order, error) {
 }
 
 func collectOrders(rows pgx.Rows, err error) ([]shop.Order, error) {
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	orders := []shop.Order{}
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			return nil, err
-		}
-		orders = append(orders, o)
-	}
-	return orders, translate(rows.Err())
+	return collect(rows, err, func(r pgx.Row) (shop.Order, error) { return scanOrder(r) })
 }
 
 // Buyer is who places an order: the client it counts against

@@ -23,19 +23,7 @@ func scanProduct(row pgx.Row) (shop.Product, error) {
 }
 
 func collectProducts(rows pgx.Rows, err error) ([]shop.Product, error) {
-	if err != nil {
-		return nil, translate(err)
-	}
-	products := []shop.Product{}
-	for rows.Next() {
-		p, err := scanProduct(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		products = append(products, p)
-	}
-	return products, translate(rows.Err())
+	return collect(rows, err, scanProduct)
 }
 
 // List returns the products with their pictures, newest first; only active

@@ -33,31 +33,15 @@ func scanShippingRate(row pgx.Row) (shop.ShippingRate, error) {
 	return r, translate(err)
 }
 
-func (s *ShippingRates) collect(rows pgx.Rows, err error) ([]shop.ShippingRate, error) {
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	out := []shop.ShippingRate{}
-	for rows.Next() {
-		r, err := scanShippingRate(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, translate(rows.Err())
-}
-
 // List returns every rate, active ones first, by currency and amount.
 func (s *ShippingRates) List(ctx context.Context) ([]shop.ShippingRate, error) {
-	return s.collect(s.db.Query(ctx, `SELECT `+shippingRateColumns+` FROM shipping_rates
+	return collectShippingRates(s.db.Query(ctx, `SELECT `+shippingRateColumns+` FROM shipping_rates
 		ORDER BY active DESC, currency, amount, name, id`))
 }
 
 // Active returns the active rates of a currency, cheapest first.
 func (s *ShippingRates) Active(ctx context.Context, currency string) ([]shop.ShippingRate, error) {
-	return s.collect(s.db.Query(ctx, `SELECT `+shippingRateColumns+` FROM shipping_rates
+	return collectShippingRates(s.db.Query(ctx, `SELECT `+shippingRateColumns+` FROM shipping_rates
 		WHERE active AND currency = $1 ORDER BY amount, name, id`, currency))
 }
 
@@ -86,4 +70,8 @@ func (s *ShippingRates) Update(ctx context.Context, r shop.ShippingRate) (shop.S
 // GetForUpdate returns one rate and locks it for the rest of the transaction.
 func (s *ShippingRates) GetForUpdate(ctx context.Context, id string) (shop.ShippingRate, error) {
 	return scanShippingRate(s.db.QueryRow(ctx, `SELECT `+shippingRateColumns+` FROM shipping_rates WHERE id = $1 FOR UPDATE`, id))
+}
+
+func collectShippingRates(rows pgx.Rows, err error) ([]shop.ShippingRate, error) {
+	return collect(rows, err, scanShippingRate)
 }

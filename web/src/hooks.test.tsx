@@ -1,9 +1,9 @@
-import { act, render, screen } from '@testing-library/react';
+import { act, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useEffect, useState } from 'react';
 import { Link, MemoryRouter, Route, Routes } from 'react-router';
 import { describe, expect, it } from 'vitest';
-import { useFocusHeadingOnNavigate } from './hooks';
+import { useFocusHeadingOnNavigate, useStatusMessage } from './hooks';
 
 let finishLoading: () => void = () => {};
 
@@ -52,5 +52,30 @@ describe('useFocusHeadingOnNavigate', () => {
     await screen.findByRole('heading', { name: 'Loaded page' });
     await act(async () => {}); // the MutationObserver's callback
     expect(screen.getByRole('heading', { name: 'Loaded page' })).toHaveFocus();
+  });
+});
+
+describe('useStatusMessage', () => {
+  function Page() {
+    const { message, messageRef, show } = useStatusMessage();
+    return (
+      <>
+        <button onClick={() => show('error', 'The refund failed.')}>Refund</button>
+        {message && (
+          <div role="alert" tabIndex={-1} ref={messageRef} data-kind={message.kind}>
+            {message.text}
+          </div>
+        )}
+      </>
+    );
+  }
+
+  it('shows the message and moves the focus to it, so a screen reader reads it', async () => {
+    render(<Page />);
+    await userEvent.click(screen.getByRole('button', { name: 'Refund' }));
+    const alert = screen.getByRole('alert');
+    expect(alert).toHaveTextContent('The refund failed.');
+    expect(alert).toHaveAttribute('data-kind', 'error');
+    await waitFor(() => expect(alert).toHaveFocus());
   });
 });

@@ -167,3 +167,23 @@ export function useFocusHeadingOnNavigate(): void {
     };
   }, [pathname]);
 }
+
+export interface StatusMessage {
+  kind: 'success' | 'error';
+  text: string;
+}
+
+/**
+ * The status message of an admin action, shown in an Alert that takes its
+ * ref: show() sets it and moves the focus to it once it is rendered, so a
+ * screen reader reads it out.
+ */
+export function useStatusMessage() {
+  const [message, setMessage] = useState<StatusMessage | null>(null);
+  const messageRef = useRef<HTMLDivElement>(null);
+  const show = useCallback((kind: StatusMessage['kind'], text: string) => {
+    setMessage({ kind, text });
+    setTimeout(() => messageRef.current?.focus(), 0);
+  }, []);
+  return { message, setMessage, messageRef, show };
+}

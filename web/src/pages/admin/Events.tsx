@@ -1,10 +1,10 @@
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router';
 import { adminListEvents, adminReprocessEvent, type WebhookEvent } from '../../api';
 import { Alert } from '../../components/Alert';
 import { Pager } from '../../components/Pager';
 import { describeError } from '../../errors';
-import { usePages, useTitle } from '../../hooks';
+import { usePages, useStatusMessage, useTitle } from '../../hooks';
 import { formatDateTime } from './dates';
 
 const PAGE_SIZE = 50;
@@ -23,21 +23,19 @@ export default function Events() {
     [],
   );
   const [working, setWorking] = useState<string | null>(null);
-  const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
-  const messageRef = useRef<HTMLDivElement>(null);
+  const { message, setMessage, messageRef, show } = useStatusMessage();
 
   async function reprocess(ev: WebhookEvent) {
     setWorking(ev.id);
     setMessage(null);
     try {
       await adminReprocessEvent(ev.id);
-      setMessage({ kind: 'success', text: `Event ${ev.id} (${ev.type}) was reprocessed.` });
+      show('success', `Event ${ev.id} (${ev.type}) was reprocessed.`);
       reload();
     } catch (err) {
-      setMessage({ kind: 'error', text: `Event ${ev.id} was not reprocessed: ${describeError(err)}` });
+      show('error', `Event ${ev.id} was not reprocessed: ${describeError(err)}`);
     } finally {
       setWorking(null);
-      setTimeout(() => messageRef.current?.focus(), 0);
     }
   }
 

@@ -1,11 +1,11 @@
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { adminGetOrder, adminRefundOrder, ApiError, type RefundRequest } from '../../api';
 import { Alert, Loading } from '../../components/Alert';
 import { OrderTotals, ShippingAddressCard } from '../../components/OrderTotals';
 import { StatusBadge } from '../../components/StatusBadge';
 import { describeError } from '../../errors';
-import { useLoad, useTitle } from '../../hooks';
+import { useLoad, useStatusMessage, useTitle } from '../../hooks';
 import { formatMoney } from '../../money';
 import { formatOrderNumber } from '../../orderNumber';
 import { formatDateTime } from './dates';
@@ -18,8 +18,7 @@ export default function OrderDetail() {
   const { data: order, error, loading, reload } = useLoad(() => adminGetOrder(id), [id]);
   const [confirming, setConfirming] = useState(false);
   const [refunding, setRefunding] = useState(false);
-  const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
-  const messageRef = useRef<HTMLDivElement>(null);
+  const { message, setMessage, messageRef, show } = useStatusMessage();
 
   async function refund(request: RefundRequest, mode: 'all' | 'lines' | 'amount') {
     setRefunding(true);
@@ -36,18 +35,17 @@ export default function OrderDetail() {
           : after.amount_refunded != null
             ? `Refunded ${formatMoney(after.amount_refunded - before, after.currency)}.${restocked}`
             : `The refund is made.${restocked}`;
-      setMessage({ kind: 'success', text });
+      show('success', text);
       reload();
     } catch (err) {
       const text =
         err instanceof ApiError && err.code === 'conflict'
           ? `This order cannot be refunded: ${err.message}.`
           : describeError(err);
-      setMessage({ kind: 'error', text });
+      show('error', text);
     } finally {
       setRefunding(false);
       setConfirming(false);
-      setTimeout(() => messageRef.current?.focus(), 0);
     }
   }
 

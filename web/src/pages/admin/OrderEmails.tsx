@@ -1,7 +1,8 @@
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { adminResendEmail, type OrderDetail, type OrderEmail } from '../../api';
 import { Alert } from '../../components/Alert';
 import { describeError } from '../../errors';
+import { useStatusMessage } from '../../hooks';
 import { formatDateTime } from './dates';
 
 const kindLabels: Record<string, string> = {
@@ -25,21 +26,19 @@ const statusLabels: Record<string, string> = {
 /** The order's e-mails (kind, recipient, status, attempts, last error) with Resend. */
 export function OrderEmails({ order, onChange }: { order: OrderDetail; onChange: () => void }) {
   const [working, setWorking] = useState<number | null>(null);
-  const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
-  const messageRef = useRef<HTMLDivElement>(null);
+  const { message, setMessage, messageRef, show } = useStatusMessage();
 
   async function resend(e: OrderEmail) {
     setWorking(e.id);
     setMessage(null);
     try {
       await adminResendEmail(order.id, e.id);
-      setMessage({ kind: 'success', text: `${kindLabels[e.kind] ?? e.kind} is queued again.` });
+      show('success', `${kindLabels[e.kind] ?? e.kind} is queued again.`);
       onChange();
     } catch (err) {
-      setMessage({ kind: 'error', text: `${kindLabels[e.kind] ?? e.kind} was not resent: ${describeError(err)}` });
+      show('error', `${kindLabels[e.kind] ?? e.kind} was not resent: ${describeError(err)}`);
     } finally {
       setWorking(null);
-      setTimeout(() => messageRef.current?.focus(), 0);
     }
   }
 

@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { Link, useLocation } from 'react-router';
 import {
   adminDeleteProduct,
@@ -10,7 +10,7 @@ import { Alert, Loading } from '../../components/Alert';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ProductImage } from '../../components/ProductImage';
 import { describeError } from '../../errors';
-import { useLoad, useTitle } from '../../hooks';
+import { useLoad, useStatusMessage, useTitle } from '../../hooks';
 import { formatMoney } from '../../money';
 
 export default function Products() {
@@ -20,8 +20,7 @@ export default function Products() {
   const { data: products, error, loading, reload, setData } = useLoad(adminListProducts, []);
   const [archiving, setArchiving] = useState<Product | null>(null);
   const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
-  const messageRef = useRef<HTMLDivElement>(null);
+  const { message, setMessage, messageRef, show } = useStatusMessage();
 
   async function archive(p: Product) {
     setBusy(true);
@@ -30,18 +29,17 @@ export default function Products() {
       const fresh = await adminListProducts();
       setData(fresh);
       const kept = fresh.some((x) => x.id === p.id);
-      setMessage({
-        kind: 'success',
-        text: kept
+      show(
+        'success',
+        kept
           ? `“${p.name}” is archived: it has orders, so it is kept but no longer sold.`
           : `“${p.name}” is deleted.`,
-      });
+      );
     } catch (err) {
-      setMessage({ kind: 'error', text: describeError(err) });
+      show('error', describeError(err));
     } finally {
       setBusy(false);
       setArchiving(null);
-      setTimeout(() => messageRef.current?.focus(), 0);
     }
   }
 

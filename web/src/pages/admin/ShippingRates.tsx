@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import {
   adminCreateShippingRate,
   adminListShippingRates,
@@ -7,7 +7,7 @@ import {
 } from '../../api';
 import { Alert, Loading } from '../../components/Alert';
 import { describeError } from '../../errors';
-import { useLoad, useTitle } from '../../hooks';
+import { useLoad, useStatusMessage, useTitle } from '../../hooks';
 import { formatMoney } from '../../money';
 import { ShippingRateForm } from './ShippingRateForm';
 
@@ -25,13 +25,7 @@ export default function ShippingRates() {
   const { data: rates, error, loading, reload, setData } = useLoad(adminListShippingRates, []);
   // null: no form; 'new': the create form; a rate: its edit form.
   const [editing, setEditing] = useState<ShippingRate | 'new' | null>(null);
-  const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
-  const messageRef = useRef<HTMLDivElement>(null);
-
-  function show(kind: 'success' | 'error', text: string) {
-    setMessage({ kind, text });
-    setTimeout(() => messageRef.current?.focus(), 0);
-  }
+  const { message, messageRef, show } = useStatusMessage();
 
   function saved(rate: ShippingRate) {
     const list = rates ?? [];
