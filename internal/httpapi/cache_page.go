@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"cmp"
 	"compress/gzip"
 	"net/http"
 	"strconv"
@@ -17,8 +16,47 @@ type page struct {
 	ETag     string
 	Gzip     []byte
 	GzipETag string
-	// CacheControl is sent as Cache-Control; empty means no-cache.
-	CacheControl string
+	// plain and gz are the values of each representation's headers, made
+	// with the page: a catalog request then sets its headers without
+	// allocating or canonicalising anything (see ServeHTTP).
+	plain, gz *pageHeaders
+}
+
+// pageHeaders holds one representation's ETag, Content-Length and
+// Cache-Control values. ServeHTTP hands net/http one-element slices of
+// vals, capped at their length: net/http only reads them, and an Add by
+// anyone else would copy rather than write into vals.
+type pageHeaders struct {
+	vals [3]string
+}
+
+func (ph *pageHeaders) etag() []string         { return ph.vals[0:1:1] }
+func (ph *pageHeaders) length() []string       { return ph.vals[1:2:2] }
+func (ph *pageHeaders) cacheControl() []string { return ph.vals[2:3:3] }
+
+// Header values every page shares.
+var (
+	varyAcceptEncoding = []string{"Accept-Encoding"}
+	gzipEncoding       = []string{"gzip"}
+	jsonContentType    = []string{"application/json; charset=utf-8"}
+)
+
+// defaultCacheControl lets clients keep a copy but has them revalidate it:
+// stock changes with every sale.
+const defaultCacheControl = "no-cache"
+
+func newPageHeaders(etag string, body []byte, cacheControl string) *pageHeaders {
+	return &pageHeaders{vals: [3]string{etag, strconv.Itoa(len(body)), cacheControl}}
+}
+
+// withCacheControl is the page sent with Cache-Control cc instead of
+// no-cache.
+func (p page) withCacheControl(cc string) page {
+	p.plain = newPageHeaders(p.ETag, p.Body, cc)
+	if p.Gzip != nil {
+		p.gz = newPageHeaders(p.GzipETag, p.Gzip, cc)
+	}
+	return p
 }
 
 // minGzip is the size under which compressing is not worth a header.
@@ -28,43 +66,53 @@ const minGzip = 1024
 // the pages of a snapshot: a gzip writer is large).
 func newPage(body []byte, etag string, zw *gzip.Writer) page {
 	p := page{Body: body, ETag: etag}
-	if len(body) < minGzip {
-		return p
+	if len(body) >= minGzip {
+		var z bytes.Buffer
+		zw.Reset(&z)
+		_, _ = zw.Write(body)
+		if zw.Close() == nil && z.Len() < len(body) {
+			// A strong ETag names one representation: the gzip one has its own.
+			p.Gzip, p.GzipETag = z.Bytes(), strings.TrimSuffix(etag, `"`)+`-gz"`
+		}
 	}
-	var z bytes.Buffer
-	zw.Reset(&z)
-	_, _ = zw.Write(body)
-	if zw.Close() == nil && z.Len() < len(body) {
-		// A strong ETag names one representation: the gzip one has its own.
-		p.Gzip, p.GzipETag = z.Bytes(), strings.TrimSuffix(etag, `"`)+`-gz"`
-	}
-	return p
+	return p.withCacheControl(defaultCacheControl)
 }
 
 // ServeHTTP writes the page, compressed when the client accepts gzip, or
 // 304 Not Modified when the request's If-None-Match names its ETag.
-// Unless the page says otherwise, clients may keep a copy but must
-// revalidate it (no-cache): stock changes with every sale.
+// Unless the page says otherwise (withCacheControl), clients may keep a
+// copy but must revalidate it (no-cache).
+//
+// The headers are assigned as the page's own values (pageHeaders): the
+// keys are canonical already, and a catalog request, the shop's most
+// frequent, allocates nothing for them.
 func (p page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	body, etag := p.Body, p.ETag
+	body, etag, hv := p.Body, p.ETag, p.plain
 	if p.Gzip != nil {
-		h.Add("Vary", "Accept-Encoding")
+		if len(h["Vary"]) == 0 {
+			h["Vary"] = varyAcceptEncoding[:1:1]
+		} else {
+			h.Add("Vary", "Accept-Encoding")
+		}
 		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-			body, etag = p.Gzip, p.GzipETag
-			h.Set("Content-Encoding", "gzip")
+			body, etag, hv = p.Gzip, p.GzipETag, p.gz
+			h["Content-Encoding"] = gzipEncoding[:1:1]
 		}
 	}
-	h.Set("ETag", etag)
-	h.Set("Cache-Control", cmp.Or(p.CacheControl, "no-cache"))
+	if hv == nil { // a page made without newPage
+		hv = newPageHeaders(etag, body, defaultCacheControl)
+	}
+	h["Etag"] = hv.etag()
+	h["Cache-Control"] = hv.cacheControl()
 	if inm := r.Header.Get("If-None-Match"); inm != "" && (etagMatch(inm, p.ETag) || (p.Gzip != nil && etagMatch(inm, p.GzipETag))) {
 		h.Del("Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Type", "application/json; charset=utf-8")
+	h["Content-Type"] = jsonContentType[:1:1]
 	// With a length, net/http sends the body as is, not in chunks.
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Length"] = hv.length()
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
 }

@@ -25,7 +25,7 @@ func handleShop(info ShopInfo) http.Handler {
 	}
 	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestCompression)
 	pg, err := encodePage(info, zw)
-	pg.CacheControl = shopMaxAge
+	pg = pg.withCacheControl(shopMaxAge)
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
