@@ -240,11 +240,7 @@ func (c *CatalogCache) rebuild(ctx context.Context, onlyIfStale bool) (*snapshot
 	if c.zw == nil {
 		c.zw, _ = gzip.NewWriterLevel(io.Discard, gzip.BestCompression)
 	}
-	listSize := 0
-	if prev := c.snap.Load(); prev != nil {
-		listSize = len(prev.list.Body)
-	}
-	s, err := encodeSnapshotWith(products, c.zw, listSize)
+	s, err := encodeSnapshotWith(products, c.zw, c.snap.Load())
 	if err != nil {
 		c.metrics.rebuilds.WithLabelValues("error").Inc()
 		return nil, err
@@ -270,42 +266,85 @@ func publicImageURLs(products []shop.Product, appURL string) {
 // so a cached answer is byte for byte the one a handler would write.
 func encodeSnapshot(products []shop.Product) (*snapshot, error) {
 	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestCompression)
-	return encodeSnapshotWith(products, zw, 0)
+	return encodeSnapshotWith(products, zw, nil)
 }
 
 // encodeSnapshotWith is encodeSnapshot with a gzip writer to reuse and the
-// list's likely size (the last one's), so that a large catalog's list is
-// encoded into one buffer of its size rather than a series of doublings:
-// a flash sale rebuilds the catalog several times a second, and that
-// garbage set the server's peak memory.
-func encodeSnapshotWith(products []shop.Product, zw *gzip.Writer, listSize int) (*snapshot, error) {
+// snapshot it replaces, if any. A sale changes the stock of a few products
+// of the catalog, and a flash sale rebuilds it several times a second:
+//
+//   - a product whose answer is byte for byte the one in prev keeps prev's
+//     page, its ETag and gzip included: the others cost one encoding into
+//     a scratch buffer and a comparison, not a copy, a SHA-256 and a gzip;
+//   - the list is spliced from the products' answers into one buffer of
+//     its size, not encoded again into a series of doublings (that garbage
+//     set the server's peak memory in a flash sale).
+func encodeSnapshotWith(products []shop.Product, zw *gzip.Writer, prev *snapshot) (*snapshot, error) {
 	s := &snapshot{byID: make(map[string]page, len(products))}
-	list, err := encodePageSized(productList(products), zw, listSize)
-	if err != nil {
-		return nil, err
-	}
-	s.list = list
-	for _, p := range products {
-		pg, err := encodePage(p, zw)
-		if err != nil {
-			return nil, err
+	bodies := make([][]byte, len(products))
+	var scratch bytes.Buffer
+	for i, p := range products {
+		scratch.Reset()
+		if err := writeJSON(&scratch, p); err != nil {
+			return nil, fmt.Errorf("encode catalog: %w", err)
 		}
-		s.byID[p.ID] = pg
+		pg, ok := prev.page(p.ID)
+		if !ok || !bytes.Equal(pg.Body, scratch.Bytes()) {
+			pg = pageOf(bytes.Clone(scratch.Bytes()), zw)
+		}
+		s.byID[p.ID], bodies[i] = pg, pg.Body
 	}
+	if products == nil { // null, not []: let the encoder say it
+		list, err := encodePage(productList(products), zw)
+		s.list = list
+		return s, err
+	}
+	s.list = pageOf(spliceList(bodies), zw)
 	return s, nil
 }
 
-func encodePage(v any, zw *gzip.Writer) (page, error) { return encodePageSized(v, zw, 0) }
+// spliceList is the JSON of productList from each product's own JSON (as
+// writeJSON wrote it, with its newline): an array's elements are encoded
+// as each is alone.
+func spliceList(bodies [][]byte) []byte {
+	const head, tail = `{"products":[`, "]}\n"
+	n := len(head) + len(tail)
+	for _, b := range bodies {
+		n += len(b) // its newline makes room for the comma
+	}
+	out := make([]byte, 0, n)
+	out = append(out, head...)
+	for i, b := range bodies {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, bytes.TrimSuffix(b, []byte("\n"))...)
+	}
+	return append(out, tail...)
+}
 
-// encodePageSized is encodePage with room made for size bytes up front.
-func encodePageSized(v any, zw *gzip.Writer, size int) (page, error) {
+// page is the product's page in s, if s has one.
+func (s *snapshot) page(id string) (page, bool) {
+	if s == nil {
+		return page{}, false
+	}
+	pg, ok := s.byID[id]
+	return pg, ok
+}
+
+// encodePage is the page of v's JSON.
+func encodePage(v any, zw *gzip.Writer) (page, error) {
 	var b bytes.Buffer
-	b.Grow(size + size/8)
 	if err := writeJSON(&b, v); err != nil {
 		return page{}, fmt.Errorf("encode catalog: %w", err)
 	}
-	sum := sha256.Sum256(b.Bytes())
-	return newPage(b.Bytes(), `"`+base64.RawURLEncoding.EncodeToString(sum[:18])+`"`, zw), nil
+	return pageOf(b.Bytes(), zw), nil
+}
+
+// pageOf is the page of an encoded body: its strong ETag is a hash of it.
+func pageOf(body []byte, zw *gzip.Writer) page {
+	sum := sha256.Sum256(body)
+	return newPage(body, `"`+base64.RawURLEncoding.EncodeToString(sum[:18])+`"`, zw)
 }
 
 // Run keeps the catalog up to date until ctx ends: it listens for product

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -67,6 +68,101 @@ func BenchmarkRebuild(b *testing.B) {
 	for b.Loop() {
 		if _, err := encodeSnapshot(products); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRebuildAfterSale is the rebuild a sale causes in shopbench's
+// catalog: 1,000 products, one of which has a new stock. "every page"
+// encodes, hashes and gzips each product's page again, as the rebuild did
+// before it kept the unchanged ones; "changed pages" is the rebuild now.
+func BenchmarkRebuildAfterSale(b *testing.B) {
+	products := benchProducts(1000)
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestCompression)
+	prev, err := encodeSnapshotWith(products, zw, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		prev *snapshot
+	}{
+		{"every page", &snapshot{list: prev.list}}, // the list's size, no pages to keep
+		{"changed pages", prev},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				*products[i%len(products)].Stock--
+				if _, err := encodeSnapshotWith(products, zw, tc.prev); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// A rebuild keeps the pages of the products that did not change and makes
+// new ones for those that did: every answer is byte for byte, ETag
+// included, the one a rebuild from nothing gives, and the list, spliced
+// from the products' answers, is what the encoder writes for the list.
+func TestRebuildKeepsOnlyUnchangedPages(t *testing.T) {
+	t.Parallel()
+	products := benchProducts(30)
+	for i := range products[:5] { // large enough to be gzipped
+		products[i].Description = strings.Repeat("A long description. ", 80)
+	}
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestCompression)
+	prev, err := encodeSnapshotWith(products, zw, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prev.byID[products[0].ID].Gzip == nil {
+		t.Fatal("the test wants a gzipped page among the products")
+	}
+	changed := map[string]bool{products[0].ID: true, products[17].ID: true}
+	*products[0].Stock -= 3
+	products[17].Name = "Renamed"
+	next, err := encodeSnapshotWith(products, zw, prev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := encodeSnapshot(products)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(next.byID) != len(products) {
+		t.Fatalf("%d pages for %d products", len(next.byID), len(products))
+	}
+	for _, p := range products {
+		got, want, old := next.byID[p.ID], fresh.byID[p.ID], prev.byID[p.ID]
+		if !bytes.Equal(got.Body, want.Body) || got.ETag != want.ETag || !bytes.Equal(got.Gzip, want.Gzip) || got.GzipETag != want.GzipETag {
+			t.Errorf("%s: the page differs from a rebuild from nothing", p.Name)
+		}
+		kept := &got.Body[0] == &old.Body[0]
+		if kept == changed[p.ID] {
+			t.Errorf("%s: page kept %v, product changed %v", p.Name, kept, changed[p.ID])
+		}
+	}
+	if !bytes.Contains(next.byID[products[17].ID].Body, []byte(`"Renamed"`)) {
+		t.Error("the renamed product's page has the old name")
+	}
+	var list bytes.Buffer
+	if err := writeJSON(&list, productList(products)); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(next.list.Body, list.Bytes()) || !bytes.Equal(fresh.list.Body, list.Bytes()) {
+		t.Errorf("the list is not the products' JSON:\n%s\nwant\n%s", next.list.Body, list.Bytes())
+	}
+	for _, n := range []int{0, 1} { // an empty shop's list, and one product's
+		s, err := encodeSnapshot(products[:n])
+		if err != nil {
+			t.Fatal(err)
+		}
+		list.Reset()
+		_ = writeJSON(&list, productList(products[:n]))
+		if !bytes.Equal(s.list.Body, list.Bytes()) {
+			t.Errorf("%d products: list %s, want %s", n, s.list.Body, list.Bytes())
 		}
 	}
 }
