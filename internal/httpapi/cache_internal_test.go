@@ -113,6 +113,7 @@ func TestRebuildKeepsOnlyUnchangedPages(t *testing.T) {
 	for i := range products[:5] { // large enough to be gzipped
 		products[i].Description = strings.Repeat("A long description. ", 80)
 	}
+	products[7].Name = "Cups <b>&</b> saucers\u2028\"boxed\"" // what the encoder escapes
 	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestCompression)
 	prev, err := encodeSnapshotWith(products, zw, nil)
 	if err != nil {
@@ -155,15 +156,15 @@ func TestRebuildKeepsOnlyUnchangedPages(t *testing.T) {
 	if !bytes.Equal(next.list.Body, list.Bytes()) || !bytes.Equal(fresh.list.Body, list.Bytes()) {
 		t.Errorf("the list is not the products' JSON:\n%s\nwant\n%s", next.list.Body, list.Bytes())
 	}
-	for _, n := range []int{0, 1} { // an empty shop's list, and one product's
-		s, err := encodeSnapshot(products[:n])
+	for _, few := range [][]shop.Product{nil, products[:0], products[:1]} { // no list, an empty shop's, one product's
+		s, err := encodeSnapshot(few)
 		if err != nil {
 			t.Fatal(err)
 		}
 		list.Reset()
-		_ = writeJSON(&list, productList(products[:n]))
+		_ = writeJSON(&list, productList(few))
 		if !bytes.Equal(s.list.Body, list.Bytes()) {
-			t.Errorf("%d products: list %s, want %s", n, s.list.Body, list.Bytes())
+			t.Errorf("%d products: list %s, want %s", len(few), s.list.Body, list.Bytes())
 		}
 	}
 }
