@@ -66,10 +66,10 @@ type CacheConfig struct {
 // Staleness is bounded: a notification triggers a rebuild at once, or, under
 // a stream of them (a flash sale reserving stock on every request), at most
 // once per MinRebuildInterval (or ten times the last rebuild's encoding
-// time, when that is longer, up to a second: see rebuildShare). While the LISTEN connection is down the
-// catalog is rebuilt every FallbackTTL/2 and a read never serves one older
-// than FallbackTTL, so no replica shows old data for long whatever happens
-// to its connection. Edits made through this replica (Invalidate) are seen
+// time, when that is longer, up to a second: see rebuildShare). While the
+// LISTEN connection is down the catalog is rebuilt every FallbackTTL/2 and
+// a read never serves one older than FallbackTTL, so no replica shows old
+// data for long whatever happens to its connection. Edits made through this replica (Invalidate) are seen
 // by its very next read.
 //
 // Its zero value is not usable; make one with NewCatalogCache and run its

@@ -34,7 +34,7 @@ func (ph *pageHeaders) etag() []string         { return ph.vals[0:1:1] }
 func (ph *pageHeaders) length() []string       { return ph.vals[1:2:2] }
 func (ph *pageHeaders) cacheControl() []string { return ph.vals[2:3:3] }
 
-// Header values every page shares.
+// Header values every page shares (each a slice of one, capacity one).
 var (
 	varyAcceptEncoding = []string{"Accept-Encoding"}
 	gzipEncoding       = []string{"gzip"}
@@ -78,7 +78,7 @@ func newPage(body []byte, etag string, zw *gzip.Writer) page {
 	return p.withCacheControl(defaultCacheControl)
 }
 
-// ServeHTTP writes the page, compressed when the client accepts gzip, or
+// ServeHTTP writes the page (made by newPage), compressed when the client accepts gzip, or
 // 304 Not Modified when the request's If-None-Match names its ETag.
 // Unless the page says otherwise (withCacheControl), clients may keep a
 // copy but must revalidate it (no-cache).
@@ -88,20 +88,17 @@ func newPage(body []byte, etag string, zw *gzip.Writer) page {
 // frequent, allocates nothing for them.
 func (p page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	body, etag, hv := p.Body, p.ETag, p.plain
+	body, hv := p.Body, p.plain
 	if p.Gzip != nil {
 		if len(h["Vary"]) == 0 {
-			h["Vary"] = varyAcceptEncoding[:1:1]
+			h["Vary"] = varyAcceptEncoding
 		} else {
 			h.Add("Vary", "Accept-Encoding")
 		}
 		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-			body, etag, hv = p.Gzip, p.GzipETag, p.gz
-			h["Content-Encoding"] = gzipEncoding[:1:1]
+			body, hv = p.Gzip, p.gz
+			h["Content-Encoding"] = gzipEncoding
 		}
-	}
-	if hv == nil { // a page made without newPage
-		hv = newPageHeaders(etag, body, defaultCacheControl)
 	}
 	h["Etag"] = hv.etag()
 	h["Cache-Control"] = hv.cacheControl()
@@ -110,7 +107,7 @@ func (p page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h["Content-Type"] = jsonContentType[:1:1]
+	h["Content-Type"] = jsonContentType
 	// With a length, net/http sends the body as is, not in chunks.
 	h["Content-Length"] = hv.length()
 	w.WriteHeader(http.StatusOK)

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/stripeshop/stripeshop/internal/shop"
 )
 
@@ -27,7 +29,7 @@ func NewAdmins(db DBTX) *Admins { return &Admins{db: db} }
 
 const adminColumns = `id::text, email, password_hash, session_epoch, created_at`
 
-func scanAdmin(row interface{ Scan(...any) error }) (Admin, error) {
+func scanAdmin(row pgx.Row) (Admin, error) {
 	var a Admin
 	err := row.Scan(&a.ID, &a.Email, &a.PasswordHash, &a.SessionEpoch, &a.CreatedAt)
 	return a, translate(err)
@@ -50,19 +52,7 @@ func (s *Admins) ByID(ctx context.Context, id string) (Admin, error) {
 // List returns every admin, oldest first.
 func (s *Admins) List(ctx context.Context) ([]Admin, error) {
 	rows, err := s.db.Query(ctx, `SELECT `+adminColumns+` FROM admins ORDER BY created_at, email`)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []Admin
-	for rows.Next() {
-		a, err := scanAdmin(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, translate(rows.Err())
+	return collect(rows, err, scanAdmin)
 }
 
 // Create adds an admin; conflict when the email is taken.
