@@ -165,5 +165,7 @@
 //	       URL (both optional); GET shows {"url", "paused", "queued"}
 //	POST   /_sim/faults {"status": 500, "count": 2, "delay_ms": 0, "path": "/v1/checkout/sessions"}
 //	       the next count /v1 requests under path wait delay_ms, then fail with status in Stripe's
-//	       shape (429 is a rate_limit error, 5xx an api_error); GET lists faults, DELETE clears them
+//	       shape (429 is a rate_limit error, 5xx an api_error); GET lists faults, DELETE clears them.
+//	       With status 0 the request is only delayed. The body is read before the wait, so a
+//	       client that goes away during it still has its request carried out, as at Stripe
 package stripesim

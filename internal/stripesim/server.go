@@ -338,6 +338,11 @@ func (s *Server) wait(ctx context.Context) bool {
 }
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, reqID string, schema *param, fn apiFunc) (int, []byte) {
+	// Stripe has the whole request before it works on it: a client that
+	// goes away while a fault holds the answer (a shop killed mid-checkout)
+	// has still asked for the session, so its body is read first. A bad
+	// body is refused in its place below, after authentication.
+	vals, formErr := readForm(r)
 	if f := s.takeFault(r.URL.Path); f != nil {
 		if d := f.delay(); d > 0 {
 			select {
@@ -363,9 +368,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, reqID string, 
 			Message: "Unrecognized request URL (" + r.Method + ": " + r.URL.Path + "). Please see https://stripe.com/docs or we can help at https://support.stripe.com/."})
 	}
 	s.expireDue()
-	vals, err := readForm(r)
-	if err != nil {
-		return errorBody(err)
+	if formErr != nil {
+		return errorBody(formErr)
 	}
 	c := &call{r: r, requestID: reqID, version: version}
 	if r.Method == http.MethodPost {

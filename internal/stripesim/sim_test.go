@@ -2,8 +2,10 @@ package stripesim_test
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -568,6 +570,63 @@ func TestFaults(t *testing.T) {
 	e.control(t, "DELETE", "/_sim/faults", nil, &out)
 	if faults := out["faults"].([]any); len(faults) != 0 {
 		t.Errorf("faults after DELETE: %v", faults)
+	}
+}
+
+// goneClient is the body of a request whose client goes away once the
+// simulator has taken the request's fault, as a shop killed while Stripe
+// holds its answer: reading it after that fails as a reset connection does.
+type goneClient struct {
+	body io.Reader
+	e    *env
+	t    *testing.T
+}
+
+func (g *goneClient) Read(p []byte) (int, error) {
+	var out struct {
+		Faults []json.RawMessage `json:"faults"`
+	}
+	if g.e.control(g.t, "GET", "/_sim/faults", nil, &out); len(out.Faults) == 0 {
+		return 0, errors.New("connection reset by peer")
+	}
+	return g.body.Read(p)
+}
+
+// A fault's delay holds a request Stripe has received whole: when its client
+// goes away meanwhile, the session is made all the same (the client never
+// hears of it), as at Stripe, where the shop's reconciler then finds it.
+func TestFaultDelayHoldsARequestReceivedWhole(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.control(t, "POST", "/_sim/faults", map[string]any{"delay_ms": 1, "count": 1, "path": "/v1/checkout/sessions"}, nil)
+	form := url.Values{
+		"mode":                                          {"payment"},
+		"client_reference_id":                           {"order-gone"},
+		"success_url":                                   {"http://shop.test/success"},
+		"line_items[0][price_data][currency]":           {"usd"},
+		"line_items[0][price_data][unit_amount]":        {"1250"},
+		"line_items[0][price_data][product_data][name]": {"Mug"},
+		"line_items[0][quantity]":                       {"1"},
+	}.Encode()
+	req := httptest.NewRequest("POST", "/v1/checkout/sessions", &goneClient{body: strings.NewReader(form), e: e, t: t})
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	rec := httptest.NewRecorder()
+	e.sim.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("the held request was answered %d: %s", rec.Code, rec.Body)
+	}
+	params := &stripe.CheckoutSessionListParams{}
+	params.Filters.AddFilter("limit", "", "100")
+	made := 0
+	it := e.api.CheckoutSessions.List(params)
+	for it.Next() {
+		if it.CheckoutSession().ClientReferenceID == "order-gone" {
+			made++
+		}
+	}
+	if err := it.Err(); err != nil || made != 1 {
+		t.Fatalf("sessions made for the gone client: %d (%v), want 1", made, err)
 	}
 }
 
